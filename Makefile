@@ -1,0 +1,45 @@
+# The two commands: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+PY := .venv/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup setup-test prepare bench lint lock
+
+setup:
+	@scripts/setup.sh
+
+setup-test:
+	@scripts/setup.sh --with-browser
+
+# Database schema, reference data and static files; each step is a no-op when up to date.
+prepare: setup
+	@$(MANAGE) migrate --no-input -v 0
+	@$(MANAGE) load_reference_data --skip-unchanged
+	@$(MANAGE) collectstatic --no-input -v 0
+
+run: prepare
+	@$(MANAGE) ensure_demo_user
+	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
+	@$(MANAGE) runserver --noreload $(HOST):$(PORT)
+
+test: setup-test
+	@$(MANAGE) collectstatic --no-input -v 0
+	@NPDA_ENV=test $(PY) -m pytest
+
+bench: prepare
+	@$(PY) bench/run.py
+
+lint: setup
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+# Re-resolve the pinned dependencies of pyproject.toml into requirements.lock.
+lock:
+	@rm -rf /tmp/npda-lock && python3 -m venv /tmp/npda-lock
+	@python3 -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+		print('\n'.join(p['dependencies'] + p['optional-dependencies']['dev']))" > /tmp/npda-lock/direct.txt
+	@/tmp/npda-lock/bin/pip install -q --upgrade pip && /tmp/npda-lock/bin/pip install -q -r /tmp/npda-lock/direct.txt
+	@/tmp/npda-lock/bin/pip freeze --all | grep -v -E '^(pip|wheel)==' > requirements.lock
+	@echo "requirements.lock updated"

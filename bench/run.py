@@ -1,0 +1,25 @@
+"""`make bench`: run every benchmark on the `npda_bench` database and print the figures."""
+
+import os
+import platform
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common
+
+
+def main() -> None:
+    common.setup_django()
+    from bench import reference_data
+
+    print(
+        f"NPDA benchmarks on {platform.node()}: {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, database {common.BENCH_DATABASE}"
+    )
+    reference_data.run()
+
+
+if __name__ == "__main__":
+    main()

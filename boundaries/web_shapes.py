@@ -1,0 +1,80 @@
+"""Web-ready boundary layers: one GeoJSON FeatureCollection per level, built once per load.
+
+Shapes come in as British National Grid (EPSG:27700) polygons that tile the country. They are
+simplified as a coverage (shared edges stay shared, so no slivers open between neighbours),
+reprojected to WGS84 (EPSG:4326, as RFC 7946 requires) and rounded to 4 decimal places
+(about 10 m, far below the 200-500 m ONS generalisation).
+"""
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+
+SIMPLIFY_TOLERANCE_METRES = 20.0
+COORDINATE_DECIMALS = 4
+_TO_WGS84 = Transformer.from_crs(27700, 4326, always_xy=True)
+
+
+@dataclass(frozen=True)
+class AreaShape:
+    code: str
+    name: str
+    geometry: shapely.Geometry  # EPSG:27700
+
+
+def _to_wgs84(geometry: shapely.Geometry) -> shapely.Geometry:
+    def transform(coords: np.ndarray) -> np.ndarray:
+        x, y = _TO_WGS84.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geometry, transform)
+
+
+def _as_multipolygon(geometry: shapely.Geometry) -> shapely.MultiPolygon:
+    if isinstance(geometry, shapely.MultiPolygon):
+        return geometry
+    if isinstance(geometry, shapely.Polygon):
+        return shapely.MultiPolygon([geometry])
+    polygons = [g for g in shapely.get_parts(geometry) if isinstance(g, shapely.Polygon)]
+    return shapely.MultiPolygon(polygons)
+
+
+def _rounded(coords: Iterable) -> list:
+    return [[round(x, COORDINATE_DECIMALS), round(y, COORDINATE_DECIMALS)] for x, y in coords]
+
+
+def _geojson_geometry(geometry: shapely.MultiPolygon) -> dict:
+    polygons = []
+    for polygon in geometry.geoms:
+        polygon = shapely.geometry.polygon.orient(polygon, sign=1.0)  # RFC 7946: CCW exteriors
+        rings = [polygon.exterior, *polygon.interiors]
+        polygons.append([_rounded(ring.coords) for ring in rings])
+    return {"type": "MultiPolygon", "coordinates": polygons}
+
+
+def web_feature_collection(
+    areas: list[AreaShape], tolerance: float = SIMPLIFY_TOLERANCE_METRES
+) -> dict:
+    """A compact FeatureCollection (EPSG:4326) of the areas, with properties code and name."""
+    geometries = np.array([area.geometry for area in areas], dtype=object)
+    if tolerance > 0:
+        geometries = shapely.coverage_simplify(geometries, tolerance)
+    features = []
+    for area, geometry in zip(areas, geometries, strict=True):
+        wgs84 = shapely.set_precision(_to_wgs84(geometry), 10**-COORDINATE_DECIMALS)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"code": area.code, "name": area.name},
+                "geometry": _geojson_geometry(_as_multipolygon(shapely.make_valid(wgs84))),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def dumps(collection: dict) -> str:
+    return json.dumps(collection, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,49 @@
+"""Visit form sections (data-dictionary.md §4) and their fields, for AuditProgress."""
+
+VISIT_SECTIONS: dict[str, tuple[str, ...]] = {
+    "measurements": ("height", "weight", "height_weight_observation_date"),
+    "hba1c": ("hba1c", "hba1c_format", "hba1c_date"),
+    "treatment": ("treatment", "closed_loop_system"),
+    "glucose_monitoring": ("glucose_monitoring",),
+    "blood_pressure": (
+        "systolic_blood_pressure",
+        "diastolic_blood_pressure",
+        "blood_pressure_observation_date",
+    ),
+    "foot_care": ("foot_examination_observation_date",),
+    "eye_screening": ("retinal_screening_observation_date", "retinal_screening_result"),
+    "urinary_albumin": (
+        "albumin_creatinine_ratio",
+        "albumin_creatinine_ratio_date",
+        "albuminuria_stage",
+    ),
+    "cholesterol": ("total_cholesterol", "total_cholesterol_date"),
+    "thyroid": ("thyroid_function_date", "thyroid_treatment_status"),
+    "coeliac": ("coeliac_screen_date", "gluten_free_diet"),
+    "psychology": (
+        "psychological_screening_assessment_date",
+        "psychological_additional_support_status",
+    ),
+    "smoking": ("smoking_status", "smoking_cessation_referral_date"),
+    "dietitian": (
+        "carbohydrate_counting_level_three_education_date",
+        "dietician_additional_appointment_offered",
+        "dietician_additional_appointment_date",
+    ),
+    "sick_day_rules": ("ketone_meter_training", "sick_day_rules_training_date"),
+    "immunisation": ("flu_immunisation_recommended_date",),
+    "hospital_admission": (
+        "hospital_admission_date",
+        "hospital_discharge_date",
+        "hospital_admission_reason",
+        "dka_additional_therapies",
+        "hospital_admission_other",
+    ),
+}
+
+# Which tab of the visit form each section is on.
+ROUTINE_SECTIONS = ("measurements", "hba1c", "treatment", "glucose_monitoring", "blood_pressure")
+INPATIENT_SECTIONS = ("hospital_admission",)
+ANNUAL_REVIEW_SECTIONS = tuple(
+    s for s in VISIT_SECTIONS if s not in ROUTINE_SECTIONS + INPATIENT_SECTIONS
+)

@@ -1,0 +1,54 @@
+"""The login audit trail: every login, failed login and logout becomes a VisitActivity row."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from npda.models import ActivityType, NPDAUser, VisitActivity
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    if request is None:
+        return None
+    if settings.NPDA_TRUST_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def record_activity(
+    request: HttpRequest | None,
+    activity: ActivityType,
+    *,
+    user: NPDAUser | None,
+    success: bool,
+) -> VisitActivity:
+    user_agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
+    return VisitActivity.objects.create(
+        user=user,
+        activity=activity,
+        success=success,
+        ip_address=client_ip(request),
+        user_agent=user_agent[:500],
+    )
+
+
+@receiver(user_logged_in)
+def _on_login(sender, request, user, **kwargs) -> None:
+    record_activity(request, ActivityType.LOGIN, user=user, success=True)
+
+
+@receiver(user_logged_out)
+def _on_logout(sender, request, user, **kwargs) -> None:
+    if user is not None:
+        record_activity(request, ActivityType.LOGOUT, user=user, success=True)
+
+
+@receiver(user_login_failed)
+def _on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    email = (credentials or {}).get("username", "")
+    user = get_user_model().objects.filter(email__iexact=email.strip()).first() if email else None
+    record_activity(request, ActivityType.LOGIN_FAILED, user=user, success=False)

@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.db import models
+
+
+class ActivityType(models.IntegerChoices):
+    LOGIN = 1, "Logged in"
+    LOGIN_FAILED = 2, "Login failed"
+    LOGOUT = 3, "Logged out"
+    PASSWORD_RESET_REQUESTED = 4, "Password reset requested"
+    PASSWORD_CHANGED = 5, "Password changed"
+    SUBMISSION_UPLOADED = 6, "Submission uploaded"
+
+
+class VisitActivity(models.Model):
+    """The login audit trail. Append-only: a database trigger refuses UPDATE."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        help_text="Empty for a failed login with an unknown email address",
+    )
+    activity = models.PositiveSmallIntegerField(choices=ActivityType.choices)
+    success = models.BooleanField()
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    timestamp = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "visit activities"
+        ordering = ["-timestamp"]
+
+    def __str__(self) -> str:
+        return f"{self.timestamp:%Y-%m-%d %H:%M:%S} {self.get_activity_display()}"

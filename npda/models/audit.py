@@ -1,0 +1,314 @@
+"""Audit tables: periods, children, their unit episodes (Site), uploads and visits.
+
+Field meanings, types and code lists follow data-dictionary.md (2021 dataset). Clinical values
+that fail validation are still stored (with `errors`), so clinical consistency is not a database
+constraint; structural rules (one active site per child, one active submission per unit and
+period, the 1 April - 31 March period) are.
+"""
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models.functions import ExtractYear
+
+from constants import codes
+from constants.groups import custom_permissions_for
+
+from .geography import BOUNDARY_SRID, POINT_SRID, Organisation, PaediatricDiabetesUnit
+
+
+class AuditPeriod(models.Model):
+    start_date = models.DateField(unique=True)
+    end_date = models.DateField()
+    slug = models.SlugField(max_length=9, unique=True, help_text="e.g. 2024-2025")
+    is_open = models.BooleanField(default=True, help_text="Open periods accept uploads and edits")
+    is_visible = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-start_date"]
+        permissions = custom_permissions_for("auditperiod")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start_date__month=4, start_date__day=1),
+                name="audit_period_starts_1_april",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    end_date__month=3,
+                    end_date__day=31,
+                    end_date__year=ExtractYear("start_date") + 1,
+                ),
+                name="audit_period_ends_31_march_next_year",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start_date.year}-{self.end_date.year}"
+
+    @property
+    def dataset_year(self) -> int:
+        return codes.DatasetYear.DATASET_2026 if self.start_date.year >= 2026 else 2021
+
+
+class ValidatedRecord(models.Model):
+    """Validation state shared by Patient and Visit (data-dictionary.md §1)."""
+
+    is_valid = models.BooleanField(default=True)
+    errors = models.JSONField(
+        default=dict, blank=True, help_text="field -> list of {code, message}"
+    )
+    dataset_year = models.PositiveSmallIntegerField(
+        choices=codes.DatasetYear.choices, default=codes.DatasetYear.DATASET_2021
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Patient(ValidatedRecord):
+    """One child in one unit (a child-unit episode)."""
+
+    nhs_number = models.CharField("NHS number", max_length=10, null=True, blank=True)
+    unique_reference_number = models.CharField(
+        max_length=50, null=True, blank=True, help_text="Jersey (PZ248) only"
+    )
+    date_of_birth = models.DateField(null=True, blank=True)
+    postcode = models.CharField(max_length=8, blank=True)
+    sex = models.PositiveSmallIntegerField(choices=codes.Sex.choices, null=True, blank=True)
+    ethnicity = models.CharField(
+        max_length=2, choices=codes.Ethnicity.choices, null=True, blank=True
+    )
+    diabetes_type = models.PositiveSmallIntegerField(
+        choices=codes.DiabetesType.choices, null=True, blank=True
+    )
+    diagnosis_date = models.DateField(null=True, blank=True)
+    death_date = models.DateField(null=True, blank=True)
+    gp_practice_ods_code = models.CharField(max_length=10, blank=True)
+    gp_practice_postcode = models.CharField(max_length=8, blank=True)
+    imd_quintile = models.PositiveSmallIntegerField(
+        "IMD quintile", choices=codes.ImdQuintile.choices, null=True, blank=True
+    )
+    location = models.PointField(srid=POINT_SRID, null=True, blank=True)
+    location_bng = models.PointField(
+        "location (British National Grid)", srid=BOUNDARY_SRID, null=True, blank=True
+    )
+    paediatric_diabetes_units = models.ManyToManyField(
+        PaediatricDiabetesUnit, through="Site", related_name="patients"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(nhs_number__isnull=False)
+                | models.Q(unique_reference_number__isnull=False),
+                name="patient_has_identifier",
+            ),
+        ]
+        indexes = [models.Index(fields=["nhs_number"])]
+
+    def __str__(self) -> str:
+        return f"Patient {self.pk}"
+
+
+class Site(models.Model):
+    """A child's care at a unit: the Transfer record of the data dictionary (§3.1)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="sites")
+    paediatric_diabetes_unit = models.ForeignKey(
+        PaediatricDiabetesUnit, on_delete=models.PROTECT, related_name="sites"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="sites"
+    )
+    date_joined = models.DateField("start of care", null=True, blank=True)
+    date_leaving_service = models.DateField("end of care", null=True, blank=True)
+    reason_leaving_service = models.PositiveSmallIntegerField(
+        choices=codes.LeavingReason.choices, null=True, blank=True
+    )
+    previous_pz_code = models.CharField(max_length=5, blank=True)
+    is_active = models.BooleanField(default=True, help_text="The child's current unit")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(is_active=True),
+                name="site_one_active_per_patient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paediatric_diabetes_unit_id} for patient {self.patient_id}"
+
+
+def submission_upload_path(submission: "Submission", filename: str) -> str:
+    return f"submissions/{submission.paediatric_diabetes_unit_id}/{filename}"
+
+
+class Submission(models.Model):
+    """One upload by a unit for an audit period. Exactly one is active per unit and period."""
+
+    paediatric_diabetes_unit = models.ForeignKey(
+        PaediatricDiabetesUnit, on_delete=models.PROTECT, related_name="submissions"
+    )
+    audit_period = models.ForeignKey(
+        AuditPeriod, on_delete=models.PROTECT, related_name="submissions"
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="submissions",
+    )
+    is_active = models.BooleanField(default=False)
+    csv_file = models.FileField(upload_to=submission_upload_path, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    patient_count = models.PositiveIntegerField(default=0)
+    visit_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=dict, blank=True, help_text="row-level error summary")
+    patients = models.ManyToManyField(Patient, blank=True, related_name="submissions")
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        permissions = custom_permissions_for("submission")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paediatric_diabetes_unit", "audit_period"],
+                condition=models.Q(is_active=True),
+                name="submission_one_active_per_unit_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        unit, when = self.paediatric_diabetes_unit_id, f"{self.submitted_at:%Y-%m-%d %H:%M}"
+        return f"{unit} {self.audit_period} at {when}"
+
+
+def _code(choices, label: str):
+    return models.PositiveSmallIntegerField(label, choices=choices, null=True, blank=True)
+
+
+def _date(label: str):
+    return models.DateField(label, null=True, blank=True)
+
+
+def _decimal(label: str, digits: int, places: int):
+    return models.DecimalField(
+        label, max_digits=digits, decimal_places=places, null=True, blank=True
+    )
+
+
+class Visit(ValidatedRecord):
+    """One clinic contact, result or admission: one row of the CSV template."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="visits")
+    submission = models.ForeignKey(
+        Submission,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="visits",
+        help_text="Empty for visits entered in the web form",
+    )
+    source_row = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Row in the uploaded file; breaks ties between visits"
+    )
+    visit_date = models.DateField(null=True, blank=True)
+    # Measurements (routine)
+    height = _decimal("height (cm)", 4, 1)
+    weight = _decimal("weight (kg)", 4, 1)
+    height_weight_observation_date = _date("height/weight observation date")
+    # HbA1c (routine)
+    hba1c = _decimal("HbA1c", 5, 2)
+    hba1c_format = _code(codes.HbA1cFormat.choices, "HbA1c format")
+    hba1c_date = _date("HbA1c date")
+    # Treatment and glucose monitoring (routine)
+    treatment = _code(codes.Treatment.choices, "treatment")
+    closed_loop_system = _code(codes.ClosedLoopSystem.choices, "closed-loop system")
+    glucose_monitoring = _code(codes.GlucoseMonitoring.choices, "glucose monitoring")
+    # Blood pressure (routine)
+    systolic_blood_pressure = models.SmallIntegerField("systolic BP (mmHg)", null=True, blank=True)
+    diastolic_blood_pressure = models.SmallIntegerField(
+        "diastolic BP (mmHg)", null=True, blank=True
+    )
+    blood_pressure_observation_date = _date("blood pressure observation date")
+    # Annual review
+    foot_examination_observation_date = _date("foot examination date")
+    retinal_screening_observation_date = _date("retinal screening date")
+    retinal_screening_result = _code(codes.RetinalScreeningResult.choices, "retinal result")
+    albumin_creatinine_ratio = _decimal("albumin:creatinine ratio (mg/mmol)", 5, 1)
+    albumin_creatinine_ratio_date = _date("ACR date")
+    albuminuria_stage = _code(codes.AlbuminuriaStage.choices, "albuminuria stage")
+    total_cholesterol = _decimal("total cholesterol (mmol/l)", 3, 1)
+    total_cholesterol_date = _date("total cholesterol date")
+    thyroid_function_date = _date("thyroid function date")
+    thyroid_treatment_status = _code(codes.ThyroidTreatmentStatus.choices, "thyroid treatment")
+    coeliac_screen_date = _date("coeliac screen date")
+    gluten_free_diet = _code(codes.YesNoUnknown.choices, "gluten-free diet recommended")
+    psychological_screening_assessment_date = _date("psychological screening date")
+    psychological_additional_support_status = _code(
+        codes.YesNoUnknown.choices, "needs additional psychological support"
+    )
+    smoking_status = _code(codes.SmokingStatus.choices, "smoking status")
+    smoking_cessation_referral_date = _date("smoking cessation referral date")
+    carbohydrate_counting_level_three_education_date = _date("level 3 carb counting date")
+    dietician_additional_appointment_offered = _code(
+        codes.YesNoUnknown.choices, "additional dietitian appointment offered"
+    )
+    dietician_additional_appointment_date = _date("additional dietitian appointment date")
+    ketone_meter_training = _code(codes.YesNoUnknown.choices, "blood ketone testing")
+    flu_immunisation_recommended_date = _date("flu immunisation recommended date")
+    sick_day_rules_training_date = _date("sick-day rules advice date")
+    # Inpatient entry
+    hospital_admission_date = _date("admission date")
+    hospital_discharge_date = _date("discharge date")
+    hospital_admission_reason = _code(codes.AdmissionReason.choices, "admission reason")
+    dka_additional_therapies = _code(codes.DKAAdditionalTherapies.choices, "DKA therapies")
+    hospital_admission_other = models.CharField(
+        "other admission reason", max_length=500, blank=True
+    )
+    # Derived, never submitted (data-dictionary.md §8)
+    bmi = _decimal("BMI", 4, 1)
+    bmi_centile = _decimal("BMI centile", 4, 1)
+    bmi_sds = _decimal("BMI SDS", 4, 1)
+    height_centile = _decimal("height centile", 4, 1)
+    height_sds = _decimal("height SDS", 4, 1)
+    weight_centile = _decimal("weight centile", 4, 1)
+    weight_sds = _decimal("weight SDS", 4, 1)
+
+    class Meta:
+        ordering = ["patient_id", "visit_date", "source_row"]
+        indexes = [models.Index(fields=["patient", "visit_date"])]
+
+    def __str__(self) -> str:
+        return f"Visit {self.pk} on {self.visit_date}"
+
+
+class AuditProgress(models.Model):
+    """Completed versus expected fields per form section, for one child and audit period."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="audit_progress")
+    audit_period = models.ForeignKey(AuditPeriod, on_delete=models.CASCADE, related_name="+")
+    sections = models.JSONField(
+        default=dict, help_text="section -> {completed, expected}, sections from constants"
+    )
+    completed_fields = models.PositiveIntegerField(default=0)
+    expected_fields = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "audit progress"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "audit_period"], name="audit_progress_one_per_child_period"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(completed_fields__lte=models.F("expected_fields")),
+                name="audit_progress_completed_within_expected",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.completed_fields}/{self.expected_fields} for patient {self.patient_id}"

@@ -1,0 +1,229 @@
+"""Per-child KPI states and their aggregations (kpis.md §3).
+
+`KPI` is one row per child and audit period with one state column per measure, generated from
+the registry in constants/kpis.py; `KPIAggregation` holds the pooled counts per area and measure
+(one concrete table per level). Only the aggregation jobs write these tables.
+"""
+
+from django.db import models
+
+from constants.kpis import MEASURES, MeasureGroup, MeasureKind, Polarity
+
+from .audit import AuditPeriod, Patient
+from .geography import (
+    Country,
+    IntegratedCareBoard,
+    LocalHealthBoard,
+    NHSEnglandRegion,
+    OpenUKNetwork,
+    PaediatricDiabetesNetwork,
+    PaediatricDiabetesUnit,
+    Trust,
+)
+
+
+class Measure(models.Model):
+    """The KPI registry as a table (seeded from constants.kpis.MEASURES)."""
+
+    number = models.CharField(max_length=4, primary_key=True)
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=20, choices=[(k.value, k.value) for k in MeasureKind])
+    polarity = models.CharField(max_length=4, choices=[(p.value, p.value) for p in Polarity])
+    group = models.CharField(max_length=40, choices=[(g.value, g.value) for g in MeasureGroup])
+    population = models.CharField(max_length=8)
+    sort_order = models.PositiveSmallIntegerField(unique=True)
+
+    class Meta:
+        ordering = ["sort_order"]
+
+    def __str__(self) -> str:
+        return f"KPI {self.number}: {self.name}"
+
+
+class KPIState(models.IntegerChoices):
+    INELIGIBLE = 0, "Ineligible"
+    PASSED = 1, "Passed"
+    FAILED = 2, "Failed"
+    INCOMPLETE = 3, "Incomplete"
+
+
+class KPI(models.Model):
+    """The state of every measure for one child (child-unit episode) in one audit period."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="kpis")
+    audit_period = models.ForeignKey(AuditPeriod, on_delete=models.CASCADE, related_name="+")
+    paediatric_diabetes_unit = models.ForeignKey(
+        PaediatricDiabetesUnit, on_delete=models.CASCADE, related_name="+"
+    )
+    calculation_date = models.DateField(help_text="C: the date the states are 'as at'")
+    computed_at = models.DateTimeField()
+    health_checks_done = models.PositiveSmallIntegerField(default=0)  # 32.1 numerator
+    health_checks_expected = models.PositiveSmallIntegerField(default=0)  # 32.1 denominator
+    hba1c_median = models.FloatField(
+        "per-child median HbA1c (mmol/mol)", null=True, blank=True
+    )  # 44, 45
+    admissions = models.PositiveSmallIntegerField(default=0)  # 46
+    dka_admissions = models.PositiveSmallIntegerField(default=0)  # 47
+
+    class Meta:
+        verbose_name = "KPI"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "audit_period"], name="kpi_one_per_child_period"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(health_checks_done__lte=models.F("health_checks_expected")),
+                name="kpi_checks_done_within_expected",
+            ),
+        ]
+        indexes = [models.Index(fields=["audit_period", "paediatric_diabetes_unit"])]
+
+    def __str__(self) -> str:
+        return f"KPIs of patient {self.patient_id} for {self.audit_period}"
+
+
+for _measure in MEASURES:
+    KPI.add_to_class(
+        _measure.field_name,
+        models.PositiveSmallIntegerField(
+            f"KPI {_measure.number}", choices=KPIState.choices, default=KPIState.INELIGIBLE
+        ),
+    )
+
+
+class KPIAggregation(models.Model):
+    """Pooled counts of one measure over the children attributed to one area (kpis.md §3.2)."""
+
+    audit_period = models.ForeignKey(AuditPeriod, on_delete=models.CASCADE, related_name="+")
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="+")
+    passed = models.PositiveIntegerField()
+    failed = models.PositiveIntegerField()
+    incomplete = models.PositiveIntegerField()
+    ineligible = models.PositiveIntegerField()
+    denominator = models.PositiveIntegerField(help_text="passed + failed + incomplete")
+    value = models.FloatField(null=True, blank=True, help_text="passed / denominator, or a mean")
+    computed_at = models.DateTimeField()
+    is_published = models.BooleanField(
+        default=False, help_text="A published snapshot for public pages, not live results"
+    )
+
+    AREA_FIELD: str | None = None  # the foreign key naming the area, None for national
+
+    class Meta:
+        abstract = True
+        ordering = ["audit_period", "measure"]
+
+    def __str__(self) -> str:
+        area = getattr(self, f"{self.AREA_FIELD}_id") if self.AREA_FIELD else "England and Wales"
+        return f"KPI {self.measure_id} for {area}, {self.audit_period}"
+
+    @classmethod
+    def constraints_for(cls, area_field: str | None, prefix: str) -> list[models.BaseConstraint]:
+        area = [area_field] if area_field else []
+        return [
+            models.UniqueConstraint(
+                fields=[*area, "audit_period", "measure", "is_published"],
+                name=f"{prefix}_agg_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    denominator=models.F("passed") + models.F("failed") + models.F("incomplete")
+                ),
+                name=f"{prefix}_agg_denominator",
+            ),
+        ]
+
+
+class PDUKPIAggregation(KPIAggregation):
+    paediatric_diabetes_unit = models.ForeignKey(PaediatricDiabetesUnit, on_delete=models.CASCADE)
+    AREA_FIELD = "paediatric_diabetes_unit"
+
+    class Meta(KPIAggregation.Meta):
+        verbose_name = "unit KPI aggregation"
+        constraints = KPIAggregation.constraints_for("paediatric_diabetes_unit", "pdu")
+
+
+class TrustKPIAggregation(KPIAggregation):
+    trust = models.ForeignKey(Trust, on_delete=models.CASCADE)
+    AREA_FIELD = "trust"
+
+    class Meta(KPIAggregation.Meta):
+        verbose_name = "trust KPI aggregation"
+        constraints = KPIAggregation.constraints_for("trust", "trust")
+
+
+class LocalHealthBoardKPIAggregation(KPIAggregation):
+    local_health_board = models.ForeignKey(LocalHealthBoard, on_delete=models.CASCADE)
+    AREA_FIELD = "local_health_board"
+
+    class Meta(KPIAggregation.Meta):
+        verbose_name = "local health board KPI aggregation"
+        constraints = KPIAggregation.constraints_for("local_health_board", "lhb")
+
+
+class IntegratedCareBoardKPIAggregation(KPIAggregation):
+    integrated_care_board = models.ForeignKey(IntegratedCareBoard, on_delete=models.CASCADE)
+    AREA_FIELD = "integrated_care_board"
+
+    class Meta(KPIAggregation.Meta):
+        verbose_name = "ICB KPI aggregation"
+        constraints = KPIAggregation.constraints_for("integrated_care_board", "icb")
+
+
+class NHSEnglandRegionKPIAggregation(KPIAggregation):
+    nhs_england_region = models.ForeignKey(NHSEnglandRegion, on_delete=models.CASCADE)
+    AREA_FIELD = "nhs_england_region"
+
+    class Meta(KPIAggregation.Meta):
+        verbose_name = "NHS England region KPI aggregation"
+        constraints = KPIAggregation.constraints_for("nhs_england_region", "region")
+
+
+class CountryKPIAggregation(KPIAggregation):
+    country = models.ForeignKey(Country, on_delete=models.CASCADE)
+    AREA_FIELD = "country"
+
+    class Meta(KPIAggregation.Meta):
+        verbose_name = "country KPI aggregation"
+        constraints = KPIAggregation.constraints_for("country", "country")
+
+
+class PaediatricDiabetesNetworkKPIAggregation(KPIAggregation):
+    paediatric_diabetes_network = models.ForeignKey(
+        PaediatricDiabetesNetwork, on_delete=models.CASCADE
+    )
+    AREA_FIELD = "paediatric_diabetes_network"
+
+    class Meta(KPIAggregation.Meta):
+        verbose_name = "diabetes network KPI aggregation"
+        constraints = KPIAggregation.constraints_for("paediatric_diabetes_network", "pdn")
+
+
+class OpenUKNetworkKPIAggregation(KPIAggregation):
+    openuk_network = models.ForeignKey(OpenUKNetwork, on_delete=models.CASCADE)
+    AREA_FIELD = "openuk_network"
+
+    class Meta(KPIAggregation.Meta):
+        verbose_name = "OPEN UK network KPI aggregation"
+        constraints = KPIAggregation.constraints_for("openuk_network", "openuk")
+
+
+class NationalKPIAggregation(KPIAggregation):
+    """England and Wales."""
+
+    class Meta(KPIAggregation.Meta):
+        verbose_name = "national KPI aggregation"
+        constraints = KPIAggregation.constraints_for(None, "national")
+
+
+KPI_AGGREGATION_MODELS: tuple[type[KPIAggregation], ...] = (
+    PDUKPIAggregation,
+    TrustKPIAggregation,
+    LocalHealthBoardKPIAggregation,
+    IntegratedCareBoardKPIAggregation,
+    NHSEnglandRegionKPIAggregation,
+    CountryKPIAggregation,
+    PaediatricDiabetesNetworkKPIAggregation,
+    OpenUKNetworkKPIAggregation,
+    NationalKPIAggregation,
+)

@@ -1,0 +1,176 @@
+"""Settings for the NPDA platform, all read from environment variables here and nowhere else.
+
+NPDA_ENV selects the mode: "development" (default), "test" or "production". In production every
+required variable must be set, otherwise start-up fails with the list of what is missing.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+NPDA_ENV = os.environ.get("NPDA_ENV", "development")
+if NPDA_ENV not in {"development", "test", "production"}:
+    raise ImproperlyConfigured(
+        f"NPDA_ENV must be development, test or production, not {NPDA_ENV!r}"
+    )
+PRODUCTION = NPDA_ENV == "production"
+
+_REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS")
+_missing = [name for name in _REQUIRED_IN_PRODUCTION if PRODUCTION and not os.environ.get(name)]
+if _missing:
+    raise ImproperlyConfigured(
+        "Missing required environment variable(s) for production: " + ", ".join(_missing)
+    )
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY") or "development-only-insecure-key-never-use-in-production"
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+# Local PostgreSQL over its Unix socket, as set up by scripts/setup.sh.
+DEFAULT_DATABASE_URL = "postgres://%2Fvar%2Frun%2Fpostgresql/npda"
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+        engine="django.contrib.gis.db.backends.postgis",
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+    )
+}
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_npda")}
+
+# Reference data (ONS boundaries, RCPCH organisation lists); never copied into the repository.
+NPDA_REFERENCE_DATA = Path(
+    os.environ.get("NPDA_REFERENCE_DATA", BASE_DIR.parent / "shared" / "data")
+).resolve()
+
+# Map tiles are optional: the platform must work offline, so no tile layer unless configured.
+NPDA_MAP_TILE_URL = os.environ.get("NPDA_MAP_TILE_URL", "")
+NPDA_MAP_TILE_ATTRIBUTION = os.environ.get("NPDA_MAP_TILE_ATTRIBUTION", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "django_plotly_dash.apps.DjangoPlotlyDashConfig",
+    "npda.apps.NpdaConfig",
+    "boundaries.apps.BoundariesConfig",
+    "aggregation.apps.AggregationConfig",
+    "dashboards.apps.DashboardsConfig",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_plotly_dash.middleware.BaseMiddleware",
+]
+
+ROOT_URLCONF = "npda.urls"
+WSGI_APPLICATION = "npda.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_USER_MODEL = "npda.NPDAUser"
+AUTHENTICATION_BACKENDS = ["npda.auth.CaseInsensitiveEmailBackend"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+# Behind a proxy, the client address is taken from X-Forwarded-For only when this is set.
+NPDA_TRUST_X_FORWARDED_FOR = env_bool("NPDA_TRUST_X_FORWARDED_FOR", False)
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "django_plotly_dash.finders.DashAssetFinder",
+    "django_plotly_dash.finders.DashComponentFinder",
+    "django_plotly_dash.finders.DashAppDirectoryFinder",
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Static files are served from STATIC_ROOT, so `collectstatic` runs before serving or testing
+# (WhiteNoise's finder mode trips over django-plotly-dash's finders).
+
+# Dash: serve React and component bundles from here (no CDN), with Dash 3 module names.
+PLOTLY_DASH = {"serve_locally": True, "cache_timeout_initial_arguments": 60}
+PLOTLY_COMPONENTS = ["dash", "dpd_components", "dash_leaflet"]
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
+# Debian 12 ships GDAL 3.6; the platform never parses user-supplied spatial reference strings.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

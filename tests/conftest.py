@@ -1,0 +1,21 @@
+import pytest
+from django.apps import apps
+from django.conf import settings
+
+from boundaries.loader import load_reference_data
+from npda.seeding import sync_groups, sync_measures
+
+
+def seed_lookups() -> None:
+    """Migration-seeded rows and the reference data; idempotent and quick when present."""
+    sync_measures(apps)
+    sync_groups(apps)
+    load_reference_data(settings.NPDA_REFERENCE_DATA, skip_unchanged=True, progress=lambda _: None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    # The real reference data is loaded once per session; each test runs in a transaction that
+    # is rolled back, so it is never modified for the next test.
+    with django_db_blocker.unblock():
+        seed_lookups()

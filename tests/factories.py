@@ -1,0 +1,88 @@
+"""Factories for the audit tables. Units and organisations are the real reference data."""
+
+import datetime as dt
+
+import factory
+
+from npda import models as m
+from npda.identifiers import nhs_number_check_digit
+
+
+def synthetic_nhs_number(n: int) -> str:
+    """A valid-in-form NHS number from the 999 test range (the next one with a check digit)."""
+    while (check := nhs_number_check_digit(first_nine := f"999{n % 1_000_000:06d}")) is None:
+        n += 1
+    return f"{first_nine}{check}"
+
+
+class NPDAUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.NPDAUser
+
+    email = factory.Sequence(lambda n: f"user{n}@npda.example")
+    first_name = "Test"
+    surname = factory.Sequence(lambda n: f"User{n}")
+    password = "a-long-test-password"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return model_class.objects.create_user(*args, **kwargs)
+
+
+class AuditPeriodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.AuditPeriod
+        django_get_or_create = ("start_date",)
+
+    class Params:
+        year = 2024
+
+    start_date = factory.LazyAttribute(lambda o: dt.date(o.year, 4, 1))
+    end_date = factory.LazyAttribute(lambda o: dt.date(o.year + 1, 3, 31))
+    slug = factory.LazyAttribute(lambda o: f"{o.year}-{o.year + 1}")
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Patient
+
+    nhs_number = factory.Sequence(synthetic_nhs_number)
+    date_of_birth = dt.date(2012, 6, 15)
+    sex = 1
+    ethnicity = "A"
+    diabetes_type = 1
+    diagnosis_date = dt.date(2019, 3, 3)
+    postcode = "WC1X8SH"
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Site
+
+    patient = factory.SubFactory(PatientFactory)
+    paediatric_diabetes_unit = factory.LazyFunction(
+        lambda: m.PaediatricDiabetesUnit.objects.get(pz_code="PZ041")
+    )
+    date_joined = dt.date(2019, 3, 3)
+    is_active = True
+
+
+class SubmissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Submission
+
+    paediatric_diabetes_unit = factory.LazyFunction(
+        lambda: m.PaediatricDiabetesUnit.objects.get(pz_code="PZ041")
+    )
+    audit_period = factory.SubFactory(AuditPeriodFactory)
+    is_active = True
+    file_name = "PZ041 NPDA data 2425.csv"
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = m.Visit
+
+    patient = factory.SubFactory(PatientFactory)
+    visit_date = dt.date(2024, 6, 10)
+    source_row = factory.Sequence(lambda n: n + 2)

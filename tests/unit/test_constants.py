@@ -1,0 +1,64 @@
+from constants import codes
+from constants.groups import CUSTOM_PERMISSIONS, GROUP_PERMISSIONS, RCPCH_GROUPS, GroupName
+from constants.kpis import MEASURES, MEASURES_BY_NUMBER, MeasureKind, Polarity
+
+
+def test_registry_has_the_51_results_of_the_spec():
+    numbers = [m.number for m in MEASURES]
+    expected = [str(n) for n in range(1, 32)] + ["32.1", "32.2", "32.3"]
+    expected += [str(n) for n in range(33, 50)]
+    assert numbers == expected
+    assert len({m.field_name for m in MEASURES}) == 51
+    assert MEASURES_BY_NUMBER["32.1"].field_name == "kpi_32_1"
+
+
+def test_measure_types_and_polarities_follow_the_spec():
+    assert MEASURES_BY_NUMBER["32.1"].kind == MeasureKind.CHECK_PROPORTION
+    assert MEASURES_BY_NUMBER["44"].kind == MeasureKind.MEAN
+    assert MEASURES_BY_NUMBER["45"].kind == MeasureKind.MEDIAN
+    assert MEASURES_BY_NUMBER["46"].kind == MeasureKind.EVENT_COUNT
+    assert MEASURES_BY_NUMBER["44"].polarity == Polarity.LOWER_IS_BETTER
+    assert MEASURES_BY_NUMBER["25"].polarity == Polarity.HIGHER_IS_BETTER
+    assert all(MEASURES_BY_NUMBER[str(n)].polarity == Polarity.CONTEXT for n in range(1, 10))
+    assert MEASURES_BY_NUMBER["43"].population == "P7/14"
+
+
+def test_six_groups_with_nested_access():
+    assert set(GROUP_PERMISSIONS) == set(GroupName)
+    full, edit, view = (GROUP_PERMISSIONS[g] for g in RCPCH_GROUPS)
+    assert view < edit < full
+    trust_full = GROUP_PERMISSIONS[GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS]
+    trust_edit = GROUP_PERMISSIONS[GroupName.TRUST_AUDIT_TEAM_EDIT_ACCESS]
+    trust_view = GROUP_PERMISSIONS[GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY]
+    assert trust_view < trust_edit < trust_full
+
+
+def test_only_rcpch_groups_see_every_unit_and_publish():
+    for group, permissions in GROUP_PERMISSIONS.items():
+        assert ("view_all_units" in permissions) == (group in RCPCH_GROUPS)
+    publishers = [g for g, p in GROUP_PERMISSIONS.items() if "publish_aggregates" in p]
+    assert publishers == [GroupName.RCPCH_AUDIT_TEAM_FULL_ACCESS]
+
+
+def test_view_only_groups_cannot_change_clinical_data_or_upload():
+    for group in (GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY, GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY):
+        permissions = GROUP_PERMISSIONS[group]
+        assert not {p for p in permissions if p.startswith(("add_", "change_", "delete_"))}
+        assert "upload_submission" not in permissions
+
+
+def test_custom_permissions_are_unique():
+    codenames = [code for _, code, _ in CUSTOM_PERMISSIONS]
+    assert len(codenames) == len(set(codenames))
+
+
+def test_hba1c_conversion_uses_the_unrounded_intercept():
+    assert round(codes.hba1c_percent_to_mmol_per_mol(7.5), 4) == 58.4609
+    assert round(codes.hba1c_mmol_per_mol_to_percent(58), 4) == 7.4578
+    assert round(codes.hba1c_mmol_per_mol_to_percent(48), 4) == 6.5430
+
+
+def test_every_ethnic_category_has_a_dashboard_group():
+    assert set(codes.ETHNICITY_GROUP) == set(codes.Ethnicity.values)
+    assert codes.ETHNICITY_GROUP["R"] == codes.EthnicityGroup.ASIAN
+    assert codes.ETHNICITY_GROUP["99"] == codes.EthnicityGroup.NOT_STATED

@@ -1,0 +1,53 @@
+"""Settings come from the environment and fail loudly in production (checked in a fresh process)."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+
+def run_settings(**environment: str) -> subprocess.CompletedProcess:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "DEBUG", "NPDA_ENV"}
+    }
+    env.update(environment)
+    code = "import npda.settings as s; print(s.DEBUG, s.PRODUCTION)"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        check=False,
+    )
+
+
+def test_production_without_required_variables_fails_naming_them():
+    result = run_settings(NPDA_ENV="production")
+    assert result.returncode != 0
+    assert "Missing required environment variable(s) for production: " in result.stderr
+    assert "SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_with_required_variables_starts_with_debug_off():
+    result = run_settings(
+        NPDA_ENV="production",
+        SECRET_KEY="x" * 50,
+        DATABASE_URL="postgres://db/npda",
+        ALLOWED_HOSTS="npda.example",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]
+
+
+def test_debug_is_off_unless_asked_for():
+    assert run_settings().stdout.split() == ["False", "False"]
+    assert run_settings(DEBUG="true").stdout.split() == ["True", "False"]
+
+
+def test_a_malformed_boolean_is_an_error():
+    result = run_settings(DEBUG="maybe")
+    assert result.returncode != 0 and "DEBUG must be true or false" in result.stderr
