@@ -59,8 +59,12 @@ DATABASES = {
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_npda")}
 
 # Reference data (ONS boundaries, RCPCH organisation lists); never copied into the repository.
+# Default: ../shared/data beside this checkout, else the workplace's shared folder (so that a
+# clone made elsewhere, such as CI's temporary clone, still finds it).
+_REFERENCE_DATA_CANDIDATES = [BASE_DIR.parent / "shared" / "data", Path("/work/shared/data")]
 NPDA_REFERENCE_DATA = Path(
-    os.environ.get("NPDA_REFERENCE_DATA", BASE_DIR.parent / "shared" / "data")
+    os.environ.get("NPDA_REFERENCE_DATA")
+    or next((p for p in _REFERENCE_DATA_CANDIDATES if p.is_dir()), _REFERENCE_DATA_CANDIDATES[0])
 ).resolve()
 
 # Map tiles are optional: the platform must work offline, so no tile layer unless configured.
