@@ -47,7 +47,17 @@ def geometry_svg(geometry: GEOSGeometry | None) -> str:
     )
 
 
-class ReadOnlyGeometryAdmin(admin.ModelAdmin):
+class CodeKeyedAdmin(admin.ModelAdmin):
+    """Reference rows are keyed by official codes: a code is never edited, only added."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not self.model._meta.pk.auto_created:
+            fields.append(self.model._meta.pk.name)
+        return fields
+
+
+class ReadOnlyGeometryAdmin(CodeKeyedAdmin):
     """Excludes geometry fields from forms and shows each as a read-only summary + outline."""
 
     def get_geometry_fields(self) -> list[str]:
@@ -82,13 +92,13 @@ class BoundaryAreaAdmin(ReadOnlyGeometryAdmin):
 
 
 @admin.register(m.PaediatricDiabetesNetwork, m.OpenUKNetwork)
-class NetworkAdmin(admin.ModelAdmin):
+class NetworkAdmin(CodeKeyedAdmin):
     list_display = ("code", "name")
     search_fields = ("code", "name")
 
 
 @admin.register(m.Trust)
-class TrustAdmin(admin.ModelAdmin):
+class TrustAdmin(CodeKeyedAdmin):
     list_display = ("ods_code", "name", "primary_integrated_care_board", "country")
     search_fields = ("ods_code", "name")
     list_filter = ("country",)
