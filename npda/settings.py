@@ -178,3 +178,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Uploads: CSV files up to this size are accepted (csv-submission.md; default 20 MB).
+NPDA_UPLOAD_SIZE_LIMIT_MB = float(os.environ.get("NPDA_UPLOAD_SIZE_LIMIT_MB", "20"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = int((NPDA_UPLOAD_SIZE_LIMIT_MB + 1) * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# KPI jobs (aggregation app): the nightly full recompute (cron, server time zone), how often the
+# scheduler picks up unit recomputes queued by uploads, and how often a failing one is retried.
+NPDA_KPI_NIGHTLY_CRON = os.environ.get("NPDA_KPI_NIGHTLY_CRON", "30 2 * * *")
+NPDA_KPI_QUEUE_POLL_SECONDS = int(os.environ.get("NPDA_KPI_QUEUE_POLL_SECONDS", "30"))
+NPDA_KPI_MAX_ATTEMPTS = int(os.environ.get("NPDA_KPI_MAX_ATTEMPTS", "5"))

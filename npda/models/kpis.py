@@ -5,6 +5,7 @@ the registry in constants/kpis.py; `KPIAggregation` holds the pooled counts per 
 (one concrete table per level). Only the aggregation jobs write these tables.
 """
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from constants.kpis import MEASURES, MeasureGroup, MeasureKind, Polarity
@@ -64,6 +65,21 @@ class KPI(models.Model):
     )  # 44, 45
     admissions = models.PositiveSmallIntegerField(default=0)  # 46
     dka_admissions = models.PositiveSmallIntegerField(default=0)  # 47
+    # Inputs of the standard breakdowns (kpis.md §6), pooled like the states.
+    diabetes_type = models.PositiveSmallIntegerField(null=True, blank=True)  # 44/45 by type
+    age_at_start = models.PositiveSmallIntegerField("age at S", null=True, blank=True)
+    diagnosis_quarter = models.PositiveSmallIntegerField(null=True, blank=True)  # 2, dx in P
+    leaving_quarter = models.PositiveSmallIntegerField(null=True, blank=True)  # 9
+    leaving_reason = models.PositiveSmallIntegerField(null=True, blank=True)  # 9
+    current_smoker = models.BooleanField(default=False)  # 36 companion: most recent status 2
+    admissions_by_quarter = ArrayField(
+        models.PositiveSmallIntegerField(), size=4, default=list, blank=True
+    )  # 46 by quarter of start (a start before S counts in Q1)
+    dka_admissions_by_quarter = ArrayField(
+        models.PositiveSmallIntegerField(), size=4, default=list, blank=True
+    )  # 47
+    admissions_near_diagnosis = models.PositiveSmallIntegerField(default=0)  # start <= dx + 90
+    dka_admissions_near_diagnosis = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = "KPI"
@@ -101,8 +117,50 @@ class KPIAggregation(models.Model):
     incomplete = models.PositiveIntegerField()
     ineligible = models.PositiveIntegerField()
     denominator = models.PositiveIntegerField(help_text="passed + failed + incomplete")
-    value = models.FloatField(null=True, blank=True, help_text="passed / denominator, or a mean")
+    value = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="passed / denominator; checks done / expected (32.1); the count (1-9); "
+        "the mean (44) or median (45) of per-child medians; the admissions (46, 47)",
+    )
     computed_at = models.DateTimeField()
+    calculation_date = models.DateField(null=True, blank=True, help_text="C, as at")
+    # Confidence limits of `value` (benchmarking-methods.md §2): Wilson, t or Byar/exact.
+    ci95_low = models.FloatField(null=True, blank=True)
+    ci95_high = models.FloatField(null=True, blank=True)
+    ci998_low = models.FloatField(null=True, blank=True)
+    ci998_high = models.FloatField(null=True, blank=True)
+    # 32.1 (kpis.md §3.2): checks done over checks expected, outstanding over incomplete children.
+    checks_done = models.PositiveIntegerField(null=True, blank=True)
+    checks_expected = models.PositiveIntegerField(null=True, blank=True)
+    checks_outstanding = models.PositiveIntegerField(null=True, blank=True)
+    # 44 and 45: the per-child medians of the area (all diabetes types; splits in `details`).
+    n_contributors = models.PositiveIntegerField(null=True, blank=True)
+    n_population = models.PositiveIntegerField(null=True, blank=True, help_text="size of P1")
+    mean = models.FloatField(null=True, blank=True)
+    sd = models.FloatField("SD", null=True, blank=True)
+    median = models.FloatField(null=True, blank=True)
+    # 46 and 47: admissions, not children (children with one or more are `passed`).
+    events = models.PositiveIntegerField(null=True, blank=True)
+    # Comparison with the national value (benchmarking-methods.md §3), periods that have ended.
+    benchmark = models.FloatField(
+        null=True, blank=True, help_text="national value (46/47: expected count at its rate)"
+    )
+    comparison = models.CharField(max_length=16, blank=True, help_text="three levels, 95 %")
+    comparison_5 = models.CharField(max_length=16, blank=True, help_text="five levels")
+    # Funnel limits and outlier class (§4-§6), for units, on the scale of `value`.
+    funnel_n = models.PositiveIntegerField(null=True, blank=True, help_text="x-axis")
+    funnel_lower_95 = models.FloatField(null=True, blank=True)
+    funnel_upper_95 = models.FloatField(null=True, blank=True)
+    funnel_lower_998 = models.FloatField(null=True, blank=True)
+    funnel_upper_998 = models.FloatField(null=True, blank=True)
+    funnel_method = models.CharField(max_length=16, blank=True)
+    z_score = models.FloatField(null=True, blank=True)
+    outlier = models.CharField(max_length=8, blank=True, help_text="alarm, alert or within")
+    outlier_direction = models.CharField(max_length=8, blank=True)
+    details = models.JSONField(
+        default=dict, blank=True, help_text="breakdowns, companion figures, funnel parameters"
+    )
     is_published = models.BooleanField(
         default=False, help_text="A published snapshot for public pages, not live results"
     )

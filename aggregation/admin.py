@@ -1,0 +1,48 @@
+from django.contrib import admin
+
+from .models import KPIRun, RecomputeRequest
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written only by the KPI jobs; the admin shows them."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(KPIRun)
+class KPIRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "started_at",
+        "audit_period",
+        "trigger",
+        "scope",
+        "status",
+        "duration_seconds",
+        "children_scored",
+        "rows_written",
+    )
+    list_filter = ("status", "trigger", "audit_period")
+    readonly_fields = [f.name for f in KPIRun._meta.fields]
+
+    @admin.display(description="units")
+    def scope(self, run: KPIRun) -> str:
+        return ", ".join(run.pdu_codes) if run.pdu_codes else "all"
+
+
+@admin.register(RecomputeRequest)
+class RecomputeRequestAdmin(ReadOnlyAdmin):
+    list_display = (
+        "requested_at",
+        "paediatric_diabetes_unit",
+        "audit_period",
+        "reason",
+        "status",
+        "attempts",
+        "run",
+    )
+    list_filter = ("status", "audit_period")
+    readonly_fields = [f.name for f in RecomputeRequest._meta.fields]

@@ -1,0 +1,346 @@
+"""Benchmarking of a published release (benchmarking-methods.md §3-§6).
+
+Comparisons with the national value, funnel limits and outlier classes are produced only for a
+period that has ended, from a published release (§1.2, §6), so `publish_aggregates` runs this
+on the snapshot it has just written: one SELECT reads the snapshot of every level, each measure
+is benchmarked with the functions of `aggregation.statistics` (vectorised over the areas), and
+one UPDATE per level table stores the results. Funnels are drawn for units.
+"""
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from constants.kpis import MEASURES_BY_NUMBER, Measure, Polarity
+
+from . import statistics as st
+from .measures import RULES
+from .rollup import LEVELS, NATIONAL_CODE, STAGE_TABLE
+
+COMPARED_KINDS = ("proportion", "check_proportion", "mean", "events")
+READ_COLUMNS = (
+    "passed",
+    "denominator",
+    "value",
+    "ci95_low",
+    "ci95_high",
+    "ci998_low",
+    "ci998_high",
+    "checks_done",
+    "checks_expected",
+    "n_population",
+    "events",
+)
+
+
+def published_rows_sql() -> str:
+    """Every published row of the period, all levels, with the type 1 figures of 44."""
+    parts = []
+    for level, (model, _) in LEVELS.items():
+        area = model._meta.get_field(model.AREA_FIELD).column if model.AREA_FIELD else None
+        parts.append(
+            f"""SELECT '{level}' AS level, {area or f"'{NATIONAL_CODE}'"} AS code, measure_id,
+                {", ".join(READ_COLUMNS)},
+                (details #>> '{{by_type,1,n}}')::float8 AS type1_n,
+                (details #>> '{{by_type,1,mean}}')::float8 AS type1_mean,
+                (details #>> '{{by_type,1,sd}}')::float8 AS type1_sd
+            FROM {model._meta.db_table}
+            WHERE audit_period_id = %(period)s AND is_published"""
+        )
+    return " UNION ALL ".join(parts)
+
+
+@dataclass
+class MeasureRows:
+    """One measure's published rows over every area, as arrays."""
+
+    levels: np.ndarray
+    codes: np.ndarray
+    columns: dict[str, np.ndarray]
+
+    @classmethod
+    def from_rows(cls, rows: list[dict]) -> "MeasureRows":
+        names = (*READ_COLUMNS, "type1_n", "type1_mean", "type1_sd")
+        return cls(
+            np.array([r["level"] for r in rows], dtype=object),
+            np.array([r["code"] for r in rows], dtype=object),
+            {n: np.array([np.nan if r[n] is None else r[n] for r in rows], float) for n in names},
+        )
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    @property
+    def national(self) -> int | None:
+        index = np.flatnonzero(self.levels == "national")
+        return int(index[0]) if len(index) else None
+
+    @property
+    def units(self) -> np.ndarray:
+        return np.flatnonzero(self.levels == "pdu")
+
+
+def _nan(n: int) -> np.ndarray:
+    return np.full(n, np.nan)
+
+
+def _ratio(x, n) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(n > 0, x / n, np.nan)
+
+
+def _json_number(x) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), 10)
+
+
+def compare(kind: str, rows: MeasureRows, measure: Measure) -> dict[str, np.ndarray]:
+    """§3: each area's interval against the national value. Not compared: context counts,
+    medians, areas without a denominator, and the national area itself."""
+    size, national = len(rows.codes), rows.national
+    not_compared = np.full(size, st.NOT_COMPARED, dtype=object)
+    result = {"benchmark": _nan(size), "comparison": not_compared, "comparison_5": not_compared}
+    if national is None or measure.polarity == Polarity.CONTEXT or kind not in COMPARED_KINDS:
+        return result
+    if kind == "events":  # the national rate applied to each area's P1 children
+        rate = _ratio(rows["events"][national], rows["n_population"][national])
+        benchmark = rate * rows["n_population"]
+    else:
+        benchmark = np.full(size, rows["value"][national])
+    polarity = measure.polarity.value
+    ci = [rows[c] for c in ("ci95_low", "ci95_high", "ci998_low", "ci998_high")]
+    three = st.compare_three_levels(ci[0], ci[1], benchmark, polarity)
+    five = st.compare_five_levels(*ci, benchmark, polarity)
+    three[national] = five[national] = st.NOT_COMPARED
+    return {"benchmark": benchmark, "comparison": three, "comparison_5": five}
+
+
+def funnel(kind: str, rows: MeasureRows, measure: Measure) -> tuple[dict, dict | None]:
+    """§4-§6 for the units, on the scale of `value`: limits, z-score, outlier class.
+    Returns the columns (over all areas) and the funnel parameters for the national row."""
+    size, national, units = len(rows.codes), rows.national, rows.units
+    columns: dict[str, np.ndarray] = {}
+    if national is None or measure.polarity == Polarity.CONTEXT or not len(units):
+        return columns, None
+    if kind in ("proportion", "check_proportion"):
+        x = rows["passed" if kind == "proportion" else "checks_done"][units]
+        n = rows["denominator" if kind == "proportion" else "checks_expected"][units]
+        result = _proportion_funnel(x, n, rows["value"][national])
+        y = rows["value"][units]
+    elif kind == "mean":  # the formal outlier measure: the type 1 mean (kpis.md §4.7)
+        n, y = rows["type1_n"][units], rows["type1_mean"][units]
+        result = _mean_funnel(y, n, rows["type1_mean"][national], rows["type1_sd"][national])
+    elif kind == "events":
+        n = rows["n_population"][units]
+        rate = _ratio(rows["events"][national], rows["n_population"][national])
+        y = rows["events"][units]
+        result = _event_funnel(y, n * rate, rate)
+    else:
+        return columns, None
+    if result is None:
+        return columns, None
+    limits, z, parameters = result
+    klass, direction = st.classify(
+        y,
+        limits["funnel_lower_95"],
+        limits["funnel_upper_95"],
+        limits["funnel_lower_998"],
+        limits["funnel_upper_998"],
+        measure.polarity.value,
+    )
+    has_data = np.nan_to_num(n) > 0
+    unit_values = {
+        **limits,
+        "z_score": z,
+        "funnel_n": n,
+        "outlier": np.where(has_data, klass, ""),
+        "outlier_direction": np.where(has_data, direction, ""),
+        "funnel_method": np.where(has_data, parameters["method"], ""),
+    }
+    for name, values in unit_values.items():
+        text = name in ("outlier", "outlier_direction", "funnel_method")
+        columns[name] = np.full(size, "", dtype=object) if text else _nan(size)
+        columns[name][units] = values
+    return columns, parameters
+
+
+def _limits_dict(low95, high95, low998, high998) -> dict[str, np.ndarray]:
+    return {
+        "funnel_lower_95": low95,
+        "funnel_upper_95": high95,
+        "funnel_lower_998": low998,
+        "funnel_upper_998": high998,
+    }
+
+
+def _parameters(d: st.Dispersion, target: float, method: str, **extra) -> dict:
+    return {
+        "k": d.k,
+        "phi": _json_number(d.phi),
+        "tau2": d.tau2,
+        "overdispersed": d.overdispersed,
+        "method": method,
+        "target": _json_number(target),
+        **extra,
+    }
+
+
+BANDS = ((st.Z95, ("funnel_lower_95", "funnel_upper_95")),)
+BANDS += ((st.Z998, ("funnel_lower_998", "funnel_upper_998")),)
+
+
+def _additive_bands(target, s, tau2, back, size: int, has) -> dict[str, np.ndarray]:
+    """§5.5 limits, back-transformed by `back`, for the units with data (NaN elsewhere)."""
+    bands = {}
+    for z, names in BANDS:
+        for name, limit in zip(names, st.additive_limits(target, s, tau2, z), strict=True):
+            bands[name] = _nan(size)
+            bands[name][has] = back(limit)
+    return bands
+
+
+def _proportion_funnel(x, n, theta):
+    """Exact binomial limits (§4.1), or additive limits when overdispersed (§5.6)."""
+    if not np.isfinite(theta):
+        return None
+    has = n > 0
+    y, s, target = st.proportion_z_scores(x[has], n[has], theta)
+    d = st.dispersion(y, s, target)
+    z = _nan(len(n))
+    if d.overdispersed:
+        z[has] = (y - target) / np.sqrt(s**2 + d.tau2)
+        limits = _additive_bands(target, s, d.tau2, st.arcsine_to_proportion, len(n), has)
+        method = "additive"
+    else:
+        z[has] = (y - target) / s
+        limits = {
+            f"funnel_{name}": st.binomial_funnel_limit(theta, n, p)
+            for name, p in st.FUNNEL_TAILS.items()
+        }
+        method = "exact binomial"
+    return limits, z, _parameters(d, theta, method)
+
+
+def _mean_funnel(means, n, theta, sigma):
+    """θ ± z·sigma/√n (§4.2), widened by τ² when overdispersed."""
+    if not (np.isfinite(theta) and np.isfinite(sigma) and sigma > 0):
+        return None
+    has = np.nan_to_num(n) > 0
+    s = _nan(len(n))
+    s[has] = sigma / np.sqrt(n[has])
+    d = st.dispersion(means[has], s[has], theta)
+    spread = np.sqrt(s**2 + d.tau2) if d.overdispersed else s
+    limits = _limits_dict(
+        theta - st.Z95 * spread,
+        theta + st.Z95 * spread,
+        theta - st.Z998 * spread,
+        theta + st.Z998 * spread,
+    )
+    method = "additive" if d.overdispersed else "normal"
+    return limits, (means - theta) / spread, _parameters(d, theta, method, sigma=sigma)
+
+
+def _event_funnel(observed, expected, rate):
+    """Exact Poisson limits as counts (§4.3), or additive limits when overdispersed."""
+    if not (np.isfinite(rate) and rate > 0):
+        return None
+    has = expected > 0
+    y, s, target = st.rate_z_scores(observed[has], expected[has])
+    d = st.dispersion(y, s, target)
+    z = _nan(len(expected))
+    if d.overdispersed:
+        z[has] = (y - target) / np.sqrt(s**2 + d.tau2)
+        limits = _additive_bands(
+            target, s, d.tau2, lambda t: st.root_to_rate(t, 1.0) * expected[has], len(expected), has
+        )
+        method = "additive"
+    else:
+        z[has] = (y - target) / s
+        limits = {
+            f"funnel_{name}": st.poisson_funnel_limit(expected, p)
+            for name, p in st.FUNNEL_TAILS.items()
+        }
+        method = "exact Poisson"
+    return limits, z, _parameters(d, rate, method, scale="admissions (count)")
+
+
+# Writing -----------------------------------------------------------------------------------------
+
+NUMBERS = ("benchmark", "funnel_n", "funnel_lower_95", "funnel_upper_95")
+NUMBERS += ("funnel_lower_998", "funnel_upper_998", "z_score")
+TEXTS = ("comparison", "comparison_5", "funnel_method", "outlier", "outlier_direction")
+
+
+def benchmark_measure(rows: MeasureRows, measure: Measure) -> dict[str, np.ndarray]:
+    kind = RULES[measure.number].value_kind
+    size = len(rows.codes)
+    columns = compare(kind, rows, measure)
+    funnel_columns, parameters = funnel(kind, rows, measure)
+    columns |= funnel_columns
+    for name in NUMBERS:
+        columns.setdefault(name, _nan(size))
+    for name in TEXTS:
+        columns.setdefault(name, np.full(size, "", dtype=object))
+    columns["funnel"] = np.full(size, "", dtype=object)
+    if parameters is not None:
+        columns["funnel"][rows.national] = json.dumps(parameters)
+    return columns
+
+
+def benchmark_release(cursor, period_id: int) -> int:
+    """Benchmark the period's published snapshot in place; returns the rows updated."""
+    params = {"period": period_id}
+    cursor.execute(published_rows_sql(), params)
+    names = [c.name for c in cursor.description]
+    by_measure: dict[str, list[dict]] = {}
+    for record in cursor.fetchall():
+        row = dict(zip(names, record, strict=True))
+        by_measure.setdefault(row["measure_id"], []).append(row)
+    staged = {name: [] for name in ("level", "code", "measure_id", *NUMBERS, *TEXTS, "funnel")}
+    for number, records in by_measure.items():
+        rows = MeasureRows.from_rows(records)
+        columns = benchmark_measure(rows, MEASURES_BY_NUMBER[number])
+        staged["level"] += rows.levels.tolist()
+        staged["code"] += rows.codes.tolist()
+        staged["measure_id"] += [number] * len(records)
+        for name in (*NUMBERS, *TEXTS, "funnel"):
+            staged[name] += np.asarray(columns[name]).tolist()
+    _stage(cursor, staged)
+    updated = sum(_update_level(cursor, level, params) for level in LEVELS)
+    cursor.execute(f"DROP TABLE {STAGE_TABLE}")
+    return updated
+
+
+def _stage(cursor, staged: dict[str, list]) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {STAGE_TABLE}")
+    texts = ["level", "code", "measure_id", *TEXTS, "funnel"]
+    columns = [f"{n} float8" for n in NUMBERS] + [f"{t} text" for t in texts]
+    cursor.execute(f"CREATE TEMPORARY TABLE {STAGE_TABLE} ({', '.join(columns)})")
+    with cursor.cursor.copy(f"COPY {STAGE_TABLE} FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(["float8"] * len(NUMBERS) + ["text"] * len(texts))
+        for row in zip(*(staged[n] for n in (*NUMBERS, *texts)), strict=True):
+            copy.write_row(row)
+
+
+def _update_level(cursor, level: str, params: dict) -> int:
+    model, _ = LEVELS[level]
+    types = {"funnel_n": "bigint"}
+    sets = [f"{n} = NULLIF(s.{n}, 'NaN')::{types.get(n, 'float8')}" for n in NUMBERS]
+    sets += [f"{t} = s.{t}" for t in TEXTS]
+    sets.append(
+        "details = CASE WHEN s.funnel = '' THEN t.details"
+        " ELSE t.details || jsonb_build_object('funnel', s.funnel::jsonb) END"
+    )
+    area = (
+        f"AND t.{model._meta.get_field(model.AREA_FIELD).column} = s.code"
+        if model.AREA_FIELD
+        else ""
+    )
+    cursor.execute(
+        f"""UPDATE {model._meta.db_table} t SET {", ".join(sets)}
+            FROM {STAGE_TABLE} s
+            WHERE s.level = '{level}' AND t.measure_id = s.measure_id {area}
+              AND t.audit_period_id = %(period)s AND t.is_published""",
+        params,
+    )
+    return cursor.rowcount

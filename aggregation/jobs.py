@@ -1,0 +1,140 @@
+"""The KPI jobs: requests recorded by uploads, and the work the scheduler runs.
+
+An upload only records a request (one cheap INSERT inside its own transaction); the scheduler
+polls the queue, coalesces the requests of each period into one run over their units, and runs
+the nightly full recompute. A failed run leaves its requests queued, so the next poll retries it.
+"""
+
+import logging
+import os
+import socket
+from collections import defaultdict
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from npda.models import AuditPeriod
+
+from .models import KPIRun, RecomputeRequest
+from .services import RunResult, compute_kpis
+
+logger = logging.getLogger(__name__)
+
+
+def request_unit_recompute(pdu_code: str, audit_period_id: int, *, reason: str = "upload") -> None:
+    """Queue a recompute of one unit's KPIs; a request already waiting absorbs this one."""
+    RecomputeRequest.objects.bulk_create(
+        [
+            RecomputeRequest(
+                paediatric_diabetes_unit_id=pdu_code, audit_period_id=audit_period_id, reason=reason
+            )
+        ],
+        ignore_conflicts=True,  # the partial unique index: one queued request per unit and period
+    )
+
+
+def process_queued_requests() -> list[RunResult]:
+    """Run every queued request: one run per audit period over all its requested units."""
+    claimed = _claim_queued_requests()
+    results = []
+    for period_id, requests in claimed.items():
+        period = AuditPeriod.objects.get(pk=period_id)
+        units = sorted({r.paediatric_diabetes_unit_id for r in requests})
+        ids = [r.pk for r in requests]
+        try:
+            result = compute_kpis(period, pdu_codes=units, trigger=KPIRun.Trigger.UPLOAD)
+        except Exception as error:  # logged, recorded on the run, retried at the next poll
+            logger.exception("KPI recompute of %s for %s failed", units, period)
+            _release_failed_requests(ids, error)
+            continue
+        RecomputeRequest.objects.filter(pk__in=ids).update(
+            status=RecomputeRequest.Status.DONE, run_id=result.run_id
+        )
+        results.append(result)
+    return results
+
+
+def _claim_queued_requests() -> dict[int, list[RecomputeRequest]]:
+    """Mark the queued requests running (skipping any another worker holds), by period."""
+    by_period: dict[int, list[RecomputeRequest]] = defaultdict(list)
+    with transaction.atomic():
+        queued = list(
+            RecomputeRequest.objects.select_for_update(skip_locked=True).filter(
+                status=RecomputeRequest.Status.QUEUED
+            )
+        )
+        RecomputeRequest.objects.filter(pk__in=[r.pk for r in queued]).update(
+            status=RecomputeRequest.Status.RUNNING
+        )
+    for request in queued:
+        by_period[request.audit_period_id].append(request)
+    return dict(by_period)
+
+
+def _release_failed_requests(ids: list[int], error: Exception) -> None:
+    """Back to the queue for the next poll, unless a newer request for the unit now waits
+    (then that one carries the work) or the attempts are used up."""
+    max_attempts = settings.NPDA_KPI_MAX_ATTEMPTS
+    for request in RecomputeRequest.objects.filter(pk__in=ids):
+        request.attempts += 1
+        request.last_error = f"{type(error).__name__}: {error}"
+        waiting = RecomputeRequest.objects.filter(
+            status=RecomputeRequest.Status.QUEUED,
+            paediatric_diabetes_unit_id=request.paediatric_diabetes_unit_id,
+            audit_period_id=request.audit_period_id,
+        ).exists()
+        if waiting or request.attempts >= max_attempts:
+            request.status = RecomputeRequest.Status.FAILED
+        else:
+            request.status = RecomputeRequest.Status.QUEUED
+        try:
+            with transaction.atomic():
+                request.save(update_fields=["attempts", "last_error", "status"])
+        except IntegrityError:  # an upload queued the unit meanwhile: that request carries it
+            request.status = RecomputeRequest.Status.FAILED
+            request.save(update_fields=["attempts", "last_error", "status"])
+
+
+def periods_to_recompute_nightly() -> list[AuditPeriod]:
+    """Open periods: their data can change, and while a period runs C (today) moves on."""
+    return list(AuditPeriod.objects.filter(is_open=True).order_by("start_date"))
+
+
+def nightly_recompute() -> list[RunResult]:
+    """Full recompute of every open period; a failure is logged and retried the next night."""
+    results = []
+    for period in periods_to_recompute_nightly():
+        try:
+            results.append(compute_kpis(period, trigger=KPIRun.Trigger.NIGHTLY))
+        except Exception:
+            logger.exception("Nightly KPI recompute of %s failed", period)
+    return results
+
+
+def recover_interrupted_work() -> int:
+    """Called by the scheduler once it holds the lock. Runs left "running" by a process of this
+    host that no longer exists (killed or crashed) are recorded as failed (their transaction was
+    rolled back: the last good results stand), and requests claimed by a dead scheduler go back
+    to the queue. Returns the number of runs marked."""
+    host = socket.gethostname()[:120]
+    stale = [
+        run.pk
+        for run in KPIRun.objects.filter(status=KPIRun.Status.RUNNING, host=host)
+        if run.pid is None or not _process_exists(run.pid)
+    ]
+    for request in RecomputeRequest.objects.filter(status=RecomputeRequest.Status.RUNNING):
+        _release_failed_requests([request.pk], RuntimeError("interrupted"))
+    return KPIRun.objects.filter(pk__in=stale).update(
+        status=KPIRun.Status.FAILED, finished_at=timezone.now(), error="interrupted"
+    )
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,204 @@
+"""The KPI services: compute (score + aggregate) and publish. They are the only writers of
+`KPI`, `AuditProgress` and the `KPIAggregation` tables.
+
+A computation is one transaction, serialised per audit period by an advisory lock: old live rows
+of the scope are deleted and new ones inserted, so a run that fails or is killed leaves the last
+good results in place. A unit recompute re-scores that unit's children and rewrites the
+aggregates of the areas holding it (live rows depend on their own area only; benchmarking
+against the national value is done on published releases). The run itself is recorded outside
+that transaction, so a failure stays visible. The statements are a fixed list whatever the
+number of children or units.
+"""
+
+import os
+import socket
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from npda.models import KPI_AGGREGATION_MODELS, AuditPeriod
+
+from . import rollup
+from .benchmarking import benchmark_release
+from .models import KPIRun
+from .progress import build_progress_insert_sql
+from .scoring import (
+    CHILD_TABLE,
+    FACT_TABLE,
+    ScoringWindow,
+    build_children_sql,
+    build_facts_sql,
+    build_kpi_insert_sql,
+    calculation_date_for,
+)
+
+COMPUTE_LOCK_NAMESPACE = 7401  # pg_advisory_xact_lock(namespace, audit period id)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: int
+    audit_period_id: int
+    pdu_codes: list[str] | None
+    calculation_date: date
+    children_scored: int
+    kpi_rows: int
+    progress_rows: int
+    aggregate_rows: int
+    duration_seconds: float
+
+
+def compute_kpis(
+    audit_period: AuditPeriod,
+    pdu_codes: list[str] | None = None,
+    calculation_date: date | None = None,
+    *,
+    trigger: str = KPIRun.Trigger.SERVICE,
+) -> RunResult:
+    """Score the children of the given units (all units when None) for the period, then
+    re-aggregate the whole period at every level."""
+    c = calculation_date_for(audit_period.end_date, timezone.localdate(), calculation_date)
+    window = ScoringWindow(audit_period.pk, audit_period.start_date, audit_period.end_date, c)
+    units = sorted(set(pdu_codes)) if pdu_codes else None
+    run = _start_run(audit_period, units, c, trigger)
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            counts = _score_and_aggregate(window, units)
+    except Exception as error:
+        _finish_run(run, started, KPIRun.Status.FAILED, error=f"{type(error).__name__}: {error}")
+        raise
+    _finish_run(run, started, KPIRun.Status.SUCCEEDED, **counts)
+    return RunResult(
+        run_id=run.pk,
+        audit_period_id=audit_period.pk,
+        pdu_codes=units,
+        calculation_date=c,
+        duration_seconds=run.duration_seconds,
+        **counts,
+    )
+
+
+def _score_and_aggregate(window: ScoringWindow, units: list[str] | None) -> dict[str, int]:
+    params = window.params() | {"units": units}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [COMPUTE_LOCK_NAMESPACE, window.period_id]
+        )
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL jit = off")  # short analytical queries: compiling costs more
+        cursor.execute(f"DROP TABLE IF EXISTS {CHILD_TABLE}, {FACT_TABLE}")
+        cursor.execute(build_children_sql(units), params)
+        children = cursor.rowcount
+        cursor.execute(f"ANALYZE {CHILD_TABLE}")
+        cursor.execute(build_facts_sql(), params)
+        for statement in _delete_scope_sql(units):
+            cursor.execute(statement, params)
+        cursor.execute(build_kpi_insert_sql(), params)
+        kpi_rows = cursor.rowcount
+        cursor.execute(build_progress_insert_sql(), params)
+        progress_rows = cursor.rowcount
+        cursor.execute(f"DROP TABLE {CHILD_TABLE}, {FACT_TABLE}")
+        aggregate_rows = rollup.aggregate(cursor, params, units)
+    return {
+        "children_scored": children,
+        "kpi_rows": kpi_rows,
+        "progress_rows": progress_rows,
+        "aggregate_rows": aggregate_rows,
+    }
+
+
+def _delete_scope_sql(units: list[str] | None) -> list[str]:
+    """The scope's old rows: the whole period, or the units' children plus any child now scored
+    for them (the child universe is the fact table, still present)."""
+    if not units:
+        return [
+            "DELETE FROM npda_auditprogress WHERE audit_period_id = %(period)s",
+            "DELETE FROM npda_kpi WHERE audit_period_id = %(period)s",
+        ]
+    in_units = "paediatric_diabetes_unit_id = ANY(%(units)s)"
+    scored_now = f"patient_id IN (SELECT patient_id FROM {FACT_TABLE})"
+    scored_before = (
+        f"patient_id IN (SELECT patient_id FROM npda_kpi"
+        f" WHERE audit_period_id = %(period)s AND {in_units})"
+    )
+    return [
+        f"""DELETE FROM npda_auditprogress WHERE audit_period_id = %(period)s
+            AND ({scored_now} OR {scored_before})""",
+        f"""DELETE FROM npda_kpi WHERE audit_period_id = %(period)s
+            AND ({in_units} OR {scored_now})""",
+    ]
+
+
+def _start_run(period: AuditPeriod, units, c: date, trigger: str) -> KPIRun:
+    return KPIRun.objects.create(
+        audit_period=period,
+        trigger=trigger,
+        pdu_codes=units or [],
+        calculation_date=c,
+        started_at=timezone.now(),
+        host=socket.gethostname()[:120],
+        pid=os.getpid(),
+    )
+
+
+def _finish_run(run: KPIRun, started: float, status: str, **fields) -> None:
+    run.status = status
+    run.finished_at = timezone.now()
+    run.duration_seconds = time.perf_counter() - started
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.save()
+
+
+def publish_aggregates(audit_period: AuditPeriod) -> int:
+    """Copy the period's live aggregates into its published snapshot, replacing the previous
+    snapshot at every level in one transaction, and benchmark the snapshot when its data are
+    final (calculated as at the period end). Returns the rows published."""
+    run = _start_run(audit_period, None, None, KPIRun.Trigger.PUBLISH)
+    started = time.perf_counter()
+    published = 0
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [COMPUTE_LOCK_NAMESPACE, audit_period.pk]
+            )
+            for model in KPI_AGGREGATION_MODELS:
+                published += _publish_table(cursor, model, audit_period.pk)
+            if _snapshot_is_final(cursor, audit_period):
+                benchmark_release(cursor, audit_period.pk)
+    except Exception as error:
+        _finish_run(run, started, KPIRun.Status.FAILED, error=f"{type(error).__name__}: {error}")
+        raise
+    _finish_run(run, started, KPIRun.Status.SUCCEEDED, aggregate_rows=published)
+    return published
+
+
+def _snapshot_is_final(cursor, period: AuditPeriod) -> bool:
+    """Benchmarking uses ended periods only (benchmarking-methods.md §1.2): every row of the
+    snapshot must be calculated as at the period end."""
+    cursor.execute(
+        "SELECT min(calculation_date) FROM npda_nationalkpiaggregation"
+        " WHERE audit_period_id = %s AND is_published",
+        [period.pk],
+    )
+    earliest = cursor.fetchone()[0]
+    return earliest is not None and earliest >= period.end_date
+
+
+def _publish_table(cursor, model, period_id: int) -> int:
+    table = model._meta.db_table
+    columns = [
+        f.column for f in model._meta.concrete_fields if f.column not in ("id", "is_published")
+    ]
+    listed = ", ".join(columns)
+    cursor.execute(f"DELETE FROM {table} WHERE audit_period_id = %s AND is_published", [period_id])
+    cursor.execute(
+        f"""INSERT INTO {table} ({listed}, is_published)
+            SELECT {listed}, true FROM {table} WHERE audit_period_id = %s AND NOT is_published""",
+        [period_id],
+    )
+    return cursor.rowcount

@@ -1,0 +1,397 @@
+"""Roll-up to every level: attribution, pooling, consistency, statistics, atomic replacement,
+published snapshots and a constant number of SQL statements."""
+
+import numpy as np
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from aggregation import rollup
+from aggregation import statistics as st
+from aggregation.models import KPIRun
+from aggregation.services import compute_kpis, publish_aggregates
+from npda import models as m
+from tests.kpi_cohort import Cohort, E, d
+
+pytestmark = pytest.mark.django_db
+
+ENGLAND, WALES = "E92000001", "W92000004"
+
+
+def hba1c_row(value=60, date="2024-06-01"):
+    return {"visit_date": date, "hba1c": value, "hba1c_format": 1, "hba1c_date": date}
+
+
+def add_children(cohort: Cohort, passing: int, failing: int, **fields) -> None:
+    for _ in range(passing):
+        cohort.child(rows=(hba1c_row(),), **fields)
+    for _ in range(failing):
+        cohort.child(rows=({"visit_date": "2024-06-01"},), **fields)
+
+
+@pytest.fixture
+def five_units():
+    """PZ041 and PZ002 (East of England region, EPEN), PZ004 (Midlands), PZ001 (Wales, via
+    its lead organisation SWEP), PZ248 (Jersey)."""
+    units = {code: Cohort(code) for code in ("PZ041", "PZ002", "PZ004", "PZ001")}
+    period = units["PZ041"].period
+    add_children(units["PZ041"], 9, 1)
+    add_children(units["PZ002"], 1, 1)
+    add_children(units["PZ004"], 2, 0)
+    add_children(units["PZ001"], 1, 2)
+    units["PZ248"] = Cohort("PZ248", period=period)
+    for _ in range(2):
+        units["PZ248"].child(nhs_number=None, unique_reference_number="JSY", rows=(hba1c_row(),))
+    compute_kpis(period, calculation_date=E)
+    return period, units
+
+
+def floats(values) -> tuple[float, ...]:
+    return tuple(float(v) for v in values)
+
+
+def row(period, model, measure, **area):
+    return model.objects.get(audit_period=period, measure_id=measure, is_published=False, **area)
+
+
+def eligible(period, model, **area) -> int:
+    return row(period, model, "1", **area).passed
+
+
+def test_every_level_is_attributed_by_the_unit_and_adds_up(five_units):
+    period, _ = five_units
+    by_unit = {
+        code: eligible(period, m.PDUKPIAggregation, paediatric_diabetes_unit_id=code)
+        for code in ("PZ041", "PZ002", "PZ004", "PZ001", "PZ248")
+    }
+    assert by_unit == {"PZ041": 10, "PZ002": 2, "PZ004": 2, "PZ001": 3, "PZ248": 2}
+    england = eligible(period, m.CountryKPIAggregation, country_id=ENGLAND)
+    wales = eligible(period, m.CountryKPIAggregation, country_id=WALES)
+    national = eligible(period, m.NationalKPIAggregation)
+    icbs = m.IntegratedCareBoardKPIAggregation.objects.filter(
+        audit_period=period, measure_id="1", is_published=False
+    )
+    lhbs = m.LocalHealthBoardKPIAggregation.objects.filter(
+        audit_period=period, measure_id="1", is_published=False
+    )
+    assert (england, wales) == (14, 3)
+    assert sum(r.passed for r in icbs) == england
+    assert sum(r.passed for r in lhbs) == wales
+    assert national == england + wales == 17  # Jersey is in neither country nor national
+    assert (
+        eligible(period, m.NHSEnglandRegionKPIAggregation, nhs_england_region_id="E40000007") == 12
+    )
+    assert eligible(period, m.TrustKPIAggregation, trust_id="RGT") == 10
+    assert (
+        eligible(period, m.LocalHealthBoardKPIAggregation, local_health_board_id="W11000031") == 3
+    )
+    networks = {
+        r.paediatric_diabetes_network_id: r.passed
+        for r in m.PaediatricDiabetesNetworkKPIAggregation.objects.filter(
+            audit_period=period, measure_id="1", is_published=False
+        )
+    }
+    assert networks == {"PN06": 12, "PN09": 2, "PN07": 3, "PN01": 2}
+    openuk = {
+        r.openuk_network_id: r.passed
+        for r in m.OpenUKNetworkKPIAggregation.objects.filter(
+            audit_period=period, measure_id="1", is_published=False
+        )
+    }
+    assert openuk == {"EPEN": 12, "ORENG": 2, "SWEP": 3}  # Jersey not in EPEN
+    assert (
+        not m.TrustKPIAggregation.objects.filter(trust_id="RGT", audit_period=period)
+        .exclude(measure_id__in=[x.number for x in rollup.MEASURES])
+        .exists()
+    )
+
+
+def test_every_area_has_a_row_for_every_measure_with_consistent_counts(five_units):
+    period, _ = five_units
+    for model, _ in rollup.LEVELS.values():
+        rows = model.objects.filter(audit_period=period, is_published=False)
+        assert rows.count() % 51 == 0 and rows.exists()
+        for r in rows:
+            assert r.denominator == r.passed + r.failed + r.incomplete
+    # Every child in an area has exactly one state per measure.
+    national = m.NationalKPIAggregation.objects.filter(audit_period=period, is_published=False)
+    assert {r.passed + r.failed + r.incomplete + r.ineligible for r in national} == {17}
+
+
+def test_proportions_are_pooled_from_children_never_averaged(five_units):
+    period, _ = five_units
+    region = row(period, m.NHSEnglandRegionKPIAggregation, "25", nhs_england_region_id="E40000007")
+    assert (region.passed, region.denominator) == (10, 12)
+    assert region.value == pytest.approx(10 / 12)  # the average of 90 % and 50 % would be 70 %
+    low95, high95 = floats(st.wilson(10, 12, st.Z95))
+    low998, high998 = floats(st.wilson(10, 12, st.Z998))
+    assert (region.ci95_low, region.ci95_high) == pytest.approx((low95, high95))
+    assert (region.ci998_low, region.ci998_high) == pytest.approx((low998, high998))
+
+
+def test_mean_and_median_hba1c_pool_the_per_child_medians():
+    a = Cohort("PZ041")
+    b = Cohort("PZ002", period=a.period)
+    for value in (50, 60, 70):
+        a.child(rows=(hba1c_row(value),))
+    b.child(rows=(hba1c_row(80),))
+    compute_kpis(a.period, calculation_date=E)
+    region = row(
+        a.period, m.NHSEnglandRegionKPIAggregation, "44", nhs_england_region_id="E40000007"
+    )
+    assert (region.n_contributors, region.n_population) == (4, 4)
+    assert region.value == region.mean == pytest.approx(65.0)  # not (60 + 80) / 2
+    assert region.sd == pytest.approx(np.std([50, 60, 70, 80], ddof=1))
+    assert (region.ci95_low, region.ci95_high) == pytest.approx(
+        floats(st.t_interval(65.0, region.sd, 4, st.ALPHA95))
+    )
+    median = row(
+        a.period, m.NHSEnglandRegionKPIAggregation, "45", nhs_england_region_id="E40000007"
+    )
+    assert median.value == median.median == pytest.approx(65.0)
+    assert median.ci95_low is None
+    assert region.details["by_type"]["1"]["n"] == 4
+
+
+def published(period, model, measure, **area):
+    return model.objects.get(audit_period=period, measure_id=measure, is_published=True, **area)
+
+
+def test_live_rows_carry_no_benchmarking(five_units):
+    period, _ = five_units
+    live = m.PDUKPIAggregation.objects.filter(audit_period=period, is_published=False)
+    assert set(live.values_list("comparison", "outlier")) == {("", "")}
+    assert not live.filter(benchmark__isnull=False).exists()
+    assert not live.filter(funnel_lower_95__isnull=False).exists()
+
+
+def test_a_release_of_an_open_period_is_not_benchmarked(five_units):
+    period, _ = five_units
+    compute_kpis(period, calculation_date=d("2024-12-31"))
+    publish_aggregates(period)
+    snapshot = m.PDUKPIAggregation.objects.filter(audit_period=period, is_published=True)
+    assert snapshot.exists()
+    assert set(snapshot.values_list("comparison", flat=True)) == {""}
+    assert not snapshot.filter(funnel_lower_95__isnull=False).exists()
+
+
+def test_a_final_release_is_compared_with_the_national_value_and_funnelled(five_units):
+    period, _ = five_units
+    publish_aggregates(period)
+    unit = published(period, m.PDUKPIAggregation, "25", paediatric_diabetes_unit_id="PZ041")
+    national = published(period, m.NationalKPIAggregation, "25")
+    assert unit.benchmark == pytest.approx(national.value)
+    assert unit.comparison == st.compare_three_levels(
+        unit.ci95_low, unit.ci95_high, national.value, "up"
+    )
+    assert unit.comparison_5 in {"best", "better", "similar", "worse", "worst"}
+    assert national.comparison == "not compared"
+    assert unit.funnel_lower_95 < national.value < unit.funnel_upper_95
+    assert unit.funnel_lower_998 <= unit.funnel_lower_95
+    assert unit.funnel_n == 10 and unit.outlier in {"within", "alert", "alarm"}
+    assert unit.funnel_method == national.details["funnel"]["method"]
+    assert national.details["funnel"]["k"] == 5
+    assert "by_type" not in unit.details and national.details["funnel"]["target"] == pytest.approx(
+        national.value
+    )
+    icb = m.IntegratedCareBoardKPIAggregation.objects.filter(
+        audit_period=period, measure_id="25", is_published=True
+    )
+    assert icb.exists() and not icb.filter(funnel_lower_95__isnull=False).exists()
+    assert {r.comparison for r in icb} <= {"better", "similar", "worse"}
+    context = published(period, m.PDUKPIAggregation, "1", paediatric_diabetes_unit_id="PZ041")
+    assert context.comparison == "not compared" and context.funnel_lower_95 is None
+    median = published(period, m.PDUKPIAggregation, "45", paediatric_diabetes_unit_id="PZ041")
+    assert median.comparison == "not compared"
+    # The live rows are untouched by publishing.
+    live = row(period, m.PDUKPIAggregation, "25", paediatric_diabetes_unit_id="PZ041")
+    assert (live.comparison, live.benchmark) == ("", None)
+
+
+def test_exact_funnel_classes_match_the_statistics_module(five_units):
+    period, _ = five_units
+    publish_aggregates(period)
+    national = published(period, m.NationalKPIAggregation, "25")
+    theta = national.value
+    for unit in m.PDUKPIAggregation.objects.filter(
+        audit_period=period, measure_id="25", is_published=True, denominator__gt=0
+    ):
+        if national.details["funnel"]["method"] != "exact binomial":
+            break
+        limits = {
+            k: st.binomial_funnel_limit(theta, unit.denominator, p)
+            for k, p in st.FUNNEL_TAILS.items()
+        }
+        assert unit.funnel_lower_95 == pytest.approx(float(limits["lower_95"]))
+        assert unit.funnel_upper_998 == pytest.approx(float(limits["upper_998"]))
+        klass, _ = st.classify(
+            unit.value,
+            limits["lower_95"],
+            limits["upper_95"],
+            limits["lower_998"],
+            limits["upper_998"],
+            "up",
+        )
+        assert unit.outlier == klass
+
+
+def aggregate_snapshot(period) -> dict:
+    fields = ("passed", "failed", "incomplete", "ineligible", "value", "ci95_low", "details")
+    snapshot = {}
+    for model in m.KPI_AGGREGATION_MODELS:
+        area = f"{model.AREA_FIELD}_id" if model.AREA_FIELD else "measure_id"
+        for r in model.objects.filter(audit_period=period, is_published=False).values(
+            area, "measure_id", *fields
+        ):
+            snapshot[model.__name__, r[area], r["measure_id"]] = tuple(r[f] for f in fields)
+    return snapshot
+
+
+def test_a_unit_recompute_equals_a_full_recompute(five_units):
+    period, units = five_units
+    units["PZ041"].child(rows=(hba1c_row(90),))  # new data in one unit
+    for child in list(units["PZ001"].submission.patients.all())[:1]:
+        units["PZ001"].submission.patients.remove(child)
+    compute_kpis(period, ["PZ041", "PZ001"], E)
+    incremental = aggregate_snapshot(period)
+    compute_kpis(period, calculation_date=E)
+    assert aggregate_snapshot(period) == incremental
+    assert eligible(period, m.NationalKPIAggregation) == 17
+
+
+def test_a_unit_recompute_rewrites_only_the_areas_holding_it(five_units):
+    period, _ = five_units
+
+    def row_ids(model, area) -> dict[str, int]:
+        rows = model.objects.filter(audit_period=period, measure_id="1", is_published=False)
+        return {getattr(r, f"{area}_id"): r.pk for r in rows}
+
+    units_before = row_ids(m.PDUKPIAggregation, "paediatric_diabetes_unit")
+    regions_before = row_ids(m.NHSEnglandRegionKPIAggregation, "nhs_england_region")
+    national_before = row(period, m.NationalKPIAggregation, "1").pk
+    compute_kpis(period, ["PZ041"], E)
+    units_after = row_ids(m.PDUKPIAggregation, "paediatric_diabetes_unit")
+    regions_after = row_ids(m.NHSEnglandRegionKPIAggregation, "nhs_england_region")
+    assert units_after["PZ041"] != units_before["PZ041"]
+    assert {k: v for k, v in units_after.items() if k != "PZ041"} == {
+        k: v for k, v in units_before.items() if k != "PZ041"
+    }
+    assert regions_after["E40000011"] == regions_before["E40000011"]  # Midlands: not PZ041's
+    assert regions_after["E40000007"] != regions_before["E40000007"]
+    assert row(period, m.NationalKPIAggregation, "1").pk != national_before
+
+
+def test_a_unit_whose_children_are_all_gone_loses_its_rows(five_units):
+    period, units = five_units
+    units["PZ004"].submission.patients.clear()
+    compute_kpis(period, ["PZ004"], E)
+    assert not m.PDUKPIAggregation.objects.filter(
+        audit_period=period, paediatric_diabetes_unit_id="PZ004"
+    ).exists()
+    assert not m.NHSEnglandRegionKPIAggregation.objects.filter(
+        audit_period=period, nhs_england_region_id="E40000011"
+    ).exists()
+    assert eligible(period, m.NationalKPIAggregation) == 15
+
+
+def test_admissions_are_counted_as_events_with_a_count_interval():
+    cohort = Cohort()
+    for n in range(3):
+        cohort.child(
+            rows=(
+                *(
+                    {
+                        "visit_date": f"2024-0{5 + k}-01",
+                        "hospital_admission_date": f"2024-0{5 + k}-01",
+                        "hospital_admission_reason": 2 if k == 0 else 4,
+                    }
+                    for k in range(n)
+                ),
+                {"visit_date": "2024-06-15"},
+            )
+        )
+    compute_kpis(cohort.period, calculation_date=E)
+    admissions = row(cohort.period, m.PDUKPIAggregation, "46", paediatric_diabetes_unit=cohort.unit)
+    assert (admissions.events, admissions.value, admissions.passed) == (3, 3, 2)
+    assert (admissions.ci95_low, admissions.ci95_high) == pytest.approx(
+        floats(st.poisson_count_interval(3, st.Z95, st.ALPHA95))
+    )
+    assert admissions.details["per_100_children"] == pytest.approx(100.0)
+    dka = row(cohort.period, m.PDUKPIAggregation, "47", paediatric_diabetes_unit=cohort.unit)
+    assert (dka.events, dka.passed) == (2, 2)
+
+
+def test_a_failed_run_leaves_the_last_good_results(five_units, monkeypatch):
+    period, units = five_units
+    before = {
+        "kpi": sorted(m.KPI.objects.filter(audit_period=period).values_list("pk", "computed_at")),
+        "unit": list(m.PDUKPIAggregation.objects.filter(audit_period=period).values_list("pk")),
+    }
+    units["PZ041"].child(rows=(hba1c_row(),))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(rollup, "aggregate", broken)
+    with pytest.raises(RuntimeError):
+        compute_kpis(period, calculation_date=E)
+    after = {
+        "kpi": sorted(m.KPI.objects.filter(audit_period=period).values_list("pk", "computed_at")),
+        "unit": list(m.PDUKPIAggregation.objects.filter(audit_period=period).values_list("pk")),
+    }
+    assert after == before
+    run = KPIRun.objects.latest()
+    assert run.status == KPIRun.Status.FAILED and "went away" in run.error
+    assert run.finished_at is not None
+
+
+def test_published_snapshots_are_kept_apart_from_live_results(five_units):
+    period, units = five_units
+    published = publish_aggregates(period)
+    live_count = sum(
+        model.objects.filter(audit_period=period, is_published=False).count()
+        for model in m.KPI_AGGREGATION_MODELS
+    )
+    assert published == live_count
+    units["PZ041"].child(rows=(hba1c_row(),))
+    compute_kpis(period, calculation_date=E)
+    live = row(period, m.NationalKPIAggregation, "1")
+    snapshot = m.NationalKPIAggregation.objects.get(
+        audit_period=period, measure_id="1", is_published=True
+    )
+    assert (live.passed, snapshot.passed) == (18, 17)
+    assert publish_aggregates(period) == live_count + 51 * 0  # replaced, not added
+    assert (
+        m.NationalKPIAggregation.objects.get(
+            audit_period=period, measure_id="1", is_published=True
+        ).passed
+        == 18
+    )
+    assert KPIRun.objects.latest().trigger == KPIRun.Trigger.PUBLISH
+
+
+def count_statements(action) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        action()
+    return len(queries)
+
+
+def test_the_number_of_statements_does_not_grow_with_children_or_units():
+    small = Cohort("PZ041", year=2023)
+    small.child(rows=(hba1c_row(date="2023-06-01"),))
+    large = Cohort("PZ041", year=2024)
+    for code in ("PZ002", "PZ004", "PZ001"):
+        other = Cohort(code, period=large.period)
+        add_children(other, 3, 2)
+    add_children(large, 6, 4)
+    small_full = count_statements(
+        lambda: compute_kpis(small.period, calculation_date=d("2024-03-31"))
+    )
+    large_full = count_statements(lambda: compute_kpis(large.period, calculation_date=E))
+    assert small_full == large_full
+    small_unit = count_statements(lambda: compute_kpis(small.period, ["PZ041"], d("2024-03-31")))
+    large_units = count_statements(
+        lambda: compute_kpis(large.period, ["PZ041", "PZ002", "PZ001"], E)
+    )
+    assert small_unit == large_units
+    assert large_full <= 45  # a short fixed list (about 40)

@@ -1,0 +1,338 @@
+"""The worked examples of kpis.md §8, each as written (period 2024-25)."""
+
+import pytest
+
+from aggregation.services import compute_kpis
+from tests.kpi_cohort import Cohort, E, aggregate, d, passed, states
+
+pytestmark = pytest.mark.django_db
+
+
+# §8.1 KPIs 1-9 -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def example_8_1():
+    cohort = Cohort()
+
+    def child(dob, dx, *, type_=1, visit=None, hba1c=True, **extra):
+        rows = []
+        if visit:
+            row = {"visit_date": visit}
+            if hba1c:
+                row |= {"hba1c": 58, "hba1c_format": 1, "hba1c_date": visit}
+            rows.append(row)
+        return cohort.child(
+            date_of_birth=dob, diagnosis_date=dx, diabetes_type=type_, rows=tuple(rows), **extra
+        )
+
+    children = {
+        "C1": child("2010-06-15", "2018-05-01", visit="2024-06-10"),
+        "C2": child("2014-09-01", "2020-01-10", visit="2024-10-01"),
+        "C3": child("2012-04-01", "2024-07-20", visit="2024-07-21"),
+        "C4": child("2012-04-02", "2019-03-03", visit="2024-05-15", leaving="2024-11-30", reason=2),
+        "C5": child("2008-01-20", "2022-02-02", type_=2, visit="2024-05-05"),
+        "C6": child("1999-04-02", "2009-09-09", visit=None),
+        "C7": child("1999-04-01", "2008-01-01", visit="2024-05-01", hba1c=False),
+        "C8": child("2015-02-02", "2021-06-06", visit="2024-03-15"),
+        "C9": child("2011-08-08", "2016-02-02", visit="2024-09-09", death_date="2025-01-15"),
+    }
+    # C6: a visit in P with treatment only, no observation dates.
+    cohort.row(children["C6"], visit_date=d("2024-08-08"), treatment=2)
+    compute_kpis(cohort.period, calculation_date=E)
+    return cohort, children
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        ("1", {"C1", "C2", "C3", "C4", "C5", "C6", "C9"}),
+        ("2", {"C3"}),
+        ("3", {"C1", "C2", "C3", "C4", "C6", "C9"}),
+        ("4", {"C1", "C3", "C6", "C9"}),
+        ("5", {"C1", "C2", "C6"}),
+        ("6", {"C1"}),
+        ("7", {"C3"}),
+        ("8", {"C9"}),
+        ("9", {"C4"}),
+    ],
+)
+def test_8_1_cohort_counts(example_8_1, number, expected):
+    cohort, children = example_8_1
+    assert passed(children, cohort.period, number) == expected
+    row = aggregate(cohort.period, number, paediatric_diabetes_unit=cohort.unit)
+    assert (row.passed, row.value) == (len(expected), len(expected))
+    assert row.failed == row.incomplete == 0
+    assert row.ineligible == len(children) - len(expected)
+
+
+# §8.2 KPIs 32.1-32.3 (with 25-31) -----------------------------------------------------------
+
+HBA1C = {"hba1c": 60, "hba1c_format": 1, "hba1c_date": "2024-06-01"}
+BMI = {"height": 140, "weight": 40, "height_weight_observation_date": "2024-06-01"}
+THYROID = {"thyroid_function_date": "2024-06-01"}
+BP = {"systolic_blood_pressure": 110, "blood_pressure_observation_date": "2024-06-01"}
+ACR = {"albumin_creatinine_ratio": 1.5, "albumin_creatinine_ratio_date": "2024-06-01"}
+FOOT = {"foot_examination_observation_date": "2024-06-01"}
+RETINAL = {"retinal_screening_result": 1, "retinal_screening_observation_date": "2024-06-01"}
+
+
+@pytest.fixture
+def example_8_2():
+    cohort = Cohort()
+
+    def child(dob, *rows):
+        return cohort.child(
+            date_of_birth=dob,
+            diagnosis_date="2019-01-01",
+            rows=tuple({"visit_date": "2024-06-01", **r} for r in rows),
+        )
+
+    children = {
+        "D1": child("2015-01-01", HBA1C | BMI | {"thyroid_function_date": "2024-03-20"}),
+        "D2": child(
+            "2014-01-01",
+            HBA1C | THYROID | {"height": 140, "height_weight_observation_date": "2024-07-01"},
+            {"weight": 35, "height_weight_observation_date": "2024-07-01"},
+        ),
+        "D3": child("2010-01-01", HBA1C | BMI | THYROID | BP | FOOT | RETINAL),
+        "D4": child("2009-01-01", HBA1C | BMI | THYROID | BP | ACR | FOOT),
+        "D5": child(
+            "2011-01-01", HBA1C | {"height": 150, "height_weight_observation_date": "2024-06-01"}
+        ),
+    }
+    return cohort, children
+
+
+def test_8_2_health_checks_after_the_period(example_8_2):
+    cohort, children = example_8_2
+    compute_kpis(cohort.period, calculation_date=E)
+    period, unit = cohort.period, {"paediatric_diabetes_unit": cohort.unit}
+    check_rate = aggregate(period, "32.1", **unit)
+    assert (check_rate.checks_done, check_rate.checks_expected) == (17, 24)
+    assert check_rate.value == pytest.approx(0.708333, abs=1e-6)
+    assert check_rate.checks_outstanding == 0 and check_rate.incomplete == 0
+    assert (check_rate.passed, check_rate.failed) == (2, 3)
+    under_12, twelve_plus = aggregate(period, "32.2", **unit), aggregate(period, "32.3", **unit)
+    assert (under_12.passed, under_12.denominator) == (1, 2)
+    assert (twelve_plus.passed, twelve_plus.denominator) == (1, 3)
+    assert passed(children, period, "32.2") == {"D2"}
+    assert passed(children, period, "32.3") == {"D4"}
+    expected = {"25": (5, 5), "26": (4, 5), "27": (3, 5), "6": (3, 3)}
+    expected |= {"28": (2, 3), "29": (1, 3), "30": (1, 3), "31": (2, 3)}
+    for number, (n_passed, denominator) in expected.items():
+        row = aggregate(period, number, **unit)
+        assert (row.passed, row.denominator) == (n_passed, denominator), number
+    assert passed(children, period, "6") == {"D3", "D4", "D5"}
+
+
+def test_8_2_health_checks_during_the_period(example_8_2):
+    cohort, children = example_8_2
+    compute_kpis(cohort.period, calculation_date=d("2024-12-31"))
+    check_rate = aggregate(cohort.period, "32.1", paediatric_diabetes_unit=cohort.unit)
+    assert (check_rate.checks_done, check_rate.checks_expected) == (17, 24)
+    assert check_rate.checks_outstanding == 7
+    assert (check_rate.passed, check_rate.incomplete, check_rate.failed) == (2, 3, 0)
+    for name in ("D1", "D3", "D5"):
+        assert states(children[name], cohort.period, "32.1")["32.1"] == "incomplete"
+    assert states(children["D1"], cohort.period, "32.2")["32.2"] == "incomplete"
+    assert states(children["D5"], cohort.period, "32.3")["32.3"] == "incomplete"
+    assert states(children["D4"], cohort.period, "32.3")["32.3"] == "passed"
+
+
+# §8.3 KPIs 41-43 ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def example_8_3():
+    cohort = Cohort()
+
+    def child(dx, coeliac=None, thyroid=None, carbs=None, type_=1):
+        row = {"visit_date": dx if dx >= "2024-04-01" else "2024-09-01"}
+        row |= {"coeliac_screen_date": coeliac} if coeliac else {}
+        row |= {"thyroid_function_date": thyroid} if thyroid else {}
+        row |= {"carbohydrate_counting_level_three_education_date": carbs} if carbs else {}
+        return cohort.child(diagnosis_date=dx, diabetes_type=type_, rows=(row,))
+
+    children = {
+        "N1": child("2024-05-10", "2024-02-10", "2024-08-20", "2024-05-20"),
+        "N2": child("2024-06-01", "2024-09-04", "2024-08-30", "2024-06-16"),
+        "N3": child("2025-01-20", "2025-01-21", "2025-01-21", "2025-02-03"),
+        "N4": child("2025-03-25"),
+        "N5": child("2019-03-01", "2024-09-01"),
+        "N6": child("2024-07-01", "2024-07-02", type_=2),
+    }
+    return cohort, children
+
+
+def test_8_3_care_at_diagnosis_after_the_period(example_8_3):
+    cohort, children = example_8_3
+    compute_kpis(cohort.period, calculation_date=E)
+    period = cohort.period
+    for number, eligible, expected in (
+        ("41", {"N1", "N2"}, {"N1"}),
+        ("42", {"N1", "N2"}, {"N2"}),
+        ("43", {"N1", "N2", "N3"}, {"N1", "N3"}),
+    ):
+        in_denominator = {
+            name
+            for name, p in children.items()
+            if states(p, period, number)[number] != "ineligible"
+        }
+        assert in_denominator == eligible, number
+        assert passed(children, period, number) == expected, number
+    assert aggregate(period, "43", paediatric_diabetes_unit=cohort.unit).value == pytest.approx(
+        2 / 3
+    )
+
+
+def test_8_3_care_at_diagnosis_during_the_period(example_8_3):
+    cohort, children = example_8_3
+    compute_kpis(cohort.period, calculation_date=d("2024-07-01"))
+    n1 = states(children["N1"], cohort.period, "41", "42", "43")
+    n2 = states(children["N2"], cohort.period, "41", "42", "43")
+    assert n1 == {"41": "passed", "42": "incomplete", "43": "passed"}
+    assert n2 == {"41": "incomplete", "42": "incomplete", "43": "failed"}
+    for name in ("N3", "N4"):  # not diagnosed yet at C, and their visits are after C
+        assert states(children[name], cohort.period, "1", "41")["41"] == "ineligible"
+    unit = {"paediatric_diabetes_unit": cohort.unit}
+    assert (
+        aggregate(cohort.period, "41", **unit).passed,
+        aggregate(cohort.period, "41", **unit).denominator,
+    ) == (1, 2)
+    assert aggregate(cohort.period, "42", **unit).passed == 0
+    assert aggregate(cohort.period, "43", **unit).passed == 1
+
+
+# §8.4 KPIs 44-45 ------------------------------------------------------------------------------
+
+
+def hba1c(date, value, unit=1):
+    return {"visit_date": date, "hba1c": value, "hba1c_format": unit, "hba1c_date": date}
+
+
+@pytest.fixture
+def example_8_4():
+    cohort = Cohort()
+    children = {
+        "H1": cohort.child(
+            diagnosis_date="2015-03-01",
+            rows=(hba1c("2024-05-01", 58), hba1c("2024-08-01", 62), hba1c("2024-11-01", 7.5, 2)),
+        ),
+        "H2": cohort.child(
+            diagnosis_date="2024-06-01",
+            rows=(
+                hba1c("2024-06-02", 100),
+                hba1c("2024-08-30", 70),
+                hba1c("2024-09-15", 54),
+                hba1c("2025-01-10", 50),
+            ),
+        ),
+        "H3": cohort.child(
+            diagnosis_date="2020-01-01",
+            diabetes_type=2,
+            rows=(
+                hba1c("2024-07-01", 48),
+                hba1c("2024-10-01", 52),
+                hba1c("2025-02-01", 47),
+                hba1c("2025-03-01", 49),
+            ),
+        ),
+        "H4": cohort.child(
+            diagnosis_date="2016-05-05",
+            rows=({**hba1c("2024-03-20", 65), "visit_date": "2024-04-10"},),
+        ),
+        "H5": cohort.child(diagnosis_date="2017-07-07", rows=(hba1c("2024-06-06", 250),)),
+    }
+    compute_kpis(cohort.period, calculation_date=E)
+    return cohort, children
+
+
+def test_8_4_mean_and_median_hba1c(example_8_4):
+    cohort, children = example_8_4
+    unit = {"paediatric_diabetes_unit": cohort.unit}
+    mean, median = aggregate(cohort.period, "44", **unit), aggregate(cohort.period, "45", **unit)
+    assert (mean.n_contributors, mean.n_population) == (3, 5)
+    assert mean.value == pytest.approx(52.9870, abs=5e-5)
+    assert median.value == pytest.approx(52.0)
+    by_type = mean.details["by_type"]
+    assert by_type["1"]["n"] == 2
+    assert by_type["1"]["mean"] == pytest.approx(55.2304, abs=5e-5)
+    assert by_type["1"]["median"] == pytest.approx(55.2304, abs=5e-5)
+    assert (by_type["2"]["n"], by_type["2"]["mean"]) == (1, 48.5)
+    medians = {
+        name: p.kpis.get(audit_period=cohort.period).hba1c_median for name, p in children.items()
+    }
+    assert medians["H1"] == pytest.approx(58.4609, abs=5e-5)  # not 60.1224 (intercept 2)
+    assert (medians["H2"], medians["H3"], medians["H4"], medians["H5"]) == (52.0, 48.5, None, None)
+    assert passed(children, cohort.period, "44") == {"H1", "H2", "H3"}
+
+
+# §8.5 KPIs 46-47 ------------------------------------------------------------------------------
+
+
+def admission(start, end, reason, **extra):
+    return {
+        "visit_date": start,
+        "hospital_admission_date": start,
+        "hospital_discharge_date": end,
+        "hospital_admission_reason": reason,
+        **extra,
+    }
+
+
+@pytest.fixture
+def example_8_5():
+    cohort = Cohort()
+    clinic = {"visit_date": "2024-06-15"}
+
+    def child(*rows, dob="2012-06-15"):
+        return cohort.child(date_of_birth=dob, rows=(clinic, *rows))
+
+    children = {
+        "A1": child(
+            admission("2024-05-01", "2024-05-03", 2, dka_additional_therapies=4),
+            admission("2024-05-01", None, 2, dka_additional_therapies=4),
+            admission("2024-12-24", "2024-12-26", 4),
+        ),
+        "A2": child(admission("2024-03-29", "2024-04-02", 2, dka_additional_therapies=4)),
+        "A3": child(admission("2025-03-30", "2025-04-03", 6, hospital_admission_other="Fall")),
+        "A4": child(admission("2024-02-01", "2024-02-05", 1)),
+        "A5": child(admission("2024-09-09", "2024-09-10", None)),
+        "A6": child(admission("2024-10-10", "2024-10-12", 2), dob="1999-04-01"),
+    }
+    compute_kpis(cohort.period, calculation_date=E)
+    return cohort, children
+
+
+def test_8_5_admissions_are_counted_as_spells(example_8_5):
+    cohort, children = example_8_5
+    unit = {"paediatric_diabetes_unit": cohort.unit}
+    admissions, dka = aggregate(cohort.period, "46", **unit), aggregate(cohort.period, "47", **unit)
+    assert (admissions.events, admissions.value, dka.events, dka.value) == (4, 4, 2, 2)
+    assert (admissions.passed, admissions.denominator) == (3, 5)
+    assert (dka.passed, dka.denominator) == (2, 5)
+    assert admissions.details["children_with_admission_share"] == pytest.approx(0.6)
+    assert dka.details["children_with_admission_share"] == pytest.approx(0.4)
+    assert admissions.details["per_100_children"] == pytest.approx(80.0)
+    assert admissions.details["by_quarter"] == [2, 0, 1, 1]
+    assert states(children["A6"], cohort.period, "46")["46"] == "ineligible"
+
+
+# §8.6 KPIs 13-24: most recent treatment ----------------------------------------------------
+
+
+def test_8_6_most_recent_non_null_treatment():
+    cohort = Cohort()
+    child = cohort.child(
+        rows=(
+            {"visit_date": "2024-05-01", "treatment": 3, "closed_loop_system": 2},
+            {"visit_date": "2024-09-01", "treatment": 3, "closed_loop_system": 2},
+            {"visit_date": "2025-01-15", "treatment": 2},
+            hba1c("2025-03-01", 55),
+        )
+    )
+    compute_kpis(cohort.period, calculation_date=E)
+    result = states(child, cohort.period, *[str(n) for n in range(13, 21)], "24")
+    assert result.pop("14") == "passed"
+    assert set(result.values()) == {"failed"}
