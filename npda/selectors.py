@@ -81,3 +81,36 @@ def boundary_layers() -> list[m.BoundaryLayer]:
 
 def latest_reference_load() -> m.ReferenceDataLoad | None:
     return m.ReferenceDataLoad.objects.order_by("-loaded_at").first()
+
+
+def units_for_user(user) -> "m.QuerySet[m.PaediatricDiabetesUnit]":
+    """The units whose data a user may see: every unit for the RCPCH audit team, otherwise
+    the units the user works for."""
+    if not user.is_authenticated:
+        return m.PaediatricDiabetesUnit.objects.none()
+    if user.has_perm("npda.view_all_units"):
+        return m.PaediatricDiabetesUnit.objects.all()
+    return user.organisation_employers.all()
+
+
+def submissions_for_user(user) -> "m.QuerySet[m.Submission]":
+    return m.Submission.objects.filter(
+        paediatric_diabetes_unit__in=units_for_user(user)
+    ).select_related("paediatric_diabetes_unit", "audit_period", "submitted_by")
+
+
+def visible_audit_periods() -> "m.QuerySet[m.AuditPeriod]":
+    return m.AuditPeriod.objects.filter(is_visible=True).order_by("-start_date")
+
+
+def children_with_errors(submission: m.Submission, limit: int = 500) -> list[dict]:
+    """Per child, its errors (child-level and per row) for the unit's own view of an upload."""
+    from npda.submissions.reports import submission_errors
+
+    children: dict[str, dict] = {}
+    for error in submission_errors(submission):
+        child = children.setdefault(
+            error.identifier, {"identifier": error.identifier, "errors": []}
+        )
+        child["errors"].append(error)
+    return list(children.values())[:limit]

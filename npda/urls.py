@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from boundaries.views import boundary_layer_geojson
-from npda import views
+from npda import submission_views, views
 
 admin.site.site_header = "NPDA administration"
 admin.site.site_title = "NPDA"
@@ -12,6 +12,18 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("submissions/upload/", submission_views.upload, name="upload"),
+    path("submissions/<int:pk>/", submission_views.submission_detail, name="submission-detail"),
+    path(
+        "submissions/<int:pk>/errors.csv",
+        submission_views.submission_errors_csv,
+        name="submission-errors-csv",
+    ),
+    path(
+        "submissions/<int:pk>/errors.xlsx",
+        submission_views.submission_errors_xlsx,
+        name="submission-errors-xlsx",
+    ),
     path("boundaries/<str:level>.geojson", boundary_layer_geojson, name="boundary-layer"),
     path("admin/", admin.site.urls),
     path("django_plotly_dash/", include("django_plotly_dash.urls")),

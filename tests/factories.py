@@ -9,10 +9,13 @@ from npda.identifiers import nhs_number_check_digit
 
 
 def synthetic_nhs_number(n: int) -> str:
-    """A valid-in-form NHS number from the 999 test range (the next one with a check digit)."""
-    while (check := nhs_number_check_digit(first_nine := f"999{n % 1_000_000:06d}")) is None:
-        n += 1
-    return f"{first_nine}{check}"
+    """The n-th valid NHS number of the 999 test range: distinct for distinct n < 900,000.
+
+    For each eight-digit prefix, nine of the ten ninth digits give a valid check digit."""
+    prefix = f"999{n // 9:05d}"
+    valid = [d for d in range(10) if nhs_number_check_digit(f"{prefix}{d}") is not None]
+    first_nine = f"{prefix}{valid[n % 9]}"
+    return f"{first_nine}{nhs_number_check_digit(first_nine)}"
 
 
 class NPDAUserFactory(factory.django.DjangoModelFactory):

@@ -32,3 +32,8 @@ def test_check_digit_eleven_becomes_zero():
 def test_synthetic_numbers_are_valid_and_in_the_test_range():
     numbers = [synthetic_nhs_number(n) for n in range(200)]
     assert all(is_valid_nhs_number(n) and n.startswith("999") for n in numbers)
+
+
+def test_synthetic_numbers_are_distinct():
+    numbers = [synthetic_nhs_number(n) for n in range(5000)]
+    assert len(set(numbers)) == 5000

@@ -1,0 +1,152 @@
+"""Upload page and upload results. Views only parse input, call a service or selector, render."""
+
+import json
+
+from django import forms
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from npda import selectors
+from npda.models import AuditPeriod, PaediatricDiabetesUnit, Submission
+from npda.submissions import reports
+from npda.submissions.messages import RULE_TITLES
+from npda.submissions.services import ImportResult, import_steps, import_submission
+
+
+class UploadForm(forms.Form):
+    paediatric_diabetes_unit = forms.ModelChoiceField(
+        queryset=PaediatricDiabetesUnit.objects.none(), label="Unit", empty_label=None
+    )
+    audit_period = forms.ModelChoiceField(
+        queryset=AuditPeriod.objects.none(), label="Audit year", empty_label=None
+    )
+    csv_file = forms.FileField(label="CSV file")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["paediatric_diabetes_unit"].queryset = selectors.units_for_user(user)
+        self.fields["audit_period"].queryset = selectors.visible_audit_periods()
+
+
+@login_required
+@permission_required("npda.view_submission", raise_exception=True)
+def upload(request: HttpRequest) -> HttpResponse:
+    can_upload = request.user.has_perm("npda.upload_submission")
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST":
+        if not can_upload:
+            return HttpResponseForbidden("You do not have permission to upload data.")
+        if form.is_valid():
+            return _process(request, form)
+    history = selectors.submissions_for_user(request.user)[:20]
+    return render(
+        request, "npda/upload.html", {"form": form, "can_upload": can_upload, "history": history}
+    )
+
+
+def _process(request: HttpRequest, form: UploadForm) -> HttpResponse:
+    data = form.cleaned_data
+    upload_file = data["csv_file"]
+    arguments = dict(
+        content=upload_file.read(),
+        file_name=upload_file.name,
+        unit=data["paediatric_diabetes_unit"],
+        period=data["audit_period"],
+        user=request.user,
+    )
+    if request.headers.get("Accept") == "application/x-ndjson":
+        return StreamingHttpResponse(_stream(arguments), content_type="application/x-ndjson")
+    result = import_submission(**arguments)
+    if result.accepted:
+        return redirect("submission-detail", pk=result.submission_id)
+    history = selectors.submissions_for_user(request.user)[:20]
+    return render(
+        request,
+        "npda/upload.html",
+        {"form": form, "can_upload": True, "history": history, "rejected": result},
+        status=400,
+    )
+
+
+def _stream(arguments: dict):
+    """Progress events as lines of JSON while the file is processed, then the outcome."""
+    steps = import_steps(**arguments)
+    while True:
+        try:
+            yield json.dumps(next(steps)) + "\n"
+        except StopIteration as finished:
+            result: ImportResult = finished.value
+            break
+    outcome = result.as_json()
+    outcome["message"] = result.message or result.fatal_message
+    if result.accepted:
+        outcome["url"] = reverse("submission-detail", args=[result.submission_id])
+    yield json.dumps({"stage": "done", **outcome}) + "\n"
+
+
+def _submission_in_scope(request: HttpRequest, pk: int) -> Submission:
+    if not request.user.has_perm("npda.view_submission"):
+        raise Http404
+    return get_object_or_404(selectors.submissions_for_user(request.user), pk=pk)
+
+
+@login_required
+@require_GET
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission_in_scope(request, pk)
+    summary = submission.errors or {}
+    return render(
+        request,
+        "npda/submission_detail.html",
+        {
+            "submission": submission,
+            "summary": summary,
+            "rules": [
+                (code, RULE_TITLES.get(code, ""), count)
+                for code, count in sorted((summary.get("errors_by_rule") or {}).items())
+            ],
+            "children": selectors.children_with_errors(submission),
+            "history": selectors.submissions_for_user(request.user).filter(
+                paediatric_diabetes_unit=submission.paediatric_diabetes_unit,
+                audit_period=submission.audit_period,
+            ),
+        },
+    )
+
+
+@login_required
+@require_GET
+def submission_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission_in_scope(request, pk)
+    return _download(reports.errors_csv(submission), "text/csv", submission, "csv")
+
+
+@login_required
+@require_GET
+def submission_errors_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _submission_in_scope(request, pk)
+    return _download(
+        reports.errors_xlsx(submission),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        submission,
+        "xlsx",
+    )
+
+
+def _download(content: bytes, content_type: str, submission: Submission, extension: str):
+    response = HttpResponse(content, content_type=content_type)
+    name = (
+        f"{submission.paediatric_diabetes_unit_id} {submission.audit_period} errors "
+        f"{submission.submitted_at:%Y%m%d-%H%M}.{extension}"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,180 @@
+"""Error reports of a stored submission: CSV, and XLSX with the original data highlighted.
+
+Built on demand from the stored file and the errors kept on the patients and visits, so the
+report always matches what was stored. Every cell written out is protected against formula
+injection.
+"""
+
+import csv
+import io
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+
+from constants.csv_template import COLUMNS, template_headings
+from npda.models import Patient, Submission, Visit
+from npda.submissions.reader import read_upload
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+HIGHLIGHT = PatternFill(start_color="FFF2B8B8", end_color="FFF2B8B8", fill_type="solid")
+REPORT_HEADINGS = ["Row", "NHS Number", "Column", "Value", "Code", "Message"]
+
+
+def safe_cell(value) -> str:
+    """A value that a spreadsheet will show as text, never run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+@dataclass(frozen=True)
+class ErrorRow:
+    row: int
+    identifier: str
+    field: str
+    code: str
+    message: str
+
+    @property
+    def column(self) -> str:
+        return HEADINGS.get(self.field, self.field)
+
+
+HEADINGS = {c.field: c.heading.strip() for c in COLUMNS}
+HEADINGS["unique_reference_number"] = "Unique Reference Number"
+
+
+def submission_errors(submission: Submission) -> list[ErrorRow]:
+    """Every error of the submission, by row: a child's own errors are shown on its first row."""
+    visits = Visit.objects.filter(submission=submission).values_list(
+        "patient_id", "source_row", "errors"
+    )
+    first_row: dict[int, int] = {}
+    rows: list[ErrorRow] = []
+    visit_errors = []
+    for patient_id, source_row, errors in visits:
+        first_row[patient_id] = min(first_row.get(patient_id, source_row), source_row)
+        if errors:
+            visit_errors.append((patient_id, source_row, errors))
+    patients = Patient.objects.filter(pk__in=first_row).values_list(
+        "pk", "nhs_number", "unique_reference_number", "errors"
+    )
+    identifiers = {pk: nhs or urn or "" for pk, nhs, urn, _ in patients}
+    for pk, _, _, errors in patients:
+        rows.extend(_rows(first_row[pk], identifiers[pk], errors))
+    for patient_id, source_row, errors in visit_errors:
+        rows.extend(_rows(source_row, identifiers[patient_id], errors))
+    return sorted(rows, key=lambda r: (r.row, r.field))
+
+
+def _rows(row: int, identifier: str, errors: dict) -> list[ErrorRow]:
+    return [
+        ErrorRow(row, identifier, field, problem["code"], problem["message"])
+        for field, problems in errors.items()
+        for problem in problems
+    ]
+
+
+def _original_rows(submission: Submission) -> tuple[list[str], dict[int, dict[str, str]]]:
+    """The stored file's headings and its rows' cells by field."""
+    content = submission.csv_file.read() if submission.csv_file else b""
+    if not content:
+        return template_headings(), {}
+    upload = read_upload(
+        content,
+        submission.file_name or "upload.csv",
+        submission.paediatric_diabetes_unit_id,
+        period_label="",
+        period_is_open=True,
+        may_upload_to_closed_period=True,
+        size_limit_mb=float("inf"),
+    )
+    jersey = upload.identifier.field == "unique_reference_number"
+    return template_headings(jersey=jersey), dict(upload.rows())
+
+
+def _cell_value(original: dict[int, dict[str, str]], error: ErrorRow) -> str:
+    return original.get(error.row, {}).get(error.field, "")
+
+
+def errors_csv(submission: Submission) -> bytes:
+    errors = submission_errors(submission)
+    _, original = _original_rows(submission)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(REPORT_HEADINGS)
+    for error in errors:
+        writer.writerow(
+            [
+                safe_cell(v)
+                for v in (
+                    error.row,
+                    error.identifier,
+                    error.column,
+                    _cell_value(original, error),
+                    error.code,
+                    error.message,
+                )
+            ]
+        )
+    return buffer.getvalue().encode("utf-8-sig")  # BOM: Excel opens it as UTF-8
+
+
+def errors_xlsx(submission: Submission) -> bytes:
+    """Three sheets: the original data, the data with erroneous cells highlighted and
+    annotated, and the list of all errors (csv-submission.md §1)."""
+    errors = submission_errors(submission)
+    headings, original = _original_rows(submission)
+    fields = ["unique_reference_number" if headings[0] != "NHS Number" else "nhs_number"]
+    fields += [c.field for c in COLUMNS[1:]]
+    by_cell: dict[tuple[int, str], list[ErrorRow]] = {}
+    for error in errors:
+        by_cell.setdefault((error.row, error.field), []).append(error)
+
+    book = Workbook(write_only=True)
+    plain = book.create_sheet("Original data")
+    marked = book.create_sheet("Data with errors")
+    listed = book.create_sheet("Errors")
+    bold = Font(bold=True)
+    for sheet in (plain, marked):
+        sheet.append(
+            [_bold_cell(sheet, "Row", bold)] + [_bold_cell(sheet, h, bold) for h in headings]
+        )
+    for number in sorted(original):
+        values = original[number]
+        plain.append([number, *(safe_cell(values.get(f, "")) for f in fields)])
+        marked.append([number, *(_marked_cell(marked, values, number, f, by_cell) for f in fields)])
+    listed.append([_bold_cell(listed, h, bold) for h in REPORT_HEADINGS])
+    for error in errors:
+        listed.append(
+            [
+                error.row,
+                safe_cell(error.identifier),
+                error.column,
+                safe_cell(_cell_value(original, error)),
+                error.code,
+                error.message,
+            ]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _bold_cell(sheet, value: str, font: Font) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = font
+    return cell
+
+
+def _marked_cell(sheet, values: dict, number: int, field: str, by_cell: dict):
+    value = safe_cell(values.get(field, ""))
+    problems = by_cell.get((number, field))
+    if not problems:
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.fill = HIGHLIGHT
+    cell.comment = Comment("\n".join(f"{p.code}: {p.message}" for p in problems), "NPDA")
+    return cell

@@ -1,0 +1,407 @@
+"""Row-level validation (csv-submission.md §6): typed values plus errors, never a rejection.
+
+Values that fail a type or code check become null; values that fail a range or consistency
+check are kept as submitted and flagged. Errors are keyed by model field name.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from constants import codes
+from constants.csv_template import COLUMNS, Column, ColumnType, Target
+from npda.models import Patient, Site, Visit
+from npda.submissions import cells
+from npda.submissions.cells import CellError
+from npda.submissions.messages import ROW
+from npda.submissions.records import Errors, add_error
+
+COLUMN = {c.field: c for c in COLUMNS}
+VISIT_COLUMNS = [c for c in COLUMNS if c.target == Target.VISIT]
+VISIT_DATE_FIELDS = [c.field for c in VISIT_COLUMNS if c.type == ColumnType.DATE]
+# Largest value each decimal column can hold (model max_digits / decimal_places).
+_MODELS = {Target.PATIENT: Patient, Target.SITE: Site, Target.VISIT: Visit}
+# Dates allowed before the diagnosis date, and by how many days (§6.2).
+BEFORE_DIAGNOSIS_ALLOWANCE = {
+    "hospital_admission_date": 11,
+    "coeliac_screen_date": 90,
+    "thyroid_function_date": 90,
+    "carbohydrate_counting_level_three_education_date": 7,
+}
+DECIMAL_PLACES = {ColumnType.DECIMAL_1DP: 1, ColumnType.DECIMAL_2DP: 2}
+# Accepted ranges (inclusive) and the error shown when a value is outside (§6.3).
+RANGES = {
+    "systolic_blood_pressure": (80, 240, "Systolic blood pressure", "mmHg"),
+    "diastolic_blood_pressure": (20, 120, "Diastolic blood pressure", "mmHg"),
+    "albumin_creatinine_ratio": (0, 999, "Urinary albumin:creatinine ratio", "mg/mmol"),
+    "total_cholesterol": (2, 12, "Total cholesterol", "mmol/l"),
+}
+HBA1C_RANGES = {1: (20, 195, "E12_MMOL"), 2: (3, 20, "E12_PERCENT")}
+RANGE_CODE = {"height": "E14", "weight": "E14", "hba1c": "E12"}
+SMALLINT_MAX = 32767
+
+
+def column_label(field: str) -> str:
+    return COLUMN[field].short_heading
+
+
+def allowed_codes(column: Column) -> dict[int | str, str]:
+    field = _MODELS[column.target]._meta.get_field(column.field)
+    return dict(field.choices)
+
+
+def error(errors: Errors, field_name: str, code: str, key: str | None = None, **values) -> None:
+    add_error(errors, field_name, code, ROW[key or code].format(**values))
+
+
+def _capacity(column: Column) -> Decimal:
+    field = Visit._meta.get_field(column.field)
+    return Decimal(10) ** (field.max_digits - field.decimal_places)
+
+
+def _code_error(errors: Errors, column: Column, raw: str) -> None:
+    allowed = ", ".join(f"{code} = {label}" for code, label in allowed_codes(column).items())
+    error(errors, column.field, "E20", value=raw, column=column.short_heading, allowed=allowed)
+
+
+def parse_cell(column: Column, raw: str, today: date, errors: Errors):
+    """The typed value of one non-blank cell, or None with an error recorded."""
+    try:
+        match column.type:
+            case ColumnType.DATE:
+                return cells.parse_date(raw, today)
+            case ColumnType.CODE:
+                legacy = {9: 99} if column.field == "treatment" else None
+                return cells.parse_code(raw, set(allowed_codes(column)), legacy)
+            case ColumnType.SEX:
+                return cells.parse_sex(raw)
+            case ColumnType.ETHNICITY:
+                return cells.parse_ethnicity(raw, set(codes.Ethnicity.values))
+            case ColumnType.DECIMAL_1DP | ColumnType.DECIMAL_2DP:
+                value = cells.parse_decimal(raw, DECIMAL_PLACES[column.type])
+                if abs(value) >= _capacity(column):
+                    _out_of_capacity(column, value, errors)
+                    return None
+                return value
+            case ColumnType.WHOLE_NUMBER:
+                value = cells.parse_whole_number(raw)
+                if abs(value) > SMALLINT_MAX:
+                    _out_of_capacity(column, value, errors)
+                    return None
+                return value
+            case _:
+                return raw
+    except CellError as exc:
+        if exc.code == "E20":
+            _code_error(errors, column, raw)
+        elif exc.code == "E01":
+            error(errors, column.field, "E01", column=column.short_heading)
+        else:
+            error(errors, column.field, exc.code, column=column.short_heading)
+        return None
+
+
+def _out_of_capacity(column: Column, value, errors: Errors) -> None:
+    """Too large to store at all: stored as null with the field's range error."""
+    if column.field in ("height", "weight"):
+        error(errors, column.field, "E14", measure=column.field, value=value)
+    elif column.field == "hba1c":
+        error(errors, "hba1c", "E12", "E12_MMOL", value=value)
+    else:
+        low, high, name, unit = RANGES[column.field]
+        error(errors, column.field, "E13", field=name, value=value, low=low, high=high, unit=unit)
+
+
+# --- patient level ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChildDates:
+    """The child's valid dates, for checking visit dates."""
+
+    birth: date | None
+    diagnosis: date | None
+    death: date | None
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def validate_patient(
+    raw: dict[str, str | None], *, jersey: bool, period_start: date, today: date
+) -> tuple[dict, dict, Errors]:
+    """(patient fields, site fields, errors) from the child's first row, raw cells by field."""
+    errors: Errors = {}
+    fields: dict = {}
+    if jersey:
+        fields["unique_reference_number"] = raw["unique_reference_number"][:50]
+        fields["nhs_number"] = None
+    else:
+        nhs = cells.normalise_nhs_number(raw["nhs_number"])
+        fields["nhs_number"] = nhs
+        try:
+            cells.check_nhs_number(nhs)
+        except CellError:
+            error(errors, "nhs_number", "E08", value=nhs)
+    for name in (
+        "date_of_birth",
+        "sex",
+        "ethnicity",
+        "diabetes_type",
+        "diagnosis_date",
+        "death_date",
+    ):
+        fields[name] = parse_cell(COLUMN[name], raw[name], today, errors) if raw[name] else None
+    _check_patient_dates(fields, raw, errors, period_start, today)
+    _check_postcode(fields, raw.get("postcode"), errors)
+    _check_gp(fields, raw.get("gp_practice_ods_code"), errors, jersey)
+    site = _leaving(raw, fields, errors, today)
+    return fields, site, errors
+
+
+def _check_patient_dates(
+    fields: dict, raw: dict, errors: Errors, period_start: date, today: date
+) -> None:
+    for name in ("date_of_birth", "diabetes_type", "diagnosis_date"):
+        if not raw[name]:
+            error(errors, name, "E10", column=column_label(name))
+    birth, diagnosis, death = (fields[n] for n in ("date_of_birth", "diagnosis_date", "death_date"))
+    for name in ("date_of_birth", "diagnosis_date", "death_date"):
+        if fields[name] and fields[name] > today:
+            error(errors, name, "E02", column=column_label(name))
+    if birth and birth <= today and age_on(birth, period_start) >= 25:
+        error(
+            errors,
+            "date_of_birth",
+            "E03",
+            age=age_on(birth, period_start),
+            start_date=period_start.strftime("%d/%m/%Y"),
+        )
+    if birth and diagnosis and diagnosis < birth:
+        error(errors, "diagnosis_date", "E04")
+    if death and ((birth and death < birth) or (diagnosis and death < diagnosis)):
+        error(errors, "death_date", "E05")
+
+
+def _check_postcode(fields: dict, raw: str | None, errors: Errors) -> None:
+    fields["postcode"] = cells.normalise_postcode(raw)[:8] if raw else ""
+    if raw:
+        try:
+            cells.check_postcode(cells.normalise_postcode(raw))
+        except CellError:
+            error(errors, "postcode", "E09", value=raw)
+
+
+def _check_gp(fields: dict, raw: str | None, errors: Errors, jersey: bool) -> None:
+    fields["gp_practice_ods_code"] = (raw or "").upper()[:10]
+    if not raw:
+        error(errors, "gp_practice_ods_code", "E06")
+    elif not jersey:  # Jersey practices are not in the NHS directory
+        try:
+            cells.check_gp_practice_code(raw)
+        except CellError:
+            error(errors, "gp_practice_ods_code", "E07", practice=raw)
+
+
+def _leaving(raw: dict, patient: dict, errors: Errors, today: date) -> dict:
+    site = {
+        name: parse_cell(COLUMN[name], raw[name], today, errors) if raw[name] else None
+        for name in ("date_leaving_service", "reason_leaving_service")
+    }
+    left = site["date_leaving_service"]
+    if raw["date_leaving_service"] and not raw["reason_leaving_service"]:
+        _pair_error(errors, "date_leaving_service", "reason_leaving_service")
+    if raw["reason_leaving_service"] and not raw["date_leaving_service"]:
+        _pair_error(errors, "reason_leaving_service", "date_leaving_service")
+    if left and left > today:
+        error(errors, "date_leaving_service", "E02", column=column_label("date_leaving_service"))
+    if left and patient["date_of_birth"] and left < patient["date_of_birth"]:
+        error(
+            errors,
+            "date_leaving_service",
+            "E11",
+            "E11_BIRTH",
+            column=column_label("date_leaving_service"),
+        )
+    return site
+
+
+def child_dates(fields: dict, errors: Errors) -> ChildDates:
+    def valid(name: str) -> date | None:
+        return None if name in errors else fields.get(name)
+
+    return ChildDates(valid("date_of_birth"), valid("diagnosis_date"), valid("death_date"))
+
+
+# --- visit level ------------------------------------------------------------------------------
+
+
+def validate_visit(raw: dict[str, str], child: ChildDates, today: date) -> tuple[dict, Errors]:
+    """Typed values (non-null only) and errors for one row; `raw` holds its non-blank cells."""
+    errors: Errors = {}
+    fields = {}
+    for name, text in raw.items():
+        value = parse_cell(COLUMN[name], text, today, errors)
+        if value is not None:
+            fields[name] = value
+    if "visit_date" not in raw:
+        error(errors, "visit_date", "E10", column=column_label("visit_date"))
+    _check_visit_dates(fields, errors, child, today)
+    _check_ranges(fields, errors)
+    for rule in PAIRED_RULES:
+        rule(raw.keys(), fields, errors)
+    return fields, errors
+
+
+def _check_visit_dates(fields: dict, errors: Errors, child: ChildDates, today: date) -> None:
+    # A result or admission dated before diagnosis may be the row's visit date too (§1.1).
+    visit_allowance = max(
+        (days for name, days in BEFORE_DIAGNOSIS_ALLOWANCE.items() if name in fields), default=0
+    )
+    for name in VISIT_DATE_FIELDS:
+        value = fields.get(name)
+        if value is None:
+            continue
+        label = column_label(name)
+        if value > today:
+            error(errors, name, "E02", column=label)
+        elif child.birth and value < child.birth:
+            error(errors, name, "E11", "E11_BIRTH", column=label)
+        elif child.death and value > child.death:
+            error(errors, name, "E11", "E11_DEATH", column=label)
+        elif child.diagnosis:
+            allowance = (
+                visit_allowance if name == "visit_date" else BEFORE_DIAGNOSIS_ALLOWANCE.get(name, 0)
+            )
+            if value < child.diagnosis - timedelta(days=allowance):
+                error(errors, name, "E11", "E11_DIAGNOSIS", column=label)
+
+
+def _check_ranges(fields: dict, errors: Errors) -> None:
+    for name, (low, high, label, unit) in RANGES.items():
+        value = fields.get(name)
+        if value is not None and not low <= value <= high:
+            error(errors, name, "E13", field=label, value=value, low=low, high=high, unit=unit)
+    hba1c, hba1c_format = fields.get("hba1c"), fields.get("hba1c_format")
+    if hba1c is not None and hba1c_format in HBA1C_RANGES:
+        low, high, key = HBA1C_RANGES[hba1c_format]
+        if not low <= hba1c <= high:
+            error(errors, "hba1c", "E12", key, value=hba1c)
+    height, weight = fields.get("height"), fields.get("weight")
+    if height is not None and height < 40:
+        error(errors, "height", "E14", measure="height", value=height)
+    if weight is not None and weight <= 0:
+        error(errors, "weight", "E14", measure="weight", value=weight)
+
+
+# --- paired and conditional fields (§6.4) -----------------------------------------------------
+
+Rule = Callable[[object, dict, Errors], None]
+
+
+def _pair_error(errors: Errors, present: str, needed: str) -> None:
+    error(errors, needed, "E15", column_a=column_label(present), column_b=column_label(needed))
+
+
+def _all_or_none(*names: str) -> Rule:
+    def rule(present, fields: dict, errors: Errors) -> None:
+        given = [n for n in names if n in present]
+        if given:
+            for name in names:
+                if name not in present:
+                    _pair_error(errors, given[0], name)
+
+    return rule
+
+
+def _required_when(field: str, needed: str, values: set[int]) -> Rule:
+    def rule(present, fields: dict, errors: Errors) -> None:
+        if fields.get(field) in values and needed not in present:
+            _pair_error(errors, field, needed)
+
+    return rule
+
+
+def _height_weight(present, fields: dict, errors: Errors) -> None:
+    date_field = "height_weight_observation_date"
+    measured = [n for n in ("height", "weight") if n in present]
+    if measured and date_field not in present:
+        _pair_error(errors, measured[0], date_field)
+    if date_field in present and not measured:
+        _pair_error(errors, date_field, "height")
+
+
+def _closed_loop(present, fields: dict, errors: Errors) -> None:
+    treatment = fields.get("treatment")
+    if treatment in codes.PUMP_TREATMENTS and "closed_loop_system" not in present:
+        _pair_error(errors, "treatment", "closed_loop_system")
+    elif "closed_loop_system" in present and treatment not in codes.PUMP_TREATMENTS:
+        error(errors, "closed_loop_system", "E16")
+
+
+def _smoking_cessation(present, fields: dict, errors: Errors) -> None:
+    if "smoking_cessation_referral_date" in present and (
+        fields.get("smoking_status") != codes.SmokingStatus.CURRENT_SMOKER
+    ):
+        error(errors, "smoking_cessation_referral_date", "E17")
+
+
+def _dietitian(present, fields: dict, errors: Errors) -> None:
+    if (
+        fields.get("dietician_additional_appointment_offered") == codes.YesNoUnknown.NO
+        and "dietician_additional_appointment_date" in present
+    ):
+        error(errors, "dietician_additional_appointment_date", "E18")
+
+
+def _admission(present, fields: dict, errors: Errors) -> None:
+    start, end = fields.get("hospital_admission_date"), fields.get("hospital_discharge_date")
+    if "hospital_discharge_date" in present and "hospital_admission_date" not in present:
+        _pair_error(errors, "hospital_discharge_date", "hospital_admission_date")
+    if start and end and start > end:
+        error(errors, "hospital_discharge_date", "E19")
+
+
+def _only_with_reason(field: str, reason: int, meaning: str) -> Rule:
+    """Reason `reason` needs `field`; `field` is allowed only with that reason."""
+
+    def rule(present, fields: dict, errors: Errors) -> None:
+        given_reason = fields.get("hospital_admission_reason")
+        if given_reason == reason and field not in present:
+            _pair_error(errors, "hospital_admission_reason", field)
+        elif field in present and given_reason != reason:
+            error(
+                errors,
+                field,
+                "E22",
+                column=column_label(field),
+                other_column=column_label("hospital_admission_reason"),
+                value=f"{reason} ({meaning})",
+            )
+
+    return rule
+
+
+PAIRED_RULES: tuple[Rule, ...] = (
+    _height_weight,
+    _all_or_none("hba1c", "hba1c_format", "hba1c_date"),
+    _closed_loop,
+    _all_or_none(
+        "systolic_blood_pressure", "diastolic_blood_pressure", "blood_pressure_observation_date"
+    ),
+    _all_or_none("retinal_screening_observation_date", "retinal_screening_result"),
+    _all_or_none("albumin_creatinine_ratio", "albuminuria_stage", "albumin_creatinine_ratio_date"),
+    _all_or_none("total_cholesterol", "total_cholesterol_date"),
+    _required_when("thyroid_treatment_status", "thyroid_function_date", {2, 3}),
+    _required_when(
+        "psychological_additional_support_status", "psychological_screening_assessment_date", {1, 2}
+    ),
+    _smoking_cessation,
+    _dietitian,
+    _all_or_none("hospital_admission_date", "hospital_admission_reason"),
+    _admission,
+    _only_with_reason("dka_additional_therapies", codes.AdmissionReason.DKA, "DKA"),
+    _only_with_reason("hospital_admission_other", codes.AdmissionReason.OTHER, "other"),
+)

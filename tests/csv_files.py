@@ -1,0 +1,48 @@
+"""Build NPDA template CSV files for tests: rows are dicts of template field -> cell text."""
+
+import csv
+import io
+
+from constants.csv_template import COLUMNS, template_headings
+
+VALID_CHILD = {
+    "nhs_number": "9434765919",
+    "date_of_birth": "15/06/2012",
+    "postcode": "WC1X 8SH",
+    "sex": "1",
+    "ethnicity": "A",
+    "diabetes_type": "1",
+    "diagnosis_date": "03/03/2019",
+    "gp_practice_ods_code": "A81001",
+    "paediatric_diabetes_unit": "PZ041",
+}
+VALID_VISIT = {
+    "visit_date": "10/06/2024",
+    "hba1c": "58",
+    "hba1c_format": "1",
+    "hba1c_date": "10/06/2024",
+}
+
+
+def row(**cells: str) -> dict[str, str]:
+    """A valid row of the default child, with `cells` changed or added."""
+    return {**VALID_CHILD, **VALID_VISIT, **cells}
+
+
+def make_csv(
+    rows: list[dict[str, str]],
+    *,
+    headings: list[str] | None = None,
+    jersey: bool = False,
+    encoding: str = "utf-8",
+    line_ending: str = "\r\n",
+) -> bytes:
+    headings = headings or template_headings(jersey=jersey)
+    fields = ["unique_reference_number" if jersey else "nhs_number"]
+    fields += [c.field for c in COLUMNS[1:]]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=line_ending)
+    writer.writerow(headings)
+    for cells in rows:
+        writer.writerow([cells.get(name, "") for name in fields])
+    return buffer.getvalue().encode(encoding)

@@ -1,0 +1,183 @@
+"""The upload page, the result page and the error reports, as a unit user uses them."""
+
+import csv
+import io
+import json
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from constants.groups import GroupName
+from npda import models as m
+from tests.csv_files import make_csv, row
+from tests.factories import AuditPeriodFactory, NPDAUserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def unit_user(group=GroupName.TRUST_AUDIT_TEAM_EDIT_ACCESS, units=("PZ041",)):
+    user = NPDAUserFactory()
+    user.groups.add(Group.objects.get(name=group))
+    user.organisation_employers.set(m.PaediatricDiabetesUnit.objects.filter(pz_code__in=units))
+    return user
+
+
+@pytest.fixture
+def period():
+    return AuditPeriodFactory(year=2024, is_open=True)
+
+
+def upload(client, content: bytes, period, unit="PZ041", name="PZ041 2024.csv", **headers):
+    return client.post(
+        reverse("upload"),
+        {
+            "paediatric_diabetes_unit": unit,
+            "audit_period": period.pk,
+            "csv_file": SimpleUploadedFile(name, content, content_type="text/csv"),
+        },
+        **headers,
+    )
+
+
+FORMULA_FILE = make_csv(
+    [
+        row(),
+        row(visit_date="11/06/2024", hba1c="250", hba1c_date="11/06/2024"),
+        row(
+            visit_date="12/06/2024",
+            hospital_admission_date="12/06/2024",
+            hospital_admission_reason="4",
+            hospital_admission_other='=HYPERLINK("http://x")',
+        ),
+    ]
+)
+
+
+def test_upload_page_lists_only_the_users_units(client, period):
+    client.force_login(unit_user(units=("PZ041", "PZ180")))
+    page = client.get(reverse("upload"))
+    assert page.status_code == 200
+    choices = [u.pz_code for u in page.context["form"].fields["paediatric_diabetes_unit"].queryset]
+    assert sorted(choices) == ["PZ041", "PZ180"]
+
+
+def test_upload_then_see_the_summary(client, period):
+    client.force_login(unit_user())
+    response = upload(client, FORMULA_FILE, period)
+    submission = m.Submission.objects.get(is_active=True)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("submission-detail", args=[submission.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "Errors by rule" in page and "E12" in page and "E22" in page
+    assert "9434765919" in page  # the unit's own view names the child
+    assert "An HbA1c of 250.00 mmol/mol is outside the accepted range" in page
+
+
+def test_streamed_upload_reports_progress_then_the_outcome(client, period):
+    client.force_login(unit_user())
+    response = upload(client, FORMULA_FILE, period, HTTP_ACCEPT="application/x-ndjson")
+    events = [json.loads(line) for line in b"".join(response.streaming_content).splitlines()]
+    assert events[0]["stage"] == "checking"
+    assert {"rows", "saving"} <= {e["stage"] for e in events}
+    done = events[-1]
+    assert done["stage"] == "done" and done["outcome"] == "accepted"
+    assert done["patients"] == 1 and done["visits"] == 3
+    assert done["url"] == reverse("submission-detail", args=[done["submission_id"]])
+
+
+def test_a_rejected_upload_shows_the_reason_and_changes_nothing(client, period):
+    client.force_login(unit_user())
+    response = upload(client, b"hello", period, name="notes.txt")
+    assert response.status_code == 400
+    assert "Please upload a CSV file (a file ending in .csv)." in response.content.decode()
+    assert m.Submission.objects.count() == 0
+    streamed = upload(
+        client,
+        make_csv([row(paediatric_diabetes_unit="PZ180")]),
+        period,
+        HTTP_ACCEPT="application/x-ndjson",
+    )
+    last = json.loads(b"".join(streamed.streaming_content).splitlines()[-1])
+    assert last["outcome"] == "rejected" and last["fatal_code"] == "F13"
+    assert m.Submission.objects.count() == 0
+
+
+def test_cannot_upload_for_another_unit(client, period):
+    client.force_login(unit_user(units=("PZ180",)))
+    response = upload(client, FORMULA_FILE, period)
+    assert (
+        response.status_code == 200
+        and "paediatric_diabetes_unit" in response.context["form"].errors
+    )
+    assert m.Submission.objects.count() == 0
+
+
+def test_view_only_users_cannot_upload(client, period):
+    client.force_login(unit_user(GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY))
+    assert "You can see your unit" in client.get(reverse("upload")).content.decode()
+    assert upload(client, FORMULA_FILE, period).status_code == 403
+
+
+def test_closed_period_refuses_unit_users_but_not_the_audit_team(client, period):
+    period.is_open = False
+    period.save()
+    client.force_login(unit_user())
+    assert (
+        "Uploads for the 2024-2025 audit year are closed."
+        in upload(client, FORMULA_FILE, period).content.decode()
+    )
+    client.force_login(unit_user(GroupName.RCPCH_AUDIT_TEAM_EDIT_ACCESS, units=()))
+    assert upload(client, FORMULA_FILE, period).status_code == 302
+
+
+def test_other_units_submissions_are_not_visible(client, period):
+    client.force_login(unit_user())
+    upload(client, FORMULA_FILE, period)
+    submission = m.Submission.objects.get()
+    client.force_login(unit_user(units=("PZ180",)))
+    for name in ("submission-detail", "submission-errors-csv", "submission-errors-xlsx"):
+        assert client.get(reverse(name, args=[submission.pk])).status_code == 404
+    client.force_login(unit_user(GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY, units=()))
+    assert client.get(reverse("submission-detail", args=[submission.pk])).status_code == 200
+
+
+def test_anonymous_users_are_sent_to_log_in(client):
+    response = client.get(reverse("upload"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_error_report_csv_has_row_field_value_message_and_no_formulas(client, period):
+    client.force_login(unit_user())
+    upload(client, FORMULA_FILE, period)
+    submission = m.Submission.objects.get()
+    response = client.get(reverse("submission-errors-csv", args=[submission.pk]))
+    assert response["Content-Disposition"].startswith('attachment; filename="PZ041 2024-2025')
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Row", "NHS Number", "Column", "Value", "Code", "Message"]
+    assert rows[1][:5] == ["3", "9434765919", "Hba1c Value", "250", "E12"]
+    formula_row = next(r for r in rows if r[4] == "E22")
+    assert formula_row[3] == '\'=HYPERLINK("http://x")'  # never a live formula
+
+
+def test_error_report_xlsx_has_three_sheets_with_the_errors_highlighted(client, period):
+    client.force_login(unit_user())
+    upload(client, FORMULA_FILE, period)
+    submission = m.Submission.objects.get()
+    response = client.get(reverse("submission-errors-xlsx", args=[submission.pk]))
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Original data", "Data with errors", "Errors"]
+    marked = book["Data with errors"]
+    headings = [c.value for c in marked[1]]
+    hba1c = marked.cell(row=3, column=headings.index("Hba1c Value") + 1)
+    assert hba1c.value == "250" and hba1c.fill.start_color.rgb == "FFF2B8B8"
+    assert "E12" in hba1c.comment.text
+    other = marked.cell(
+        row=4,
+        column=headings.index("Only complete if OTHER selected: Reason for admission (free text)")
+        + 1,
+    )
+    assert other.value.startswith("'=")
+    assert book["Errors"].max_row == 3  # heading + E12 + E22
