@@ -12,13 +12,15 @@ from bench import common
 
 def main() -> None:
     common.setup_django()
-    from bench import reference_data
+    from bench import cohort, kpis, reference_data
 
     print(
         f"NPDA benchmarks on {platform.node()}: {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, database {common.BENCH_DATABASE}"
     )
     reference_data.run()
+    cohort.run()
+    kpis.run()
 
 
 if __name__ == "__main__":

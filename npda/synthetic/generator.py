@@ -1,0 +1,649 @@
+"""One unit's synthetic children and visits as submission records (pure: no database).
+
+Draws are vectorised with numpy: one array per child attribute and one per visit field (dates as
+proleptic ordinals, decimals as whole tenths or hundredths, -1 for blank), converted to Python
+values only at the end. The records follow every validation rule of csv-submission.md §6, and the
+visits are in file order: grouped by child, by date within a child, `source_row` from 2.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+
+from constants.codes import HBA1C_DCCT_INTERCEPT, HBA1C_DCCT_SLOPE
+from constants.csv_template import COLUMNS, ColumnType, Target
+from npda.submissions.records import PatientRecord, VisitRecord
+
+from . import parameters as p
+from .plan import CohortPlan, Stream, UnitPlan, key_number, make_rng
+
+VISIT_FIELDS: tuple[str, ...] = tuple(c.field for c in COLUMNS if c.target == Target.VISIT)
+_KIND = {c.field: c.type for c in COLUMNS if c.target == Target.VISIT}
+
+
+@dataclass(frozen=True)
+class AuditYear:
+    year: int
+    today: date  # nothing may be dated after the day the data is "uploaded"
+
+    def __post_init__(self) -> None:
+        if self.today < self.start:
+            raise ValueError(f"the {self.slug} audit year has not started on {self.today}")
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 4, 1)
+
+    @property
+    def end(self) -> date:
+        return date(self.year + 1, 3, 31)
+
+    @property
+    def last_day(self) -> date:
+        return min(self.end, self.today)
+
+    @property
+    def slug(self) -> str:
+        return f"{self.year}-{self.year + 1}"
+
+
+@dataclass
+class UnitCohort:
+    pz_code: str
+    patients: list[PatientRecord]
+    visits: list[VisitRecord]
+
+
+def generate_unit(plan: CohortPlan, pz_code: str, audit_year: AuditYear) -> UnitCohort:
+    """The unit's children and visits; depends only on the seed, the unit and the year."""
+    unit = plan.units[pz_code]
+    rng = make_rng(plan.seed, Stream.CHILDREN, audit_year.year, key_number(pz_code))
+    draw = _UnitDraw(rng, unit, audit_year)
+    keys = identifiers(rng, unit, audit_year.year)
+    return UnitCohort(pz_code, draw.patient_records(keys), draw.visit_records(keys))
+
+
+def identifiers(rng: np.random.Generator, unit: UnitPlan, year: int) -> list[str]:
+    """Distinct identifiers in ascending order: 999 test-range NHS numbers, or Jersey URNs.
+
+    Consecutive audit years use different quarters of the six-digit space, so children of
+    different years never merge."""
+    if unit.info.is_jersey:
+        return [f"JE-SYN-{year}-{i:05d}" for i in range(1, unit.size + 1)]
+    first, count = unit.identifier_block
+    start = (year % p.IDENTIFIER_YEARS) * p.IDENTIFIERS_PER_YEAR + first
+    candidates = start + np.arange(count)
+    checks = nhs_check_digits(candidates)
+    pool = candidates[checks >= 0]
+    if unit.size > len(pool):
+        raise ValueError(
+            f"{unit.info.pz_code}: {unit.size} children do not fit in the 999 test range; "
+            f"a cohort can have at most about {p.MAX_PATIENTS_PER_YEAR:,} children"
+        )
+    chosen = np.sort(rng.choice(pool, unit.size, replace=False))
+    checks = nhs_check_digits(chosen).tolist()
+    return [f"999{n:06d}{c}" for n, c in zip(chosen.tolist(), checks, strict=True)]
+
+
+def nhs_check_digits(six_digits: np.ndarray) -> np.ndarray:
+    """Modulus 11 check digit of 999 followed by the six digits; -1 where none exists."""
+    total = np.full(len(six_digits), 9 * (10 + 9 + 8))
+    for position, weight in enumerate(range(7, 1, -1)):
+        total += (six_digits // 10 ** (5 - position) % 10) * weight
+    check = 11 - total % 11
+    check[check == 11] = 0
+    check[check == 10] = -1
+    return check
+
+
+def _choice(rng: np.random.Generator, codes_and_p: tuple, size: int) -> np.ndarray:
+    codes, probabilities = codes_and_p
+    return rng.choice(np.array(codes), size=size, p=np.array(probabilities) / sum(probabilities))
+
+
+def _expit(x: np.ndarray | float) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+
+
+class _UnitDraw:
+    """All draws for one unit. Methods fill `self.f`: visit field -> array over rows."""
+
+    def __init__(self, rng: np.random.Generator, unit: UnitPlan, year: AuditYear) -> None:
+        self.rng, self.unit, self.year = rng, unit, year
+        self.S, self.E = year.start.toordinal(), year.end.toordinal()
+        self.last, self.today = year.last_day.toordinal(), year.today.toordinal()
+        self.n = unit.size
+        self._children()
+        self._schedule()
+        self.f = {name: np.full(self.R, -1, dtype=np.int64) for name in VISIT_FIELDS}
+        self.f["hospital_admission_other"] = np.full(self.R, None, dtype=object)
+        self.f["visit_date"] = self.d
+        for fill in (
+            self._hba1c_and_treatment,
+            self._growth,
+            self._blood_pressure,
+            self._annual_checks,
+            self._screens_at_diagnosis,
+            self._lifestyle_and_education,
+            self._admissions,
+        ):
+            fill()
+
+    # --- children -------------------------------------------------------------------------
+
+    def _children(self) -> None:
+        rng, n, S = self.rng, self.n, self.S
+        self.age = rng.choice(len(p.AGE_P), size=n, p=p.AGE_P)
+        band = np.array([date(self.year.year - a, 4, 1).toordinal() for a in range(26)])
+        self.dob = band[self.age] - rng.integers(0, band[self.age] - band[self.age + 1])
+        self.sex = rng.choice(p.SEX_CODES, size=n, p=p.SEX_P / p.SEX_P.sum())
+        self.ethnicity = rng.choice(p.ETHNICITY_CODES, size=n, p=self._ethnicity_mix())
+        self.type = self._diabetes_types()
+        self.new = (rng.random(n) < p.NEW_DIAGNOSIS_P_BY_AGE[self.age]) | (S - self.dob < 60)
+        self.dx = np.where(self.new, self._new_diagnosis_dates(), self._old_diagnosis_dates())
+        self.start = np.where(self.new, self.dx, S)
+        self.reason, self.leave = self._leavers()
+        self.death = self._deaths()
+        left_or_last = np.where(self.leave > 0, self.leave, self.last)
+        self.end = np.where(self.death > 0, self.death, left_or_last)  # last day in the unit
+        self.twelve_plus = self.age >= 12
+        self.no_activity = (
+            (self.reason > 0) & ~self.new & (rng.random(n) < p.LEAVER_WITHOUT_ACTIVITY_P)
+        )
+        self.active = ~self.no_activity
+        self.engagement = rng.normal(0, p.CHILD_ENGAGEMENT_SD, size=n)
+
+    def _ethnicity_mix(self) -> np.ndarray:
+        region = self.unit.info.region
+        if region in ("wales", "jersey"):
+            return p.ETHNICITY_P["wales"]
+        return p.ETHNICITY_P["london" if region == p.LONDON_REGION else "england"]
+
+    def _diabetes_types(self) -> np.ndarray:
+        u = self.rng.random(self.n)
+        type_2 = np.where(self.age >= 10, p.TYPE_2_P_FROM_AGE_10, 0.0)
+        types = np.ones(self.n, dtype=np.int64)
+        types[u < type_2] = 2
+        other = (u >= type_2) & (u < type_2 + p.OTHER_TYPES_P)
+        types[other] = self.rng.choice(p.OTHER_TYPE_CODES, size=int(other.sum()), p=p.OTHER_TYPE_P)
+        return types
+
+    def _new_diagnosis_dates(self) -> np.ndarray:
+        days = self.rng.integers(0, self.last - self.S + 1, size=self.n)
+        return np.maximum(self.S + days, self.dob)
+
+    def _old_diagnosis_dates(self) -> np.ndarray:
+        earliest = self.dob + np.where(self.type == 2, 9 * 365, 30)
+        earliest = np.minimum(earliest, self.S - 1)
+        onset = self.rng.beta(2.0, 1.6, size=self.n)
+        return earliest + (onset * (self.S - 1 - earliest)).astype(np.int64)
+
+    def _leavers(self) -> tuple[np.ndarray, np.ndarray]:
+        transition = p.TRANSITION_P_BY_AGE[self.age]
+        u = self.rng.random(self.n)
+        moved, other = np.full(self.n, p.MOVED_P), np.full(self.n, p.OTHER_LEAVING_P)
+        limits = np.cumsum([transition, moved, other], axis=0)
+        reason = np.select([u < limits[0], u < limits[1], u < limits[2]], [1, 2, 3], 0)
+        room = self.last - self.start
+        reason[room < 14] = 0
+        offset = 14 + (self.rng.random(self.n) * np.maximum(room - 13, 1)).astype(np.int64)
+        return reason, np.where(reason > 0, self.start + offset, -1)
+
+    def _deaths(self) -> np.ndarray:
+        room = self.last - self.start
+        dead = (self.rng.random(self.n) < p.DEATH_P) & (self.reason == 0) & (room >= 14)
+        offset = 14 + (self.rng.random(self.n) * np.maximum(room - 13, 1)).astype(np.int64)
+        return np.where(dead, self.start + offset, -1)
+
+    # --- visit schedule -------------------------------------------------------------------
+
+    def _schedule(self) -> None:
+        """Rows spread through each child's time in the unit on a jittered grid, each on its own
+        date (so no row is an exact copy of another, which an upload would skip)."""
+        rng, n = self.rng, self.n
+        span = self.end - self.start
+        length = span + 1
+        full = ~self.new & (self.reason == 0) & (self.death < 0)
+        fewest, most = p.VISITS_PER_YEAR
+        base = fewest + rng.binomial(most - fewest, p.VISITS_SKEW, size=n)
+        share = length / (self.last - self.S + 1)
+        share[self.new] *= p.NEW_DIAGNOSIS_CONTACT_FACTOR  # seen often in the first months
+        k = np.where(full, base, np.clip(np.ceil(base * share), 1, most)).astype(np.int64)
+        k[self.new] = np.maximum(k[self.new], p.NEW_DIAGNOSIS_MIN_VISITS)
+        k[self.no_activity] = 1
+        k = np.minimum(k, length)
+        self.k, self.R = k, int(k.sum())
+        self.first = np.cumsum(k) - k
+        self.lastrow = self.first + k - 1
+        c = self.rc = np.repeat(np.arange(n), k)
+        pos = np.arange(self.R) - self.first[c]
+        cell, next_cell = pos * length[c] // k[c], (pos + 1) * length[c] // k[c]
+        u = rng.random(self.R)
+        u[(pos == 0) & self.new[c]] = 0.0  # a new diagnosis is seen on the day
+        offset = cell + (u * (next_cell - cell)).astype(np.int64)
+        leaver_last = (pos == k[c] - 1) & (self.reason[c] > 0)
+        offset[leaver_last] = span[c][leaver_last]  # the leaver's last row is the leaving date
+        # New diagnoses: the second visit is the level 3 carbohydrate counting education when
+        # that follows diagnosis (KPI 43), kept before the third visit.
+        self.education = self._education_offsets()
+        second = self.first[self.new & (k >= 3)] + 1
+        upper = offset[second + 1] - 1
+        offset[second] = np.clip(self.education[self.new & (k >= 3)], 1, upper)
+        self.d = self.start[c] + offset
+
+    def _education_offsets(self) -> np.ndarray:
+        """Days from diagnosis to level 3 education: mostly within 14, some before or late."""
+        u = self.rng.random(self.n)
+        before = -self.rng.integers(1, 8, size=self.n)
+        on_time = self.rng.integers(0, 15, size=self.n)
+        late = self.rng.integers(15, 41, size=self.n)
+        return np.select([u < 0.12, u < 0.85], [before, on_time], late)
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def has(self, process: str) -> np.ndarray:
+        """Which children get this care process in the year (unit-level random effects)."""
+        chance = _expit(self.unit.effects.logit(process, self.twelve_plus) + self.engagement)
+        return (self.rng.random(self.n) < chance) & self.active
+
+    def pick_rows(self, children: np.ndarray, score: np.ndarray | None = None) -> np.ndarray:
+        """One row for each selected child: random, preferring rows with a higher score."""
+        if score is None:  # rows are contiguous per child: no sort needed
+            return (self.first + (self.rng.random(self.n) * self.k).astype(np.int64))[children]
+        order = np.lexsort((self.rng.random(self.R) + score, self.rc))
+        return order[self.lastrow][children]
+
+    def annual_rows(self, children: np.ndarray, score: np.ndarray | None = None) -> np.ndarray:
+        """Rows of an annual check: once, or twice for some children."""
+        twice = children & (self.rng.random(self.n) < p.SECOND_ANNUAL_CHECK_P) & (self.k >= 4)
+        rows = np.concatenate([self.pick_rows(children, score), self.pick_rows(twice, score)])
+        return np.unique(rows)
+
+    def routine_rows(self, children: np.ndarray, chance: float) -> np.ndarray:
+        """Rows of a routine measurement: each row with a chance, and at least one per child."""
+        rows = children[self.rc] & (self.rng.random(self.R) < chance)
+        rows[self.pick_rows(children)] = True
+        return rows
+
+    # --- routine measurements ---------------------------------------------------------------
+
+    def _hba1c_and_treatment(self) -> None:
+        f, rng, c, effects = self.f, self.rng, self.rc, self.unit.effects
+        # units better at HbA1c monitoring also measure it more often (KPI 33)
+        logit = np.log(p.HBA1C_ROW_P / (1 - p.HBA1C_ROW_P))
+        chance = float(_expit(logit + p.HBA1C_ROW_EFFECT * effects.care["hba1c"]))
+        rows = self.routine_rows(self.has("hba1c"), chance)
+        rows[self.first[self.new]] = True  # HbA1c at diagnosis
+        mmol = self._hba1c_values()
+        percent = rows & (rng.random(self.R) < p.HBA1C_PERCENT_ROW_P)
+        dcct = np.round((HBA1C_DCCT_SLOPE * mmol + HBA1C_DCCT_INTERCEPT) * 100).astype(np.int64)
+        f["hba1c"][rows] = np.where(percent, dcct, mmol * 100)[rows]
+        f["hba1c_format"][rows] = np.where(percent, 2, 1)[rows]
+        f["hba1c_date"][rows] = self.d[rows]
+        with_treatment = rows & (rng.random(self.R) >= p.TREATMENT_BLANK_P)
+        treatment = self._treatment_per_row()
+        f["treatment"][with_treatment] = treatment[with_treatment]
+        pump = with_treatment & np.isin(treatment, (3, 6))
+        closed_loop = self._closed_loop()
+        f["closed_loop_system"][pump] = closed_loop[c][pump]
+        monitoring = self._glucose_monitoring()[c]
+        looping = pump & (closed_loop[c] > 1)  # a closed loop runs on a real-time CGM
+        monitoring[looping] = 4
+        f["glucose_monitoring"][with_treatment] = monitoring[with_treatment]
+
+    def _hba1c_values(self) -> np.ndarray:
+        rng, c = self.rng, self.rc
+        shift = np.vectorize(lambda t: p.HBA1C_TYPE_SHIFT.get(int(t), 0.0))(self.type)
+        level = (self.unit.effects.hba1c_mean + shift) * np.exp(
+            rng.normal(0, p.HBA1C_CHILD_LOG_SD, size=self.n)
+        )
+        at_diagnosis = rng.normal(*p.HBA1C_AT_DIAGNOSIS, size=self.n)
+        since = np.maximum(self.d - self.dx[c], 0)
+        settling = np.where(self.new[c], np.exp(-since / p.HBA1C_DIAGNOSIS_DECAY_DAYS), 0.0)
+        value = level[c] + settling * (at_diagnosis[c] - level[c])
+        value += rng.normal(0, p.HBA1C_NOISE_SD, size=self.R)
+        return np.clip(np.round(value), *p.HBA1C_LIMITS).astype(np.int64)
+
+    def _treatment_per_row(self) -> np.ndarray:
+        """Treatment at each row; sets `pump` and `switch`, which glucose monitoring uses."""
+        rng, n, effects = self.rng, self.n, self.unit.effects
+        type_1 = self.type == 1
+        self.pump = type_1 & ~self.new & (rng.random(n) < _expit(effects.pump))
+        injections = _choice(rng, p.TYPE_1_INJECTION_CODES, n)
+        pump_code = _choice(rng, p.TYPE_1_PUMP_CODES, n)
+        code = np.where(self.pump, pump_code, injections)
+        for diabetes_type, mix in p.TREATMENT_MIX.items():
+            of_type = self.type == diabetes_type
+            code[of_type] = _choice(rng, mix, int(of_type.sum()))
+        switch = type_1 & ~self.pump & ~self.new & (rng.random(n) < p.PUMP_SWITCH_P)
+        self.switch = switch
+        when = self.start + (rng.random(n) * (self.end - self.start + 1)).astype(np.int64)
+        switched = switch[self.rc] & (self.d >= when[self.rc])
+        return np.where(switched, pump_code[self.rc], code[self.rc])
+
+    def _closed_loop(self) -> np.ndarray:
+        closed = self.rng.random(self.n) < _expit(self.unit.effects.closed_loop)
+        return np.where(closed, _choice(self.rng, p.CLOSED_LOOP_CODES, self.n), 1)
+
+    def _glucose_monitoring(self) -> np.ndarray:
+        rng, n = self.rng, self.n
+        boost = np.where(self.pump | self.switch, p.CGM_PUMP_BOOST, 0.0)
+        cgm = rng.random(n) < _expit(self.unit.effects.cgm + boost)
+        type_1 = np.where(cgm, 4, _choice(rng, p.GLUCOSE_MONITORING_NON_CGM, n))
+        others = _choice(rng, p.GLUCOSE_MONITORING_OTHER_TYPES, n)
+        return np.where(self.type == 1, type_1, others)
+
+    def _growth(self) -> None:
+        rng, c, f = self.rng, self.rc, self.f
+        rows = self.routine_rows(self.has("height_weight"), p.HEIGHT_WEIGHT_ROW_P)
+        years = np.clip((self.d - self.dob[c]) / 365.25, 0, 20)
+        sex = self.sex[c]
+        height = self._median(p.HEIGHT_MEDIAN, years, sex)
+        weight = self._median(p.WEIGHT_MEDIAN, years, sex)
+        z_height = np.clip(rng.normal(size=self.n), -2.5, 2.5)[c]
+        z_weight = np.clip(rng.normal(size=self.n), -2.5, 2.5)[c]
+        height *= 1 + p.HEIGHT_CV * z_height
+        weight *= np.exp(p.WEIGHT_LOG_SD * z_weight + p.WEIGHT_LOG_SHIFT)
+        weight_only = rows & (rng.random(self.R) < p.WEIGHT_ONLY_P)
+        with_height = rows & ~weight_only
+        f["height"][with_height] = np.round(np.maximum(height, 45.0) * 10)[with_height]
+        f["weight"][rows] = np.round(np.maximum(weight, 2.0) * 10)[rows]
+        f["height_weight_observation_date"][rows] = self.d[rows]
+
+    @staticmethod
+    def _median(table: dict, years: np.ndarray, sex: np.ndarray) -> np.ndarray:
+        boys = np.interp(years, p.GROWTH_AGES, table[1])
+        girls = np.interp(years, p.GROWTH_AGES, table[2])
+        return np.where(sex == 1, boys, np.where(sex == 2, girls, (boys + girls) / 2))
+
+    def _blood_pressure(self) -> None:
+        rng, c, f = self.rng, self.rc, self.f
+        rows = self.routine_rows(self.has("blood_pressure"), p.BLOOD_PRESSURE_ROW_P)
+        years = np.clip((self.d - self.dob[c]) / 365.25, 0, 18)
+        systolic = np.clip(np.round(98 + 1.1 * years + rng.normal(0, 9, self.R)), 85, 150)
+        diastolic = np.round(0.5 * systolic + 8 + rng.normal(0, 6, self.R))
+        diastolic = np.clip(diastolic, 45, systolic - 25)
+        f["systolic_blood_pressure"][rows] = systolic[rows]
+        f["diastolic_blood_pressure"][rows] = diastolic[rows]
+        f["blood_pressure_observation_date"][rows] = self.d[rows]
+
+    # --- annual review ----------------------------------------------------------------------
+
+    def _annual_checks(self) -> None:
+        rng, n, c, f, d = self.rng, self.n, self.rc, self.f, self.d
+        rows = self.annual_rows(self.has("foot"))
+        f["foot_examination_observation_date"][rows] = d[rows]
+
+        rows = self.annual_rows(self.has("retinal"))
+        f["retinal_screening_observation_date"][rows] = d[rows]
+        f["retinal_screening_result"][rows] = _choice(rng, p.RETINAL_RESULT, n)[c][rows]
+
+        rows = self.annual_rows(self.has("albumin"))
+        level = np.where(  # log ACR, mg/mmol: mostly normal, a few macroalbuminuric
+            rng.random(n) < p.MACROALBUMINURIA_P,
+            np.log(rng.uniform(35, 200, n)),
+            rng.normal(np.log(p.ACR_MEDIAN), p.ACR_LOG_SD, n),
+        )
+        acr = np.clip(np.round(np.exp(level[c] + rng.normal(0, 0.3, self.R)) * 10), 1, 4000)
+        f["albumin_creatinine_ratio"][rows] = acr[rows]
+        f["albumin_creatinine_ratio_date"][rows] = d[rows]
+        f["albuminuria_stage"][rows] = np.select([acr < 30, acr <= 300], [1, 2], 3)[rows]
+
+        rows = self.annual_rows(self.has("cholesterol"))
+        level = rng.normal(4.2, 0.7, n)[c] + rng.normal(0, 0.2, self.R)
+        f["total_cholesterol"][rows] = np.round(np.clip(level, 2.5, 9.5) * 10)[rows]
+        f["total_cholesterol_date"][rows] = d[rows]
+
+        rows = self.annual_rows(self.has("thyroid"))
+        self.thyroid_status = _choice(rng, p.THYROID_STATUS, n)
+        f["thyroid_function_date"][rows] = d[rows]
+        f["thyroid_treatment_status"][rows] = self.thyroid_status[c][rows]
+
+        rows = self.annual_rows(self.has("coeliac"))
+        self.gluten_free = _choice(rng, p.GLUTEN_FREE_DIET, n)
+        f["coeliac_screen_date"][rows] = d[rows]
+        f["gluten_free_diet"][rows] = self.gluten_free[c][rows]
+        # coeliac children: the diet answer is sometimes given again without a screen date
+        repeated = rng.random(n) < p.GLUTEN_FREE_REPEATED_P
+        again = self.pick_rows((self.gluten_free == 1) & self.active & repeated)
+        f["gluten_free_diet"][again] = 1
+
+        rows = self.annual_rows(self.has("psychology"))
+        f["psychological_screening_assessment_date"][rows] = d[rows]
+        support = _choice(rng, p.PSYCHOLOGY_SUPPORT, self.R)
+        f["psychological_additional_support_status"][rows] = support[rows]
+
+    def _screens_at_diagnosis(self) -> None:
+        """Thyroid and coeliac screens of new diagnoses on the diagnosis row, some just before."""
+        rng, f = self.rng, self.f
+        for date_field, status_field, status in (
+            ("thyroid_function_date", "thyroid_treatment_status", self.thyroid_status),
+            ("coeliac_screen_date", "gluten_free_diet", self.gluten_free),
+        ):
+            screened = self.new & self.has("screen_at_diagnosis")
+            before = np.where(rng.random(self.n) < 0.3, rng.integers(1, 31, self.n), 0)
+            when = np.maximum(self.dx - before, self.dob)  # up to 90 days before is allowed
+            rows = self.first[screened]
+            f[date_field][rows] = when[screened]
+            f[status_field][rows] = status[screened]
+
+    def _lifestyle_and_education(self) -> None:
+        rng, n, c, f, d = self.rng, self.n, self.rc, self.f, self.d
+        smokers = self._smoking_status()
+        rows = self.annual_rows(self.has("smoking") & self.twelve_plus)
+        f["smoking_status"][rows] = smokers[c][rows]
+        referred = rows[(smokers[c][rows] == 2) & (rng.random(len(rows)) < p.CESSATION_REFERRAL_P)]
+        f["smoking_cessation_referral_date"][referred] = d[referred]
+
+        rows = self.annual_rows(self.has("dietitian"))
+        offered = _choice(rng, p.DIETITIAN_OFFERED, n)
+        f["dietician_additional_appointment_offered"][rows] = offered[c][rows]
+        attended = rows[(offered[c][rows] == 1) & (rng.random(len(rows)) < p.DIETITIAN_ATTENDED_P)]
+        later = np.minimum(attended + 1, self.lastrow[c[attended]])  # the next visit
+        f["dietician_additional_appointment_date"][later] = d[later]
+
+        rows = self.annual_rows(self.has("ketone"))
+        f["ketone_meter_training"][rows] = _choice(rng, p.KETONE_TRAINING, n)[c][rows]
+
+        autumn = np.isin(self._months(), (9, 10, 11, 12)).astype(float)
+        rows = self.pick_rows(self.has("flu"), score=autumn)
+        f["flu_immunisation_recommended_date"][rows] = d[rows]
+
+        rows = self.pick_rows(self.has("sick_day"))
+        f["sick_day_rules_training_date"][rows] = d[rows]
+        self._carbohydrate_counting()
+
+    def _smoking_status(self) -> np.ndarray:
+        u = self.rng.random(self.n)
+        smoker = np.where(self.age >= 16, p.SMOKER_P_16_PLUS, p.SMOKER_P_12_TO_15)
+        return np.select([u < smoker, u < smoker + p.SMOKING_UNKNOWN_P], [2, 99], 1)
+
+    def _months(self) -> np.ndarray:
+        lo = int(self.d.min())
+        months = np.array([date.fromordinal(o).month for o in range(lo, int(self.d.max()) + 1)])
+        return months[self.d - lo]
+
+    def _carbohydrate_counting(self) -> None:
+        """New diagnoses: around diagnosis (KPI 43); a few established children: any visit."""
+        f, field = self.f, "carbohydrate_counting_level_three_education_date"
+        educated = self.new & self.has("carb_counting_at_diagnosis")
+        before = educated & (self.education <= 0)
+        rows = self.first[before]  # education before (or on) diagnosis: on the diagnosis row
+        f[field][rows] = np.maximum(self.dx + self.education, self.dob)[before]
+        rows = self.first[educated & ~before & (self.k >= 3)] + 1  # after: its own visit
+        f[field][rows] = self.d[rows]
+        chance = p.CARB_COUNTING_ESTABLISHED_P
+        established = ~self.new & self.active & (self.rng.random(self.n) < chance)
+        rows = self.pick_rows(established)
+        f[field][rows] = self.d[rows]
+
+    # --- admissions -------------------------------------------------------------------------
+
+    def _admissions(self) -> None:
+        rng, n = self.rng, self.n
+        at_diagnosis = self.new & (rng.random(n) < p.ADMISSION_AT_DIAGNOSIS_P)
+        rows = self.first[at_diagnosis]
+        early = np.where(rng.random(n) < 0.3, rng.integers(1, 4, n), 0)  # up to 11 days allowed
+        start = np.maximum(self.dx - early, self.dob)[at_diagnosis]
+        reasons = _choice(rng, p.DIAGNOSIS_ADMISSION_REASONS, len(rows))
+        self._admit(rows, start, reasons)
+
+        taken = np.zeros(self.R)
+        taken[rows] = -10.0  # never two admissions on one row
+        admitted = self.active & (rng.random(n) < p.ADMISSION_P)
+        again = admitted & (rng.random(n) < p.SECOND_ADMISSION_P) & (self.k >= 3)
+        for children in (admitted, again):
+            rows = self.pick_rows(children, score=taken)
+            rows = rows[taken[rows] == 0]
+            taken[rows] = -10.0
+            self._admit(rows, self.d[rows], _choice(rng, p.ADMISSION_REASONS, len(rows)))
+        self._admissions_across_year_ends(taken)
+
+    def _admissions_across_year_ends(self, taken: np.ndarray) -> None:
+        """A few spells starting just before 1 April (discharged on the first row's date), and,
+        once the year has ended, a few admitted in its last days and discharged after it."""
+        rng, n = self.rng, self.n
+        settled = ~self.new & (self.dx < self.S - 30) & self.active
+        first_row = self.first
+        spanning = settled & (self.d[first_row] <= self.S + 10) & (taken[first_row] == 0)
+        spanning &= rng.random(n) < p.ADMISSION_SPANNING_START_P
+        rows = first_row[spanning]
+        start = self.S - rng.integers(1, 6, len(rows))
+        self._admit(rows, start, _choice(rng, p.ADMISSION_REASONS, len(rows)), self.d[rows])
+        taken[rows] = -10.0
+        if self.today < self.E + 7:
+            return
+        last_row = self.lastrow
+        spanning = settled & (self.end == self.E) & (self.d[last_row] >= self.E - 5)
+        spanning &= (taken[last_row] == 0) & (rng.random(n) < p.ADMISSION_SPANNING_END_P)
+        rows = last_row[spanning]
+        discharge = self.E + rng.integers(1, 7, len(rows))
+        self._admit(rows, self.d[rows], _choice(rng, p.ADMISSION_REASONS, len(rows)), discharge)
+
+    def _admit(
+        self,
+        rows: np.ndarray,
+        start: np.ndarray,
+        reasons: np.ndarray,
+        discharge: np.ndarray | None = None,
+    ) -> None:
+        rng, f, size = self.rng, self.f, len(rows)
+        if discharge is None:
+            child = self.rc[rows]
+            limit = np.where(self.death > 0, self.death, self.today)[child]
+            stay = np.maximum(start + rng.integers(1, 8, size), self.dx[child])  # not before dx
+            discharge = np.minimum(stay, limit)
+            discharge = np.where(rng.random(size) < p.OPEN_DISCHARGE_P, -1, discharge)
+        f["hospital_admission_date"][rows] = start
+        f["hospital_discharge_date"][rows] = discharge
+        f["hospital_admission_reason"][rows] = reasons
+        dka = rows[reasons == 2]
+        f["dka_additional_therapies"][dka] = _choice(rng, p.DKA_THERAPIES, len(dka))
+        other = rows[reasons == 6]
+        texts = rng.choice(np.array(p.OTHER_ADMISSION_TEXTS, dtype=object), size=len(other))
+        f["hospital_admission_other"][other] = texts
+
+    # --- records ----------------------------------------------------------------------------
+
+    def patient_records(self, keys: list[str]) -> list[PatientRecord]:
+        jersey = self.unit.info.is_jersey
+        ordinal = _ordinal_dates
+        identifier = (
+            {"unique_reference_number": keys, "nhs_number": [None] * self.n}
+            if jersey
+            else {"nhs_number": keys}
+        )
+        columns = {
+            **identifier,
+            "date_of_birth": ordinal(self.dob),
+            "postcode": self._postcodes(),
+            "sex": self.sex.tolist(),
+            "ethnicity": self.ethnicity.tolist(),
+            "diabetes_type": self.type.tolist(),
+            "diagnosis_date": ordinal(self.dx),
+            "death_date": ordinal(self.death),
+            "gp_practice_ods_code": self._gp_codes(),
+        }
+        leaving = zip(ordinal(self.leave), _codes(self.reason, blank=0), strict=True)
+        rows = zip(*columns.values(), strict=True)
+        return [
+            PatientRecord(
+                key=key,
+                fields=dict(zip(columns, values, strict=True)),
+                site_fields={"date_leaving_service": left, "reason_leaving_service": why},
+            )
+            for key, values, (left, why) in zip(keys, rows, leaving, strict=True)
+        ]
+
+    def _postcodes(self) -> list[str]:
+        rng, n = self.rng, self.n
+        area, district = _postcode_area(self.unit)
+        districts = np.clip(district + rng.integers(-3, 4, n), 1, max(district + 3, 4))
+        sector = rng.integers(0, 10, n)
+        letters = rng.choice(p.POSTCODE_INWARD_LETTERS, size=(n, 2))
+        homeless = rng.random(n) < p.NO_FIXED_ABODE_P
+        parts = zip(
+            homeless.tolist(), districts.tolist(), sector.tolist(), letters.tolist(), strict=True
+        )
+        return [
+            p.NO_FIXED_ABODE_POSTCODE if h else f"{area}{dd}{s}{a}{b}" for h, dd, s, (a, b) in parts
+        ]
+
+    def _gp_codes(self) -> list[str]:
+        practice = self.rng.integers(0, p.GP_PRACTICES_PER_UNIT, self.n)
+        numbers = (self.unit.index * p.GP_PRACTICES_PER_UNIT + practice) % 10_000
+        return [f"G8{number:04d}" for number in numbers.tolist()]
+
+    def visit_records(self, keys: list[str]) -> list[VisitRecord]:
+        """Visits in file order, each with only its non-blank fields (as an upload gives)."""
+        rows: list[dict] = [{} for _ in range(self.R)]
+        for name in VISIT_FIELDS:
+            values = self.f[name]
+            blank = pd_isnull(values) if values.dtype == object else values < 0
+            given = np.flatnonzero(~blank)
+            python_values = _to_python(values[given], _KIND[name])
+            for i, value in zip(given.tolist(), python_values, strict=True):
+                rows[i][name] = value
+        row_keys = np.array(keys, dtype=object)[self.rc].tolist()
+        return [
+            VisitRecord(patient_key=key, source_row=number, fields=fields)
+            for number, (key, fields) in enumerate(zip(row_keys, rows, strict=True), start=2)
+        ]
+
+
+def pd_isnull(values: np.ndarray) -> np.ndarray:
+    return np.array([value is None for value in values.tolist()], dtype=bool)
+
+
+def _postcode_area(unit: UnitPlan) -> tuple[str, int]:
+    """The unit's postcode area and district, or a fallback for its region."""
+    match = re.match(r"([A-Z]{1,2})(\d{1,2})", unit.info.postcode.upper().replace(" ", ""))
+    if match:
+        return match.group(1), int(match.group(2))
+    region = unit.info.region
+    area = p.FALLBACK_POSTCODE_AREA.get(region, "B")
+    return area, 1 + unit.index % 9
+
+
+def _ordinal_dates(ordinals: np.ndarray) -> list[date | None]:
+    return [date.fromordinal(o) if o > 0 else None for o in ordinals.tolist()]
+
+
+def _codes(values: np.ndarray, blank: int = -1) -> list[int | None]:
+    return [None if v == blank else v for v in values.tolist()]
+
+
+def _to_python(values: np.ndarray, kind: ColumnType) -> list:
+    """Non-blank values as the model expects them: date, Decimal, int or str."""
+    if kind in (ColumnType.TEXT, ColumnType.CODE, ColumnType.WHOLE_NUMBER):
+        return values.tolist()
+    unique, inverse = np.unique(values, return_inverse=True)  # few distinct values
+    if kind == ColumnType.DATE:
+        table = [date.fromordinal(v) for v in unique.tolist()]
+    else:
+        places = 2 if kind == ColumnType.DECIMAL_2DP else 1
+        table = [Decimal(v).scaleb(-places) for v in unique.tolist()]
+    return [table[i] for i in inverse.tolist()]

@@ -1,0 +1,171 @@
+"""Generate the synthetic cohort for an audit year: into the database, or as one CSV per unit.
+
+The database route stores each unit through `store_submission`, the same function the CSV
+importer calls, so generating into the database and importing the generated files give the same
+children and visits. Each unit is its own transaction and becomes the unit's active submission.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from npda.models import AuditPeriod, PaediatricDiabetesUnit, Submission
+
+from .csv_writer import csv_file_name, write_unit_csv_file
+from .generator import AuditYear, generate_unit
+from .parameters import MAX_PATIENTS_PER_YEAR
+from .plan import CohortPlan, UnitInfo, plan_cohort
+
+FIRST_2026_DATASET_YEAR = 2026  # periods from 1 April 2026 use the 2026 dataset
+
+
+class CohortError(ValueError):
+    """A request the generator cannot carry out (bad unit codes, unsupported year...)."""
+
+
+@dataclass(frozen=True)
+class UnitDone:
+    done: int
+    total: int
+    pz_code: str
+    children: int
+    visits: int
+    skipped: bool = False
+
+
+@dataclass
+class CohortResult:
+    units: int = 0  # generated (not skipped)
+    children: int = 0
+    visits: int = 0
+    skipped: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    last: UnitDone | None = None
+
+    def add(self, unit: UnitDone) -> None:
+        self.last = unit
+        if unit.skipped:
+            self.skipped.append(unit.pz_code)
+            return
+        self.units += 1
+        self.children += unit.children
+        self.visits += unit.visits
+
+
+def generate_cohort(
+    *,
+    audit_year: int,
+    patients: int,
+    seed: int,
+    pz_codes: Iterable[str] | None = None,
+    csv_dir: Path | None = None,
+    skip_existing: bool = False,
+    today: date | None = None,
+    progress: Callable[[UnitDone], None] | None = None,
+) -> CohortResult:
+    """Generate the listed units (default: all active units) of a national cohort of
+    `patients` children. With `csv_dir`, write files and leave the database untouched."""
+    if audit_year >= FIRST_2026_DATASET_YEAR:
+        raise CohortError("The generator writes the 2021 dataset, used for years up to 2025.")
+    if csv_dir is None and settings.PRODUCTION:
+        raise CohortError("Synthetic children are never stored in the production database.")
+    year = AuditYear(audit_year, today or timezone.localdate())
+    units = {u.pz_code: u for u in PaediatricDiabetesUnit.objects.filter(is_active=True)}
+    if patients < 1 or not units:
+        raise CohortError("Nothing to generate: no patients asked for, or no units loaded.")
+    if patients > MAX_PATIENTS_PER_YEAR:
+        raise CohortError(
+            f"At most {MAX_PATIENTS_PER_YEAR:,} children fit in the 999 test range of NHS numbers."
+        )
+    plan = plan_cohort(seed, [unit_info(u) for u in units.values()], patients)
+    selected = select_units(pz_codes, units)
+    if csv_dir is not None:
+        Path(csv_dir).mkdir(parents=True, exist_ok=True)
+        return _write_files(plan, selected, year, Path(csv_dir), progress)
+    period = audit_period(year)
+    return _store(plan, [units[c] for c in selected], year, period, skip_existing, progress)
+
+
+def unit_info(unit: PaediatricDiabetesUnit) -> UnitInfo:
+    """The region level of the random effects: NHS England region, Wales, or Jersey."""
+    region = unit.nhs_england_region_id or ("wales" if unit.local_health_board_id else "jersey")
+    return UnitInfo(unit.pz_code, region, unit.postcode or "")
+
+
+def normalise_pz_code(text: str) -> str | None:
+    value = "".join(text.split()).upper().removeprefix("PZ")
+    return f"PZ{int(value):03d}" if value.isdigit() and 1 <= int(value) <= 999 else None
+
+
+def select_units(pz_codes: Iterable[str] | None, units: dict) -> list[str]:
+    if not pz_codes:
+        return sorted(units)
+    wanted = {text: normalise_pz_code(text) for text in pz_codes}
+    unknown = [text for text, code in wanted.items() if code not in units]
+    if unknown:
+        raise CohortError(f"Not an active unit: {', '.join(unknown)}")
+    return sorted(set(wanted.values()))
+
+
+def audit_period(year: AuditYear) -> AuditPeriod:
+    period, _ = AuditPeriod.objects.get_or_create(
+        start_date=year.start,
+        defaults={"end_date": year.end, "slug": year.slug, "is_open": year.today <= year.end},
+    )
+    return period
+
+
+def _write_files(
+    plan: CohortPlan,
+    selected: list[str],
+    year: AuditYear,
+    directory: Path,
+    progress: Callable[[UnitDone], None] | None,
+) -> CohortResult:
+    result = CohortResult()
+    for done, pz_code in enumerate(selected, start=1):
+        cohort = generate_unit(plan, pz_code, year)
+        result.files.append(write_unit_csv_file(directory, cohort, year.slug))
+        children, visits = len(cohort.patients), len(cohort.visits)
+        result.add(UnitDone(done, len(selected), pz_code, children, visits))
+        if progress:
+            progress(result.last)
+    return result
+
+
+def _store(
+    plan: CohortPlan,
+    units: list[PaediatricDiabetesUnit],
+    year: AuditYear,
+    period: AuditPeriod,
+    skip_existing: bool,
+    progress: Callable[[UnitDone], None] | None,
+) -> CohortResult:
+    from npda.submissions.store import store_submission  # imports the KPI job queue
+
+    loaded = set()
+    if skip_existing:
+        loaded = set(
+            Submission.objects.filter(audit_period=period, is_active=True).values_list(
+                "paediatric_diabetes_unit_id", flat=True
+            )
+        )
+    result = CohortResult()
+    for done, unit in enumerate(units, start=1):
+        if unit.pz_code in loaded:
+            result.add(UnitDone(done, len(units), unit.pz_code, 0, 0, skipped=True))
+            if progress:
+                progress(result.last)
+            continue
+        cohort = generate_unit(plan, unit.pz_code, year)
+        name = csv_file_name(unit.pz_code, year.slug)
+        store_submission(unit, period, cohort.patients, cohort.visits, file_name=name)
+        children, visits = len(cohort.patients), len(cohort.visits)
+        result.add(UnitDone(done, len(units), unit.pz_code, children, visits))
+        if progress:
+            progress(result.last)
+    return result
