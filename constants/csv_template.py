@@ -52,6 +52,7 @@ T = ColumnType
 NHS_NUMBER_HEADING = "NHS Number"
 UNIQUE_REFERENCE_NUMBER_HEADING = "Unique Reference Number"
 JERSEY_PZ_CODE = "PZ248"
+IDENTIFIER_MAX_LENGTH = 50  # NHS number or Jersey URN as stored; longer values are cut
 
 COLUMNS: tuple[Column, ...] = (
     Column(1, NHS_NUMBER_HEADING, P, "nhs_number", T.NHS_NUMBER, ("NHSNumber",)),

@@ -11,6 +11,7 @@ from django.contrib.gis.db import models
 from django.db.models.functions import ExtractYear
 
 from constants import codes
+from constants.csv_template import IDENTIFIER_MAX_LENGTH
 from constants.groups import custom_permissions_for
 
 from .geography import BOUNDARY_SRID, POINT_SRID, Organisation, PaediatricDiabetesUnit
@@ -67,9 +68,12 @@ class ValidatedRecord(models.Model):
 class Patient(ValidatedRecord):
     """One child in one unit (a child-unit episode)."""
 
-    nhs_number = models.CharField("NHS number", max_length=10, null=True, blank=True)
+    # Longer than an NHS number so that a mangled one (e.g. "7.19573E+09") is kept with its error.
+    nhs_number = models.CharField(
+        "NHS number", max_length=IDENTIFIER_MAX_LENGTH, null=True, blank=True
+    )
     unique_reference_number = models.CharField(
-        max_length=50, null=True, blank=True, help_text="Jersey (PZ248) only"
+        max_length=IDENTIFIER_MAX_LENGTH, null=True, blank=True, help_text="Jersey (PZ248) only"
     )
     date_of_birth = models.DateField(null=True, blank=True)
     postcode = models.CharField(max_length=8, blank=True)

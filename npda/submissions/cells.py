@@ -9,6 +9,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
+from constants.csv_template import IDENTIFIER_MAX_LENGTH
 from npda.identifiers import is_valid_nhs_number
 
 
@@ -113,6 +114,13 @@ def normalise_nhs_number(text: str) -> str:
     """Spaces, hyphens and a spreadsheet's trailing .0 removed (§5.5)."""
     value = text.replace(" ", "").replace("-", "")
     return value[:-2] if value.endswith(".0") else value
+
+
+def identifier_key(text: str, key_field: str) -> str:
+    """The child's identifier as stored: it is the key that finds the child again on re-upload,
+    so it is cut to the column's length here, once, rather than by the database."""
+    value = normalise_nhs_number(text) if key_field == "nhs_number" else text
+    return value[:IDENTIFIER_MAX_LENGTH]
 
 
 def check_nhs_number(normalised: str) -> None:

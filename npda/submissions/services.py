@@ -12,7 +12,7 @@ from django.utils import timezone
 from constants.csv_template import JERSEY_PZ_CODE
 from npda.models import AuditPeriod, NPDAUser, PaediatricDiabetesUnit, Submission
 from npda.submissions import messages
-from npda.submissions.cells import normalise_nhs_number
+from npda.submissions.cells import identifier_key
 from npda.submissions.reader import FatalError, UploadFile, Warning_, patient_level_fields
 from npda.submissions.reader import read_upload as read_file
 from npda.submissions.records import PatientRecord, VisitRecord
@@ -171,7 +171,7 @@ class RecordBuilder:
         keys: dict[str, str] = {}
         total = self.upload.row_count
         for done, (number, cells_) in enumerate(self.upload.rows(), start=1):
-            key = _identifier_key(cells_[key_field], key_field)
+            key = identifier_key(cells_[key_field], key_field)
             key = keys.setdefault(key, key)  # one string per child, not one per row
             signature = hash((key, *sorted(cells_.items())))
             if signature in seen_rows:
@@ -209,10 +209,6 @@ class RecordBuilder:
             self.warnings.append(
                 _warning("W01", number, date=visit_date.strftime("%d/%m/%Y"), period=str(period))
             )
-
-
-def _identifier_key(text: str, key_field: str) -> str:
-    return normalise_nhs_number(text) if key_field == "nhs_number" else text
 
 
 def _warning(code: str, at_row: int, **values) -> Warning_:

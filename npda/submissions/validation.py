@@ -136,10 +136,12 @@ def validate_patient(
     errors: Errors = {}
     fields: dict = {}
     if jersey:
-        fields["unique_reference_number"] = raw["unique_reference_number"][:50]
+        fields["unique_reference_number"] = cells.identifier_key(
+            raw["unique_reference_number"], "unique_reference_number"
+        )
         fields["nhs_number"] = None
     else:
-        nhs = cells.normalise_nhs_number(raw["nhs_number"])
+        nhs = cells.identifier_key(raw["nhs_number"], "nhs_number")
         fields["nhs_number"] = nhs
         try:
             cells.check_nhs_number(nhs)

@@ -104,6 +104,22 @@ def test_errors_are_stored_against_their_row_and_field(unit, period):
     assert m.Submission.objects.get(pk=result.submission_id).error_count == 2
 
 
+def test_an_nhs_number_mangled_by_a_spreadsheet_is_kept_with_its_error(unit, period):
+    # Excel shows long numbers in scientific notation; the digits are lost (csv-submission §5.5).
+    result = do_import(make_csv([row(nhs_number="7.19573E+09")]), unit, period)
+    assert result.accepted and result.errors_by_rule == {"E08": 1}
+    child = m.Patient.objects.get()
+    assert child.nhs_number == "7.19573E+09" and child.errors["nhs_number"][0]["code"] == "E08"
+
+
+def test_an_overlong_identifier_still_finds_the_same_child_on_reupload(unit, period):
+    content = make_csv([row(nhs_number="1234567890" * 6)])
+    do_import(content, unit, period)
+    do_import(content, unit, period)
+    child = m.Patient.objects.get()
+    assert child.nhs_number == ("1234567890" * 5) and set(child.errors) == {"nhs_number"}
+
+
 def test_patient_level_values_come_from_the_first_row_with_w02(unit, period):
     content = make_csv([row(), row(visit_date="11/06/2024", postcode="M1 1AE")])
     result = do_import(content, unit, period)
