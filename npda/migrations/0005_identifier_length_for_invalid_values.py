@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('npda', '0004_kpi_statistics'),
+        ("npda", "0004_kpi_statistics"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='patient',
-            name='nhs_number',
-            field=models.CharField(blank=True, max_length=50, null=True, verbose_name='NHS number'),
+            model_name="patient",
+            name="nhs_number",
+            field=models.CharField(blank=True, max_length=50, null=True, verbose_name="NHS number"),
         ),
     ]
