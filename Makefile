@@ -5,8 +5,11 @@ PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The synthetic demo cohort's audit year; `make run DEMO=0` serves without a demo cohort.
+DEMO_YEAR ?= 2024
+DEMO ?= 1
 
-.PHONY: run test setup setup-test prepare bench lint lock
+.PHONY: run test setup setup-test prepare demo bench lint lock
 
 setup:
 	@scripts/setup.sh
@@ -20,10 +23,19 @@ prepare: setup
 	@$(MANAGE) load_reference_data --skip-unchanged
 	@$(MANAGE) collectstatic --no-input -v 0
 
-run: prepare
+# The synthetic national cohort and its KPIs; both steps are no-ops once done.
+demo: prepare
+ifeq ($(DEMO),1)
+	@$(MANAGE) generate_cohort --audit-year $(DEMO_YEAR) --skip-existing
+	@$(MANAGE) compute_kpis --audit-year $(DEMO_YEAR) --if-stale
+endif
+
+# Serves the site, with the KPI scheduler alongside it (recomputes after uploads, nightly runs).
+run: demo
 	@$(MANAGE) ensure_demo_user
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)"
-	@$(MANAGE) runserver --noreload $(HOST):$(PORT)
+	@$(MANAGE) run_scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT; \
+		$(MANAGE) runserver --noreload $(HOST):$(PORT)
 
 test: setup-test
 	@$(MANAGE) collectstatic --no-input -v 0

@@ -51,6 +51,13 @@ def process_queued_requests() -> list[RunResult]:
         RecomputeRequest.objects.filter(pk__in=ids).update(
             status=RecomputeRequest.Status.DONE, run_id=result.run_id
         )
+        logger.info(
+            "KPIs recomputed for %s in %s: %d children in %.2f s",
+            ", ".join(units),
+            period,
+            result.children_scored,
+            result.duration_seconds,
+        )
         results.append(result)
     return results
 
@@ -106,7 +113,9 @@ def nightly_recompute() -> list[RunResult]:
     results = []
     for period in periods_to_recompute_nightly():
         try:
-            results.append(compute_kpis(period, trigger=KPIRun.Trigger.NIGHTLY))
+            result = compute_kpis(period, trigger=KPIRun.Trigger.NIGHTLY)
+            logger.info("Nightly KPI recompute of %s: %d children", period, result.children_scored)
+            results.append(result)
         except Exception:
             logger.exception("Nightly KPI recompute of %s failed", period)
     return results

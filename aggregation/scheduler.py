@@ -111,11 +111,13 @@ def build_scheduler(nightly_cron: str, poll_seconds: int) -> BlockingScheduler:
         as_job(jobs.nightly_recompute, "nightly_recompute"),
         CronTrigger.from_crontab(nightly_cron, timezone=settings.TIME_ZONE),
         id="nightly_recompute",
+        name="Nightly KPI recompute",
     )
     scheduler.add_job(
         as_job(jobs.process_queued_requests, "process_queued_requests"),
         IntervalTrigger(seconds=poll_seconds),
         id="process_queued_requests",
+        name="Unit KPI recomputes queued by uploads",
         next_run_time=timezone.now(),  # pick up anything queued while no scheduler ran
     )
     return scheduler

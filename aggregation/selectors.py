@@ -2,8 +2,11 @@
 
 from collections.abc import Iterator
 
-from npda.models import AuditPeriod
+from django.db.models import Max
 
+from npda.models import AuditPeriod, Submission
+
+from .models import KPIRun
 from .rollup import LEVELS, NATIONAL_CODE
 
 KPI_TABLE_COLUMNS = (
@@ -44,3 +47,15 @@ def kpi_table_rows(
             "measure": row.measure_id,
             **{name: getattr(row, name) for name in KPI_TABLE_COLUMNS[3:]},
         }
+
+
+def kpis_are_current(period: AuditPeriod) -> bool:
+    """Whether a full run has succeeded since the period's latest upload (so running again
+    would compute the same results, up to the calculation date)."""
+    last_upload = Submission.objects.filter(audit_period=period).aggregate(at=Max("submitted_at"))
+    full_runs = KPIRun.objects.filter(
+        audit_period=period, status=KPIRun.Status.SUCCEEDED, pdu_codes=[]
+    ).exclude(trigger=KPIRun.Trigger.PUBLISH)
+    if last_upload["at"] is not None:
+        full_runs = full_runs.filter(started_at__gt=last_upload["at"])
+    return full_runs.exists()

@@ -23,7 +23,7 @@ from npda.models import KPI_AGGREGATION_MODELS, AuditPeriod
 
 from . import rollup
 from .benchmarking import benchmark_release
-from .models import KPIRun
+from .models import KPIRun, RecomputeRequest
 from .progress import build_progress_insert_sql
 from .scoring import (
     CHILD_TABLE,
@@ -64,6 +64,7 @@ def compute_kpis(
     window = ScoringWindow(audit_period.pk, audit_period.start_date, audit_period.end_date, c)
     units = sorted(set(pdu_codes)) if pdu_codes else None
     run = _start_run(audit_period, units, c, trigger)
+    covered = _queued_requests_covered_by(audit_period, units)
     started = time.perf_counter()
     try:
         with transaction.atomic():
@@ -72,6 +73,9 @@ def compute_kpis(
         _finish_run(run, started, KPIRun.Status.FAILED, error=f"{type(error).__name__}: {error}")
         raise
     _finish_run(run, started, KPIRun.Status.SUCCEEDED, **counts)
+    RecomputeRequest.objects.filter(pk__in=covered, status=RecomputeRequest.Status.QUEUED).update(
+        status=RecomputeRequest.Status.DONE, run=run
+    )
     return RunResult(
         run_id=run.pk,
         audit_period_id=audit_period.pk,
@@ -80,6 +84,17 @@ def compute_kpis(
         duration_seconds=run.duration_seconds,
         **counts,
     )
+
+
+def _queued_requests_covered_by(period: AuditPeriod, units: list[str] | None) -> list[int]:
+    """A full run also does the unit recomputes already queued (their uploads are committed, so
+    the run reads them); the scheduler then has nothing left to repeat."""
+    if units:
+        return []
+    queued = RecomputeRequest.objects.filter(
+        audit_period=period, status=RecomputeRequest.Status.QUEUED
+    )
+    return list(queued.values_list("pk", flat=True))
 
 
 def _score_and_aggregate(window: ScoringWindow, units: list[str] | None) -> dict[str, int]:

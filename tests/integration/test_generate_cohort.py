@@ -109,8 +109,9 @@ def test_skip_existing_leaves_loaded_units_alone():
     first = active_submission("PZ041")
     output = generate("--skip-existing", units=["PZ041", "PZ001"])
     assert active_submission("PZ041").pk == first.pk
-    assert "PZ041 already loaded" in output
+    assert "PZ041" not in output and "1 units skipped" in output
     assert active_submission("PZ001").patient_count > 0
+    assert "PZ041 already loaded" in generate("--skip-existing", "-v", "2", units=["PZ041"])
 
 
 def test_csv_mode_writes_one_file_per_unit_and_nothing_to_the_database(tmp_path):

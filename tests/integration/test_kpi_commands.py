@@ -45,6 +45,17 @@ def test_compute_kpis_without_a_year_runs_the_open_periods(two_units, capsys):
     assert "2024-2025 (all units)" in capsys.readouterr().out
 
 
+def test_if_stale_computes_only_when_an_upload_is_newer_than_the_last_full_run(two_units, capsys):
+    call_command("compute_kpis", "--audit-year", "2024", "--if-stale")
+    call_command("compute_kpis", "--audit-year", "2024", "--if-stale")
+    assert KPIRun.objects.count() == 1
+    assert "KPIs are up to date with the latest upload" in capsys.readouterr().out
+    Cohort("PZ002", period=two_units).child(rows=({"visit_date": "2024-06-01"},))
+    call_command("compute_kpis", "--audit-year", "2024", "--if-stale")
+    assert KPIRun.objects.count() == 2
+    assert m.KPI.objects.filter(audit_period=two_units).count() == 5
+
+
 def test_an_unknown_audit_year_is_a_clear_error():
     with pytest.raises(CommandError, match="There is no 1999-2000 audit period"):
         call_command("compute_kpis", "--audit-year", "1999")

@@ -16,6 +16,7 @@ from aggregation.scheduler import (
     acquire_lock,
     build_scheduler,
 )
+from aggregation.services import compute_kpis
 from npda import models as m
 from tests.kpi_cohort import Cohort
 
@@ -51,6 +52,26 @@ def test_queued_requests_run_as_one_run_per_period():
     jobs.request_unit_recompute("PZ041", a.period.pk)
     assert [r.pdu_codes for r in jobs.process_queued_requests()] == [["PZ041"]]
     assert jobs.process_queued_requests() == []
+
+
+def test_a_full_run_also_does_the_queued_unit_recomputes():
+    cohort = Cohort()
+    cohort.child(rows=(CLINIC,))
+    jobs.request_unit_recompute("PZ041", cohort.period.pk)
+    result = compute_kpis(cohort.period)
+    request = RecomputeRequest.objects.get()
+    assert request.status == RecomputeRequest.Status.DONE and request.run_id == result.run_id
+    assert jobs.process_queued_requests() == []
+
+
+def test_a_unit_run_leaves_other_units_requests_queued():
+    a = Cohort("PZ041")
+    b = Cohort("PZ002", period=a.period)
+    a.child(rows=(CLINIC,))
+    b.child(rows=(CLINIC,))
+    jobs.request_unit_recompute("PZ002", a.period.pk)
+    compute_kpis(a.period, ["PZ041"])
+    assert RecomputeRequest.objects.get().status == RecomputeRequest.Status.QUEUED
 
 
 def test_a_failing_request_is_logged_kept_and_retried(monkeypatch, caplog):

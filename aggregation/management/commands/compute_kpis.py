@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from aggregation.jobs import periods_to_recompute_nightly
 from aggregation.management import audit_period_argument
 from aggregation.models import KPIRun
+from aggregation.selectors import kpis_are_current
 from aggregation.services import compute_kpis
 
 
@@ -20,12 +21,17 @@ class Command(BaseCommand):
             "--pdu", action="append", default=[], help="PZ code; repeat for several units"
         )
         parser.add_argument(
+            "--if-stale",
+            action="store_true",
+            help="skip a period whose full results are newer than its latest upload",
+        )
+        parser.add_argument(
             "--calculation-date",
             type=date.fromisoformat,
             help="C, as at (YYYY-MM-DD); default: the period end once it has ended, else today",
         )
 
-    def handle(self, *args, audit_year, pdu, calculation_date, **options):
+    def handle(self, *args, audit_year, pdu, calculation_date, if_stale, **options):
         if audit_year is not None:
             periods = [audit_period_argument(audit_year)]
         else:
@@ -34,6 +40,9 @@ class Command(BaseCommand):
             raise CommandError("No open audit period to compute: give --audit-year.")
         units = [code.strip().upper() for code in pdu] or None
         for period in periods:
+            if if_stale and not units and kpis_are_current(period):
+                self.stdout.write(f"{period}: KPIs are up to date with the latest upload.")
+                continue
             result = compute_kpis(period, units, calculation_date, trigger=KPIRun.Trigger.COMMAND)
             scope = ", ".join(result.pdu_codes) if result.pdu_codes else "all units"
             self.stdout.write(

@@ -44,6 +44,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        self.verbosity = options["verbosity"]
         started = time.perf_counter()
         try:
             result = generate_cohort(
@@ -69,6 +70,8 @@ class Command(BaseCommand):
         )
 
     def _progress(self, unit: UnitDone) -> None:
+        if unit.skipped and self.verbosity < 2:
+            return
         state = "already loaded" if unit.skipped else f"{unit.children:>4} children"
         visits = "" if unit.skipped else f" {unit.visits:>6,} visits"
         width = len(str(unit.total))
