@@ -8,7 +8,6 @@ interval with n = 0); callers store it as NULL. Section numbers refer to benchma
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 # §1.4: two-sided 95 % and 99.8 % normal quantiles ("2 SD" and "3 SD").
 Z95 = 1.959964
@@ -19,6 +18,14 @@ ALPHA998 = 0.002
 FUNNEL_TAILS = {"lower_998": 0.001, "lower_95": 0.025, "upper_95": 0.975, "upper_998": 0.999}
 
 UP, DOWN, NO_JUDGEMENT = "up", "down", "none"  # the Polarity values of constants.kpis
+
+
+def _scipy_stats():
+    """scipy.stats, imported on first use: it costs ~60 MB and 0.5 s, which an upload (it only
+    queues a recompute) or a page should not pay."""
+    from scipy import stats
+
+    return stats
 
 
 def _array(x) -> np.ndarray:
@@ -50,7 +57,7 @@ def t_interval(mean, sd, n, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     valid = n >= 2
     df = np.where(valid, n - 1, 1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        half = stats.t.ppf(1 - alpha / 2, df) * sd / np.sqrt(n)
+        half = _scipy_stats().t.ppf(1 - alpha / 2, df) * sd / np.sqrt(n)
     return np.where(valid, mean - half, np.nan), np.where(valid, mean + half, np.nan)
 
 
@@ -63,8 +70,8 @@ def poisson_count_interval(observed, z: float, alpha: float) -> tuple[np.ndarray
     with np.errstate(divide="ignore", invalid="ignore"):
         byar_lower = o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3
         byar_upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3
-        exact_lower = np.where(o > 0, stats.chi2.ppf(alpha / 2, 2 * o) / 2, 0.0)
-    exact_upper = stats.chi2.ppf(1 - alpha / 2, 2 * o + 2) / 2
+        exact_lower = np.where(o > 0, _scipy_stats().chi2.ppf(alpha / 2, 2 * o) / 2, 0.0)
+    exact_upper = _scipy_stats().chi2.ppf(1 - alpha / 2, 2 * o + 2) / 2
     large = o >= 10
     return np.where(large, byar_lower, exact_lower), np.where(large, byar_upper, exact_upper)
 
@@ -117,8 +124,8 @@ def binomial_funnel_limit(theta: float, n, p: float) -> np.ndarray:
         limit = np.full(n.shape, float(theta))
     else:
         limit = _interpolated_limit(
-            lambda r: stats.binom.cdf(r, safe_n, theta),
-            lambda q: stats.binom.ppf(q, safe_n, theta),
+            lambda r: _scipy_stats().binom.cdf(r, safe_n, theta),
+            lambda q: _scipy_stats().binom.ppf(q, safe_n, theta),
             p,
             safe_n,
         )
@@ -130,8 +137,8 @@ def poisson_funnel_limit(expected, p: float) -> np.ndarray:
     e = _array(expected)
     safe_e = np.where(e > 0, e, 1)
     limit = _interpolated_limit(
-        lambda r: stats.poisson.cdf(r, safe_e),
-        lambda q: stats.poisson.ppf(q, safe_e),
+        lambda r: _scipy_stats().poisson.cdf(r, safe_e),
+        lambda q: _scipy_stats().poisson.ppf(q, safe_e),
         p,
         1.0,
     )
@@ -181,7 +188,7 @@ def dispersion(y: np.ndarray, s: np.ndarray, target: float) -> Dispersion:
         return Dispersion(k, float("nan"), False, 0.0)
     z_w = winsorise((y - target) / s)
     phi = float(np.mean(z_w**2))
-    overdispersed = k * phi > stats.chi2.ppf(0.95, k - 1)
+    overdispersed = k * phi > _scipy_stats().chi2.ppf(0.95, k - 1)
     w = 1 / s**2
     tau2 = max(0.0, (k * phi - (k - 1)) / (w.sum() - (w**2).sum() / w.sum()))
     return Dispersion(k, phi, bool(overdispersed), tau2 if overdispersed else 0.0)

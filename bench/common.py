@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = os.environ.get("NPDA_BENCH_DATABASE", "npda_bench")
 
 
-def setup_django() -> None:
+def setup_django(*, migrate: bool = True) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "npda.settings")
     import django
@@ -34,9 +34,10 @@ def setup_django() -> None:
         if not exists:
             conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
     django.setup()
-    from django.core.management import call_command
+    if migrate:
+        from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+        call_command("migrate", verbosity=0)
 
 
 def timed(action: Callable[[], object], repeats: int, before: Callable[[], object] | None = None):

@@ -12,14 +12,15 @@ from bench import common
 
 def main() -> None:
     common.setup_django()
-    from bench import cohort, kpis, reference_data
+    from bench import cohort, kpis, reference_data, submissions
 
     print(
         f"NPDA benchmarks on {platform.node()}: {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, database {common.BENCH_DATABASE}"
     )
     reference_data.run()
-    cohort.run()
+    submissions.run()
+    cohort.run()  # leaves the national cohort, which kpis.run() starts from
     kpis.run()
 
 
