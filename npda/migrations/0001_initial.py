@@ -8,6 +8,7 @@ import django.db.models.functions.text
 import django.utils.timezone
 import npda.models.audit
 from django.conf import settings
+from django.contrib.postgres.operations import CreateExtension
 from django.db import migrations, models
 
 
@@ -20,6 +21,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # A DATABASE_URL database may not have PostGIS enabled yet (a no-op when it has).
+        CreateExtension("postgis"),
         migrations.CreateModel(
             name='BoundaryLayer',
             fields=[
