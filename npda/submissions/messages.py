@@ -32,6 +32,12 @@ FATAL = {
     "data for one unit only.",
 }
 
+UNEXPECTED_FAILURE = (
+    "We could not finish processing your file because of a problem on our side. Nothing was "
+    "changed: your previous data is still in place. Please try again, and contact the NPDA team "
+    "if it happens again."
+)
+
 ROW = {
     "E01": '"{column}" is not a valid date. Please use the format DD/MM/YYYY.',
     "E02": '"{column}" cannot be a date in the future.',

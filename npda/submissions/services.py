@@ -1,6 +1,7 @@
 """The one entry point for CSV submissions, used by the upload page and the command."""
 
 import logging
+import traceback
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
@@ -122,6 +123,37 @@ def import_steps(
     except FatalError as exc:
         logger.info("Upload for %s rejected: %s", unit.pz_code, exc.code)
         return ImportResult("rejected", exc.code, exc.message)
+    try:
+        return (yield from _build_and_store(upload, content, file_name, unit, period, user, today))
+    except Exception as error:  # the store's transaction rolled back: nothing was written
+        _log_failure_without_data(error, unit, period)
+        return ImportResult("rejected", UNEXPECTED_FAILURE, messages.UNEXPECTED_FAILURE)
+
+
+UNEXPECTED_FAILURE = "S01"
+
+
+def _log_failure_without_data(error: Exception, unit: PaediatricDiabetesUnit, period) -> None:
+    """An exception's message can quote a cell, e.g. an NHS number in a database error's
+    context or a KeyError; so the log gets its type and traceback, never its message."""
+    logger.error(
+        "Upload for %s %s failed (%s; message withheld, it may hold patient data):\n%s",
+        unit.pz_code,
+        period,
+        type(error).__name__,
+        "".join(traceback.format_tb(error.__traceback__)),
+    )
+
+
+def _build_and_store(
+    upload: UploadFile,
+    content: bytes,
+    file_name: str,
+    unit: PaediatricDiabetesUnit,
+    period: AuditPeriod,
+    user: NPDAUser | None,
+    today: date,
+) -> Generator[dict, None, ImportResult]:
     records = RecordBuilder(upload, unit, period, today)
     yield from records.build()
     summary = summarise(records.patients, records.visits, records.warnings)
