@@ -63,7 +63,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
     log "Creating database ${DB_NAME}"
     createdb "$DB_NAME"
   fi
-  psql -q -d "$DB_NAME" -c "create extension if not exists postgis" >/dev/null
+  PGOPTIONS="-c client_min_messages=warning" psql -q -d "$DB_NAME" -c "create extension if not exists postgis" >/dev/null
 fi
 
 # --- virtualenv with the locked dependencies ------------------------------------------------
