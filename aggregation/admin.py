@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import KPIRun, RecomputeRequest
+from .models import KPIRun, OutlierPolicy, RecomputeRequest
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -46,3 +46,21 @@ class RecomputeRequestAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status", "audit_period")
     readonly_fields = [f.name for f in RecomputeRequest._meta.fields]
+
+
+@admin.register(OutlierPolicy)
+class OutlierPolicyAdmin(admin.ModelAdmin):
+    """Set by the audit team for each year; used the next time a release is published."""
+
+    list_display = (
+        "audit_period",
+        "measure",
+        "method",
+        "overdispersion",
+        "alert_lower",
+        "alarm_lower",
+        "alert_upper",
+        "alarm_upper",
+        "is_formal",
+    )
+    list_filter = ("audit_period", "method", "is_formal")

@@ -4,7 +4,8 @@ Comparisons with the national value, funnel limits and outlier classes are produ
 period that has ended, from a published release (§1.2, §6), so `publish_aggregates` runs this
 on the snapshot it has just written: one SELECT reads the snapshot of every level, each measure
 is benchmarked with the functions of `aggregation.statistics` (vectorised over the areas), and
-one UPDATE per level table stores the results. Funnels are drawn for units.
+one UPDATE per level table stores the results. Funnels are drawn for units, as the period's
+outlier policy for the measure says (`OutlierPolicy`, default funnel + additive adjustment).
 """
 
 import json
@@ -16,9 +17,12 @@ from constants.kpis import MEASURES_BY_NUMBER, Measure, Polarity
 
 from . import statistics as st
 from .measures import RULES
+from .models import OutlierPolicy
 from .rollup import LEVELS, NATIONAL_CODE, STAGE_TABLE
 
 COMPARED_KINDS = ("proportion", "check_proportion", "mean", "events")
+METHOD_VERSION = "benchmarking-methods 1"  # stored with each release's funnel parameters
+Overdispersion = OutlierPolicy.Overdispersion
 READ_COLUMNS = (
     "passed",
     "denominator",
@@ -115,31 +119,39 @@ def compare(kind: str, rows: MeasureRows, measure: Measure) -> dict[str, np.ndar
     return {"benchmark": benchmark, "comparison": three, "comparison_5": five}
 
 
-def funnel(kind: str, rows: MeasureRows, measure: Measure) -> tuple[dict, dict | None]:
-    """§4-§6 for the units, on the scale of `value`: limits, z-score, outlier class.
+def funnel(
+    kind: str, rows: MeasureRows, measure: Measure, policy: OutlierPolicy
+) -> tuple[dict, dict | None]:
+    """§4-§6 for the units: limits, z-score, outlier class, on the funnel's scale (the value
+    for proportions, the type 1 mean for 44, the admissions count for 46 and 47).
     Returns the columns (over all areas) and the funnel parameters for the national row."""
     size, national, units = len(rows.codes), rows.national, rows.units
     columns: dict[str, np.ndarray] = {}
     if national is None or measure.polarity == Polarity.CONTEXT or not len(units):
         return columns, None
+    adjust = policy.overdispersion
     if kind in ("proportion", "check_proportion"):
         x = rows["passed" if kind == "proportion" else "checks_done"][units]
         n = rows["denominator" if kind == "proportion" else "checks_expected"][units]
-        result = _proportion_funnel(x, n, rows["value"][national])
         y = rows["value"][units]
+        result = _proportion_funnel(x, n, rows["value"][national], adjust)
     elif kind == "mean":  # the formal outlier measure: the type 1 mean (kpis.md §4.7)
         n, y = rows["type1_n"][units], rows["type1_mean"][units]
-        result = _mean_funnel(y, n, rows["type1_mean"][national], rows["type1_sd"][national])
+        theta, sigma = rows["type1_mean"][national], rows["type1_sd"][national]
+        result = _mean_funnel(y, n, theta, sigma, adjust)
     elif kind == "events":
         n = rows["n_population"][units]
         rate = _ratio(rows["events"][national], rows["n_population"][national])
         y = rows["events"][units]
-        result = _event_funnel(y, n * rate, rate)
+        result = _event_funnel(y, n * rate, rate, adjust)
     else:
         return columns, None
     if result is None:
         return columns, None
+    if policy.method == OutlierPolicy.Method.FIXED_THRESHOLD:
+        result = _fixed_cut_offs(result, policy)
     limits, z, parameters = result
+    parameters |= {"policy": policy.as_json(), "method_version": METHOD_VERSION}
     klass, direction = st.classify(
         y,
         limits["funnel_lower_95"],
@@ -189,78 +201,118 @@ BANDS = ((st.Z95, ("funnel_lower_95", "funnel_upper_95")),)
 BANDS += ((st.Z998, ("funnel_lower_998", "funnel_upper_998")),)
 
 
-def _additive_bands(target, s, tau2, back, size: int, has) -> dict[str, np.ndarray]:
-    """§5.5 limits, back-transformed by `back`, for the units with data (NaN elsewhere)."""
+def _fixed_cut_offs(result, policy: OutlierPolicy):
+    """§6: the audit's fixed cut-offs replace the funnel limits for classifying (and are stored
+    where the limits go, so a chart draws them); z-scores and dispersion are kept as context."""
+    limits, z, parameters = result
+    size = len(z)
+    cut_offs = {
+        "funnel_lower_95": policy.alert_lower,
+        "funnel_upper_95": policy.alert_upper,
+        "funnel_lower_998": policy.alarm_lower,
+        "funnel_upper_998": policy.alarm_upper,
+    }
+    limits = {
+        name: np.full(size, np.nan if value is None else float(value))
+        for name, value in cut_offs.items()
+    }
+    return limits, z, parameters | {"method": "fixed threshold"}
+
+
+def _adjustment(d: st.Dispersion, choice: str) -> str | None:
+    """§5.6: the adjustment to apply, if any: only when overdispersion is declared."""
+    return choice if d.overdispersed and choice != Overdispersion.NONE else None
+
+
+def _spread(s, d: st.Dispersion, adjustment: str | None):
+    """The units' standard errors on the transformed scale, after the adjustment: what the
+    adjusted z-scores divide by (§5.4, §5.5)."""
+    if adjustment == Overdispersion.ADDITIVE:
+        return np.sqrt(s**2 + d.tau2)
+    if adjustment == Overdispersion.MULTIPLICATIVE:
+        return np.sqrt(d.phi) * s
+    return s
+
+
+def _adjusted_bands(target, s, d: st.Dispersion, adjustment: str, back, size: int, has):
+    """The §5.4 or §5.5 limits, back-transformed by `back`, for the units with data (NaN
+    elsewhere)."""
     bands = {}
     for z, names in BANDS:
-        for name, limit in zip(names, st.additive_limits(target, s, tau2, z), strict=True):
+        if adjustment == Overdispersion.ADDITIVE:
+            limits = st.additive_limits(target, s, d.tau2, z)
+        else:
+            limits = st.multiplicative_limits(target, s, d.phi, z)
+        for name, limit in zip(names, limits, strict=True):
             bands[name] = _nan(size)
             bands[name][has] = back(limit)
     return bands
 
 
-def _proportion_funnel(x, n, theta):
-    """Exact binomial limits (§4.1), or additive limits when overdispersed (§5.6)."""
+def _proportion_funnel(x, n, theta, choice: str):
+    """Exact binomial limits (§4.1), or adjusted limits when overdispersed (§5.6)."""
     if not np.isfinite(theta):
         return None
     has = n > 0
     y, s, target = st.proportion_z_scores(x[has], n[has], theta)
     d = st.dispersion(y, s, target)
+    adjustment = _adjustment(d, choice)
+    spread = _spread(s, d, adjustment)
     z = _nan(len(n))
-    if d.overdispersed:
-        z[has] = (y - target) / np.sqrt(s**2 + d.tau2)
-        limits = _additive_bands(target, s, d.tau2, st.arcsine_to_proportion, len(n), has)
-        method = "additive"
+    z[has] = (y - target) / spread
+    if adjustment:
+        limits = _adjusted_bands(target, s, d, adjustment, st.arcsine_to_proportion, len(n), has)
     else:
-        z[has] = (y - target) / s
         limits = {
             f"funnel_{name}": st.binomial_funnel_limit(theta, n, p)
             for name, p in st.FUNNEL_TAILS.items()
         }
-        method = "exact binomial"
-    return limits, z, _parameters(d, theta, method)
+    return limits, z, _parameters(d, theta, adjustment or "exact binomial")
 
 
-def _mean_funnel(means, n, theta, sigma):
-    """θ ± z·sigma/√n (§4.2), widened by τ² when overdispersed."""
+def _mean_funnel(means, n, theta, sigma, choice: str):
+    """θ ± z·sigma/√n (§4.2), widened when overdispersed."""
     if not (np.isfinite(theta) and np.isfinite(sigma) and sigma > 0):
         return None
     has = np.nan_to_num(n) > 0
     s = _nan(len(n))
     s[has] = sigma / np.sqrt(n[has])
     d = st.dispersion(means[has], s[has], theta)
-    spread = np.sqrt(s**2 + d.tau2) if d.overdispersed else s
+    adjustment = _adjustment(d, choice)
+    spread = _spread(s, d, adjustment)
     limits = _limits_dict(
         theta - st.Z95 * spread,
         theta + st.Z95 * spread,
         theta - st.Z998 * spread,
         theta + st.Z998 * spread,
     )
-    method = "additive" if d.overdispersed else "normal"
+    method = adjustment or "normal"
     return limits, (means - theta) / spread, _parameters(d, theta, method, sigma=sigma)
 
 
-def _event_funnel(observed, expected, rate):
-    """Exact Poisson limits as counts (§4.3), or additive limits when overdispersed."""
+def _event_funnel(observed, expected, rate, choice: str):
+    """Exact Poisson limits as counts (§4.3), or adjusted limits when overdispersed."""
     if not (np.isfinite(rate) and rate > 0):
         return None
     has = expected > 0
     y, s, target = st.rate_z_scores(observed[has], expected[has])
     d = st.dispersion(y, s, target)
+    adjustment = _adjustment(d, choice)
+    spread = _spread(s, d, adjustment)
     z = _nan(len(expected))
-    if d.overdispersed:
-        z[has] = (y - target) / np.sqrt(s**2 + d.tau2)
-        limits = _additive_bands(
-            target, s, d.tau2, lambda t: st.root_to_rate(t, 1.0) * expected[has], len(expected), has
-        )
-        method = "additive"
+    z[has] = (y - target) / spread
+    if adjustment:
+
+        def to_count(t):
+            return st.root_to_rate(t, 1.0) * expected[has]
+
+        limits = _adjusted_bands(target, s, d, adjustment, to_count, len(expected), has)
     else:
-        z[has] = (y - target) / s
         limits = {
             f"funnel_{name}": st.poisson_funnel_limit(expected, p)
             for name, p in st.FUNNEL_TAILS.items()
         }
-        method = "exact Poisson"
+    method = adjustment or "exact Poisson"
     return limits, z, _parameters(d, rate, method, scale="admissions (count)")
 
 
@@ -271,11 +323,13 @@ NUMBERS += ("funnel_lower_998", "funnel_upper_998", "z_score")
 TEXTS = ("comparison", "comparison_5", "funnel_method", "outlier", "outlier_direction")
 
 
-def benchmark_measure(rows: MeasureRows, measure: Measure) -> dict[str, np.ndarray]:
+def benchmark_measure(
+    rows: MeasureRows, measure: Measure, policy: OutlierPolicy
+) -> dict[str, np.ndarray]:
     kind = RULES[measure.number].value_kind
     size = len(rows.codes)
     columns = compare(kind, rows, measure)
-    funnel_columns, parameters = funnel(kind, rows, measure)
+    funnel_columns, parameters = funnel(kind, rows, measure, policy)
     columns |= funnel_columns
     for name in NUMBERS:
         columns.setdefault(name, _nan(size))
@@ -296,10 +350,12 @@ def benchmark_release(cursor, period_id: int) -> int:
     for record in cursor.fetchall():
         row = dict(zip(names, record, strict=True))
         by_measure.setdefault(row["measure_id"], []).append(row)
+    policies = {p.measure_id: p for p in OutlierPolicy.objects.filter(audit_period_id=period_id)}
     staged = {name: [] for name in ("level", "code", "measure_id", *NUMBERS, *TEXTS, "funnel")}
     for number, records in by_measure.items():
         rows = MeasureRows.from_rows(records)
-        columns = benchmark_measure(rows, MEASURES_BY_NUMBER[number])
+        policy = policies.get(number) or OutlierPolicy.default(period_id, number)
+        columns = benchmark_measure(rows, MEASURES_BY_NUMBER[number], policy)
         staged["level"] += rows.levels.tolist()
         staged["code"] += rows.codes.tolist()
         staged["measure_id"] += [number] * len(records)

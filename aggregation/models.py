@@ -1,8 +1,8 @@
-"""The KPI job queue and the record of every computation run."""
+"""The KPI job queue, the record of every computation run, and the outlier policy."""
 
 from django.db import models
 
-from npda.models import AuditPeriod, PaediatricDiabetesUnit
+from npda.models import AuditPeriod, Measure, PaediatricDiabetesUnit
 
 
 class RecomputeRequest(models.Model):
@@ -88,3 +88,74 @@ class KPIRun(models.Model):
     @property
     def rows_written(self) -> int:
         return self.kpi_rows + self.progress_rows + self.aggregate_rows
+
+
+FORMAL_OUTLIER_MEASURES = ("32.1", "44")  # benchmarking-methods.md §6 (44: the type 1 mean)
+
+
+class OutlierPolicy(models.Model):
+    """How units are classified on one measure in one audit year (benchmarking-methods.md §5.6,
+    §6). Without a row the default applies: funnel limits, with the additive adjustment when
+    overdispersion is declared, formal for 32.1 and 44 only."""
+
+    class Method(models.TextChoices):
+        FUNNEL = "funnel", "Funnel limits"
+        FIXED_THRESHOLD = "fixed_threshold", "Fixed cut-offs"
+
+    class Overdispersion(models.TextChoices):
+        ADDITIVE = "additive", "Test; additive random effects if declared (default)"
+        MULTIPLICATIVE = "multiplicative", "Test; multiplicative if declared (sensitivity only)"
+        NONE = "none", "No adjustment: exact limits"
+
+    audit_period = models.ForeignKey(AuditPeriod, on_delete=models.CASCADE, related_name="+")
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(max_length=16, choices=Method.choices, default=Method.FUNNEL)
+    overdispersion = models.CharField(
+        max_length=16, choices=Overdispersion.choices, default=Overdispersion.ADDITIVE
+    )
+    # Fixed cut-offs, on the scale of the measure's value (a proportion 0-1, mmol/mol, ...):
+    # strictly beyond an alert cut-off is an alert, beyond an alarm cut-off an alarm.
+    alert_lower = models.FloatField(null=True, blank=True)
+    alert_upper = models.FloatField(null=True, blank=True)
+    alarm_lower = models.FloatField(null=True, blank=True)
+    alarm_upper = models.FloatField(null=True, blank=True)
+    is_formal = models.BooleanField(
+        default=False, help_text="a formal outlier measure: flags start the outlier process"
+    )
+
+    class Meta:
+        verbose_name_plural = "outlier policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audit_period", "measure"], name="one_outlier_policy_per_measure_year"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(method="fixed_threshold")
+                | models.Q(alert_lower__isnull=False)
+                | models.Q(alert_upper__isnull=False),
+                name="fixed_threshold_needs_a_cut_off",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} {self.audit_period}: {self.get_method_display()}"
+
+    @classmethod
+    def default(cls, audit_period_id: int, measure_number: str) -> "OutlierPolicy":
+        return cls(
+            audit_period_id=audit_period_id,
+            measure_id=measure_number,
+            is_formal=measure_number in FORMAL_OUTLIER_MEASURES,
+        )
+
+    def as_json(self) -> dict:
+        return {
+            "method": self.method,
+            "overdispersion": self.overdispersion,
+            "formal": self.is_formal,
+            "cut_offs": {
+                name: getattr(self, name)
+                for name in ("alert_lower", "alert_upper", "alarm_lower", "alarm_upper")
+                if getattr(self, name) is not None
+            },
+        }

@@ -97,6 +97,20 @@ GROUP_PERMISSIONS: dict[str, frozenset[str]] = {
     GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY: frozenset(_TRUST_VIEW),
 }
 
+# Codenames within the `aggregation` app (the KPI jobs and the outlier policy), per group: the
+# audit team sees the runs and the queue, and its full-access group sets the outlier policy.
+_KPI_JOBS_VIEW = _perms("view", ("kpirun", "recomputerequest", "outlierpolicy"))
+KPI_JOB_PERMISSIONS: dict[str, frozenset[str]] = {
+    GroupName.RCPCH_AUDIT_TEAM_FULL_ACCESS: frozenset(
+        _KPI_JOBS_VIEW | {f"{a}_outlierpolicy" for a in ("add", "change", "delete")}
+    ),
+    GroupName.RCPCH_AUDIT_TEAM_EDIT_ACCESS: frozenset(_KPI_JOBS_VIEW),
+    GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY: frozenset(_KPI_JOBS_VIEW),
+    GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS: frozenset(),
+    GroupName.TRUST_AUDIT_TEAM_EDIT_ACCESS: frozenset(),
+    GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY: frozenset(),
+}
+
 
 def custom_permissions_for(model_name: str) -> list[tuple[str, str]]:
     """The Meta.permissions of one model."""

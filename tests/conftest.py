@@ -3,13 +3,14 @@ from django.apps import apps
 from django.conf import settings
 
 from boundaries.loader import load_reference_data
-from npda.seeding import sync_groups, sync_measures
+from npda.seeding import sync_groups, sync_kpi_job_groups, sync_measures
 
 
 def seed_lookups() -> None:
     """Migration-seeded rows and the reference data; idempotent and quick when present."""
     sync_measures(apps)
     sync_groups(apps)
+    sync_kpi_job_groups(apps)
     load_reference_data(settings.NPDA_REFERENCE_DATA, skip_unchanged=True, progress=lambda _: None)
 
 

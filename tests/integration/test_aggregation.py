@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from aggregation import rollup
 from aggregation import statistics as st
-from aggregation.models import KPIRun
+from aggregation.models import KPIRun, OutlierPolicy
 from aggregation.services import compute_kpis, publish_aggregates
 from npda import models as m
 from tests.kpi_cohort import Cohort, E, d
@@ -233,6 +233,35 @@ def test_exact_funnel_classes_match_the_statistics_module(five_units):
             "up",
         )
         assert unit.outlier == klass
+
+
+def test_a_release_follows_the_years_outlier_policy(five_units):
+    period, _ = five_units
+    OutlierPolicy.objects.create(
+        audit_period=period, measure_id="25", method="fixed_threshold", alert_lower=0.6,
+        alarm_lower=0.4, is_formal=True,
+    )  # fmt: skip
+    publish_aggregates(period)
+    national = published(period, m.NationalKPIAggregation, "25")
+    assert national.details["funnel"]["method"] == "fixed threshold"
+    assert national.details["funnel"]["policy"]["formal"] is True
+    units = {
+        u.paediatric_diabetes_unit_id: u
+        for u in m.PDUKPIAggregation.objects.filter(
+            audit_period=period, measure_id="25", is_published=True
+        )
+    }
+    # PZ041 9/10, PZ002 1/2, PZ004 2/2, PZ001 1/3, PZ248 2/2 (fixture)
+    assert units["PZ002"].outlier == "alert" and units["PZ002"].outlier_direction == "negative"
+    assert units["PZ001"].outlier == "alarm" and units["PZ041"].outlier == "within"
+    assert units["PZ041"].funnel_lower_95 == 0.6
+    # Other measures keep the default policy.
+    assert published(period, m.NationalKPIAggregation, "17").details["funnel"]["policy"] == {
+        "method": "funnel",
+        "overdispersion": "additive",
+        "formal": False,
+        "cut_offs": {},
+    }
 
 
 def aggregate_snapshot(period) -> dict:

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import DatabaseError, IntegrityError, transaction
 
-from constants.groups import GROUP_PERMISSIONS, GroupName
+from constants.groups import GROUP_PERMISSIONS, KPI_JOB_PERMISSIONS, GroupName
 from constants.kpis import MEASURES
 from npda import models as m
 from tests.factories import (
@@ -148,8 +148,23 @@ def test_user_emails_are_unique_whatever_the_case():
 def test_six_groups_are_seeded_with_their_permissions():
     for name, codenames in GROUP_PERMISSIONS.items():
         group = Group.objects.get(name=name)
-        assert set(group.permissions.values_list("codename", flat=True)) == codenames
+        of_npda = group.permissions.filter(content_type__app_label="npda")
+        assert set(of_npda.values_list("codename", flat=True)) == codenames
     assert Group.objects.filter(name__in=list(GroupName)).count() == 6
+
+
+def test_the_audit_team_sees_kpi_runs_and_its_full_access_group_sets_outlier_policies():
+    for name, codenames in KPI_JOB_PERMISSIONS.items():
+        group = Group.objects.get(name=name)
+        kpi_jobs = group.permissions.filter(content_type__app_label="aggregation")
+        assert set(kpi_jobs.values_list("codename", flat=True)) == codenames
+    viewer, trust_lead = NPDAUserFactory(), NPDAUserFactory()
+    viewer.groups.add(Group.objects.get(name=GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY))
+    trust_lead.groups.add(Group.objects.get(name=GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS))
+    viewer, trust_lead = (m.NPDAUser.objects.get(pk=u.pk) for u in (viewer, trust_lead))
+    assert viewer.has_perm("aggregation.view_kpirun")
+    assert not viewer.has_perm("aggregation.change_outlierpolicy")
+    assert not trust_lead.has_perm("aggregation.view_kpirun")
 
 
 def test_group_permissions_reach_the_user():
