@@ -42,7 +42,7 @@ def sync_group_permissions(apps, app_label: str, by_group: dict[str, frozenset[s
     each app's migrations seed their own models' permissions once those models exist."""
     # Model permissions are normally created after all migrations; groups need them now.
     app_config = apps.get_app_config(app_label)
-    models_module = app_config.models_module  # None in a migration's historical apps
+    models_module = getattr(app_config, "models_module", None)  # none in historical apps
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
     app_config.models_module = models_module
