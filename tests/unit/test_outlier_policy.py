@@ -40,14 +40,19 @@ def parameters(columns: dict) -> dict:
     return json.loads(columns["funnel"][0])
 
 
+def transformed(passed: np.ndarray):
+    """The units' arcsine values, standard errors, target and dispersion (§5.1-§5.5)."""
+    theta = passed.sum() / (N * len(passed))
+    y, s, target = st.proportion_z_scores(passed, np.full(len(passed), N), theta)
+    return y, s, target, st.dispersion(y, s, target)
+
+
 def test_overdispersion_is_declared_and_the_additive_limits_are_the_default():
     rows = measure_rows(PASSED)
     columns = benchmark_measure(rows, MEASURE, policy())
     found = parameters(columns)
     assert found["overdispersed"] and found["method"] == "additive"
-    theta = PASSED.sum() / (N * len(PASSED))
-    y, s, target = st.proportion_z_scores(PASSED, np.full(len(PASSED), N), theta)
-    d = st.dispersion(y, s, target)
+    y, s, target, d = transformed(PASSED)
     lower, _ = st.additive_limits(target, s, d.tau2, st.Z95)
     expected = st.arcsine_to_proportion(lower)
     assert unit_columns(columns, "funnel_lower_95") == pytest.approx(expected)
@@ -62,9 +67,7 @@ def test_the_multiplicative_adjustment_for_sensitivity_analysis():
     rows = measure_rows(PASSED)
     columns = benchmark_measure(rows, MEASURE, policy(overdispersion="multiplicative"))
     assert parameters(columns)["method"] == "multiplicative"
-    theta = PASSED.sum() / (N * len(PASSED))
-    y, s, target = st.proportion_z_scores(PASSED, np.full(len(PASSED), N), theta)
-    d = st.dispersion(y, s, target)
+    y, s, target, d = transformed(PASSED)
     _, upper = st.multiplicative_limits(target, s, d.phi, st.Z998)
     expected = st.arcsine_to_proportion(upper)
     assert unit_columns(columns, "funnel_upper_998") == pytest.approx(expected)
