@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django.contrib.gis",
     "django_plotly_dash.apps.DjangoPlotlyDashConfig",
     "npda.apps.NpdaConfig",

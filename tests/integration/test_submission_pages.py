@@ -76,6 +76,16 @@ def test_upload_then_see_the_summary(client, period):
     assert "An HbA1c of 250.00 mmol/mol is outside the accepted range" in page
 
 
+def test_counts_are_shown_with_thousands_separators(client, period):
+    client.force_login(unit_user())
+    upload(client, FORMULA_FILE, period)
+    m.Submission.objects.update(patient_count=1000, visit_count=123456)
+    submission = m.Submission.objects.get()
+    page = client.get(reverse("submission-detail", args=[submission.pk])).content.decode()
+    assert "123,456</span> visits" in page and "1,000 children, 123,456 visits" in page
+    assert "<td class=\"num\">123,456</td>" in client.get(reverse("upload")).content.decode()
+
+
 def test_streamed_upload_reports_progress_then_the_outcome(client, period):
     client.force_login(unit_user())
     response = upload(client, FORMULA_FILE, period, HTTP_ACCEPT="application/x-ndjson")
