@@ -8,12 +8,13 @@ from pathlib import Path
 from bench.common import report, timed
 
 PATIENTS = 34_000
+AUDIT_YEAR = 2024
 TODAY = date(2026, 11, 26)  # fixed, so every run generates the same cohort
+COHORT = {"audit_year": AUDIT_YEAR, "patients": PATIENTS, "seed": 1, "today": TODAY}
 
 
 def run(repeats: int = 1) -> None:
     from django.conf import settings
-    from django.db import connection
 
     from boundaries.loader import load_reference_data
     from npda import models as m
@@ -21,24 +22,17 @@ def run(repeats: int = 1) -> None:
 
     if not m.PaediatricDiabetesUnit.objects.exists():
         load_reference_data(settings.NPDA_REFERENCE_DATA, progress=lambda _: None)
-    tables = [model._meta.db_table for model in (m.Visit, m.Site, m.Submission, m.Patient)]
     results = []
 
-    def empty_tables() -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
-
     def into_database() -> None:
-        results.append(generate_cohort(audit_year=2024, patients=PATIENTS, seed=1, today=TODAY))
+        results.append(generate_cohort(**COHORT))
 
     def into_files() -> None:
         with tempfile.TemporaryDirectory() as directory:
-            generate_cohort(
-                audit_year=2024, patients=PATIENTS, seed=1, today=TODAY, csv_dir=Path(directory)
-            )
+            generate_cohort(**COHORT, csv_dir=Path(directory))
 
     print(f"generate_cohort: {PATIENTS:,} children, seed 1, audit year 2024-2025")
-    seconds = timed(into_database, repeats, before=empty_tables)
+    seconds = timed(into_database, repeats, before=empty_clinical_tables)
     report("into an empty database (store_submission/COPY)", seconds)
     result = results[-1]
     print(
@@ -46,3 +40,14 @@ def run(repeats: int = 1) -> None:
         f"{result.visits / min(seconds):,.0f} visits/s"
     )
     report("as one CSV per unit (--csv-dir)", timed(into_files, repeats))
+
+
+def empty_clinical_tables() -> None:
+    """Every child, visit and submission, and (by cascade) their KPI and progress rows."""
+    from django.db import connection
+
+    from npda import models as m
+
+    tables = [model._meta.db_table for model in (m.Visit, m.Site, m.Submission, m.Patient)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")

@@ -7,14 +7,14 @@ The database is left holding the 5x cohort.
 """
 
 import time
-from datetime import date
+from statistics import median
 
+from bench import cohort
 from bench.common import report, timed
 
-NATIONAL_CHILDREN = 34_000
-AUDIT_YEAR = 2024
+NATIONAL_CHILDREN = cohort.PATIENTS
+AUDIT_YEAR = cohort.AUDIT_YEAR
 ONE_UNIT = "PZ041"
-COHORT_TODAY = date(2026, 11, 26)  # as bench/cohort.py: the 2024-25 period has ended
 CLINICAL_TABLES = (
     "npda_kpi",
     "npda_auditprogress",
@@ -43,7 +43,7 @@ def run(repeats: int = 3) -> None:
             f"in {time.perf_counter() - started:.0f} s), C = E = {period.end_date}"
         )
         timings[children] = measure(period, repeats)
-    ratio = _median(timings[5 * NATIONAL_CHILDREN]["full"]) / _median(
+    ratio = median(timings[5 * NATIONAL_CHILDREN]["full"]) / median(
         timings[NATIONAL_CHILDREN]["full"]
     )
     print(f"  5x cohort / national cohort, full recompute time ratio: {ratio:.2f}")
@@ -61,12 +61,15 @@ def _cohort_size(period) -> tuple[int, int]:
 def _generated_cohort_present(children: int) -> bool:
     """A generate_cohort cohort of this size (as bench/cohort.py leaves it) is reused."""
     from npda.models import AuditPeriod, Submission
+    from npda.synthetic.csv_writer import csv_file_name
 
     period = AuditPeriod.objects.filter(start_date__year=AUDIT_YEAR).first()
     if period is None:
         return False
     generated = Submission.objects.filter(
-        audit_period=period, is_active=True, file_name__endswith=f"NPDA data {period.slug}.csv"
+        audit_period=period,
+        is_active=True,
+        file_name__endswith=csv_file_name("", period.slug),  # the generator's file names
     )
     return generated.exists() and abs(_cohort_size(period)[0] - children) < 0.05 * children
 
@@ -106,18 +109,13 @@ def vacuum_kpi_tables() -> None:
         cursor.execute(f"VACUUM ANALYZE {', '.join(tables)}")
 
 
-def _median(values: list[float]) -> float:
-    return sorted(values)[len(values) // 2]
-
-
 def make_cohort(children: int) -> None:
     """A fresh generate_cohort cohort of `children` children (seed 1), analysed."""
     from django.db import connection
 
     from npda.synthetic.service import generate_cohort
 
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(CLINICAL_TABLES)} CASCADE")
-    generate_cohort(audit_year=AUDIT_YEAR, patients=children, seed=1, today=COHORT_TODAY)
+    cohort.empty_clinical_tables()
+    generate_cohort(**cohort.COHORT | {"patients": children})
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {', '.join(CLINICAL_TABLES)}")

@@ -185,7 +185,6 @@ LOGGING = {
 
 # Uploads: CSV files up to this size are accepted (csv-submission.md; default 20 MB).
 NPDA_UPLOAD_SIZE_LIMIT_MB = float(os.environ.get("NPDA_UPLOAD_SIZE_LIMIT_MB", "20"))
-DATA_UPLOAD_MAX_MEMORY_SIZE = int((NPDA_UPLOAD_SIZE_LIMIT_MB + 1) * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # KPI jobs (aggregation app): the nightly full recompute (cron, server time zone), how often the

@@ -11,7 +11,8 @@ from npda.identifiers import nhs_number_check_digit
 def synthetic_nhs_number(n: int) -> str:
     """The n-th valid NHS number of the 999 test range: distinct for distinct n < 900,000.
 
-    For each eight-digit prefix, nine of the ten ninth digits give a valid check digit."""
+    For each eight-digit prefix, at least nine of the ten ninth digits give a valid check digit;
+    the first nine of them are used."""
     prefix = f"999{n // 9:05d}"
     valid = [d for d in range(10) if nhs_number_check_digit(f"{prefix}{d}") is not None]
     first_nine = f"{prefix}{valid[n % 9]}"

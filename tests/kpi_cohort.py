@@ -50,7 +50,7 @@ class Cohort:
 
     def row(self, patient: m.Patient, **fields) -> m.Visit:
         for name, value in list(fields.items()):
-            if isinstance(value, str) and (name.endswith("_date") or name == "visit_date"):
+            if isinstance(value, str) and name.endswith("_date"):
                 fields[name] = d(value)
         fields.setdefault("visit_date", fields.get("hba1c_date") or S)
         self.next_row += 1
@@ -72,5 +72,15 @@ def passed(children: dict[str, m.Patient], period: m.AuditPeriod, number: str) -
     return {name for name, p in children.items() if states(p, period, number)[number] == "passed"}
 
 
-def aggregate(period: m.AuditPeriod, number: str, model=m.PDUKPIAggregation, **area):
-    return model.objects.get(audit_period=period, measure_id=number, is_published=False, **area)
+def aggregate(
+    period: m.AuditPeriod, number: str, model=m.PDUKPIAggregation, published=False, **area
+):
+    return model.objects.get(audit_period=period, measure_id=number, is_published=published, **area)
+
+
+CLINIC = {"visit_date": "2024-06-01"}  # a visit row with nothing else recorded
+
+
+def hba1c(value, unit=1, date="2024-06-01", **extra) -> dict:
+    """A visit row with an HbA1c (unit 1 mmol/mol, 2 %) observed on the visit date."""
+    return {"visit_date": date, "hba1c": value, "hba1c_format": unit, "hba1c_date": date, **extra}

@@ -11,22 +11,18 @@ from aggregation import statistics as st
 from aggregation.models import KPIRun, OutlierPolicy
 from aggregation.services import compute_kpis, publish_aggregates
 from npda import models as m
-from tests.kpi_cohort import Cohort, E, d
+from tests.kpi_cohort import CLINIC, Cohort, E, aggregate, d, hba1c
 
 pytestmark = pytest.mark.django_db
 
 ENGLAND, WALES = "E92000001", "W92000004"
 
 
-def hba1c_row(value=60, date="2024-06-01"):
-    return {"visit_date": date, "hba1c": value, "hba1c_format": 1, "hba1c_date": date}
-
-
 def add_children(cohort: Cohort, passing: int, failing: int, **fields) -> None:
     for _ in range(passing):
-        cohort.child(rows=(hba1c_row(),), **fields)
+        cohort.child(rows=(hba1c(60),), **fields)
     for _ in range(failing):
-        cohort.child(rows=({"visit_date": "2024-06-01"},), **fields)
+        cohort.child(rows=(CLINIC,), **fields)
 
 
 @pytest.fixture
@@ -41,7 +37,7 @@ def five_units():
     add_children(units["PZ001"], 1, 2)
     units["PZ248"] = Cohort("PZ248", period=period)
     for _ in range(2):
-        units["PZ248"].child(nhs_number=None, unique_reference_number="JSY", rows=(hba1c_row(),))
+        units["PZ248"].child(nhs_number=None, unique_reference_number="JSY", rows=(hba1c(60),))
     compute_kpis(period, calculation_date=E)
     return period, units
 
@@ -50,12 +46,8 @@ def floats(values) -> tuple[float, ...]:
     return tuple(float(v) for v in values)
 
 
-def row(period, model, measure, **area):
-    return model.objects.get(audit_period=period, measure_id=measure, is_published=False, **area)
-
-
 def eligible(period, model, **area) -> int:
-    return row(period, model, "1", **area).passed
+    return aggregate(period, "1", model, **area).passed
 
 
 def test_every_level_is_attributed_by_the_unit_and_adds_up(five_units):
@@ -120,7 +112,9 @@ def test_every_area_has_a_row_for_every_measure_with_consistent_counts(five_unit
 
 def test_proportions_are_pooled_from_children_never_averaged(five_units):
     period, _ = five_units
-    region = row(period, m.NHSEnglandRegionKPIAggregation, "25", nhs_england_region_id="E40000007")
+    region = aggregate(
+        period, "25", m.NHSEnglandRegionKPIAggregation, nhs_england_region_id="E40000007"
+    )
     assert (region.passed, region.denominator) == (10, 12)
     assert region.value == pytest.approx(10 / 12)  # the average of 90 % and 50 % would be 70 %
     low95, high95 = floats(st.wilson(10, 12, st.Z95))
@@ -133,11 +127,11 @@ def test_mean_and_median_hba1c_pool_the_per_child_medians():
     a = Cohort("PZ041")
     b = Cohort("PZ002", period=a.period)
     for value in (50, 60, 70):
-        a.child(rows=(hba1c_row(value),))
-    b.child(rows=(hba1c_row(80),))
+        a.child(rows=(hba1c(value),))
+    b.child(rows=(hba1c(80),))
     compute_kpis(a.period, calculation_date=E)
-    region = row(
-        a.period, m.NHSEnglandRegionKPIAggregation, "44", nhs_england_region_id="E40000007"
+    region = aggregate(
+        a.period, "44", m.NHSEnglandRegionKPIAggregation, nhs_england_region_id="E40000007"
     )
     assert (region.n_contributors, region.n_population) == (4, 4)
     assert region.value == region.mean == pytest.approx(65.0)  # not (60 + 80) / 2
@@ -145,16 +139,12 @@ def test_mean_and_median_hba1c_pool_the_per_child_medians():
     assert (region.ci95_low, region.ci95_high) == pytest.approx(
         floats(st.t_interval(65.0, region.sd, 4, st.ALPHA95))
     )
-    median = row(
-        a.period, m.NHSEnglandRegionKPIAggregation, "45", nhs_england_region_id="E40000007"
+    median = aggregate(
+        a.period, "45", m.NHSEnglandRegionKPIAggregation, nhs_england_region_id="E40000007"
     )
     assert median.value == median.median == pytest.approx(65.0)
     assert median.ci95_low is None
     assert region.details["by_type"]["1"]["n"] == 4
-
-
-def published(period, model, measure, **area):
-    return model.objects.get(audit_period=period, measure_id=measure, is_published=True, **area)
 
 
 def test_live_rows_carry_no_benchmarking(five_units):
@@ -178,8 +168,10 @@ def test_a_release_of_an_open_period_is_not_benchmarked(five_units):
 def test_a_final_release_is_compared_with_the_national_value_and_funnelled(five_units):
     period, _ = five_units
     publish_aggregates(period)
-    unit = published(period, m.PDUKPIAggregation, "25", paediatric_diabetes_unit_id="PZ041")
-    national = published(period, m.NationalKPIAggregation, "25")
+    unit = aggregate(
+        period, "25", m.PDUKPIAggregation, published=True, paediatric_diabetes_unit_id="PZ041"
+    )
+    national = aggregate(period, "25", m.NationalKPIAggregation, published=True)
     assert unit.benchmark == pytest.approx(national.value)
     assert unit.comparison == st.compare_three_levels(
         unit.ci95_low, unit.ci95_high, national.value, "up"
@@ -199,19 +191,23 @@ def test_a_final_release_is_compared_with_the_national_value_and_funnelled(five_
     )
     assert icb.exists() and not icb.filter(funnel_lower_95__isnull=False).exists()
     assert {r.comparison for r in icb} <= {"better", "similar", "worse"}
-    context = published(period, m.PDUKPIAggregation, "1", paediatric_diabetes_unit_id="PZ041")
+    context = aggregate(
+        period, "1", m.PDUKPIAggregation, published=True, paediatric_diabetes_unit_id="PZ041"
+    )
     assert context.comparison == "not compared" and context.funnel_lower_95 is None
-    median = published(period, m.PDUKPIAggregation, "45", paediatric_diabetes_unit_id="PZ041")
+    median = aggregate(
+        period, "45", m.PDUKPIAggregation, published=True, paediatric_diabetes_unit_id="PZ041"
+    )
     assert median.comparison == "not compared"
     # The live rows are untouched by publishing.
-    live = row(period, m.PDUKPIAggregation, "25", paediatric_diabetes_unit_id="PZ041")
+    live = aggregate(period, "25", m.PDUKPIAggregation, paediatric_diabetes_unit_id="PZ041")
     assert (live.comparison, live.benchmark) == ("", None)
 
 
 def test_exact_funnel_classes_match_the_statistics_module(five_units):
     period, _ = five_units
     publish_aggregates(period)
-    national = published(period, m.NationalKPIAggregation, "25")
+    national = aggregate(period, "25", m.NationalKPIAggregation, published=True)
     theta = national.value
     for unit in m.PDUKPIAggregation.objects.filter(
         audit_period=period, measure_id="25", is_published=True, denominator__gt=0
@@ -242,7 +238,7 @@ def test_a_release_follows_the_years_outlier_policy(five_units):
         alarm_lower=0.4, is_formal=True,
     )  # fmt: skip
     publish_aggregates(period)
-    national = published(period, m.NationalKPIAggregation, "25")
+    national = aggregate(period, "25", m.NationalKPIAggregation, published=True)
     assert national.details["funnel"]["method"] == "fixed threshold"
     assert national.details["funnel"]["policy"]["formal"] is True
     units = {
@@ -256,7 +252,9 @@ def test_a_release_follows_the_years_outlier_policy(five_units):
     assert units["PZ001"].outlier == "alarm" and units["PZ041"].outlier == "within"
     assert units["PZ041"].funnel_lower_95 == 0.6
     # Other measures keep the default policy.
-    assert published(period, m.NationalKPIAggregation, "17").details["funnel"]["policy"] == {
+    assert aggregate(period, "17", m.NationalKPIAggregation, published=True).details["funnel"][
+        "policy"
+    ] == {
         "method": "funnel",
         "overdispersion": "additive",
         "formal": False,
@@ -278,7 +276,7 @@ def aggregate_snapshot(period) -> dict:
 
 def test_a_unit_recompute_equals_a_full_recompute(five_units):
     period, units = five_units
-    units["PZ041"].child(rows=(hba1c_row(90),))  # new data in one unit
+    units["PZ041"].child(rows=(hba1c(90),))  # new data in one unit
     for child in list(units["PZ001"].submission.patients.all())[:1]:
         units["PZ001"].submission.patients.remove(child)
     compute_kpis(period, ["PZ041", "PZ001"], E)
@@ -297,7 +295,7 @@ def test_a_unit_recompute_rewrites_only_the_areas_holding_it(five_units):
 
     units_before = row_ids(m.PDUKPIAggregation, "paediatric_diabetes_unit")
     regions_before = row_ids(m.NHSEnglandRegionKPIAggregation, "nhs_england_region")
-    national_before = row(period, m.NationalKPIAggregation, "1").pk
+    national_before = aggregate(period, "1", m.NationalKPIAggregation).pk
     compute_kpis(period, ["PZ041"], E)
     units_after = row_ids(m.PDUKPIAggregation, "paediatric_diabetes_unit")
     regions_after = row_ids(m.NHSEnglandRegionKPIAggregation, "nhs_england_region")
@@ -307,7 +305,7 @@ def test_a_unit_recompute_rewrites_only_the_areas_holding_it(five_units):
     }
     assert regions_after["E40000011"] == regions_before["E40000011"]  # Midlands: not PZ041's
     assert regions_after["E40000007"] != regions_before["E40000007"]
-    assert row(period, m.NationalKPIAggregation, "1").pk != national_before
+    assert aggregate(period, "1", m.NationalKPIAggregation).pk != national_before
 
 
 def test_a_unit_whose_children_are_all_gone_loses_its_rows(five_units):
@@ -340,13 +338,15 @@ def test_admissions_are_counted_as_events_with_a_count_interval():
             )
         )
     compute_kpis(cohort.period, calculation_date=E)
-    admissions = row(cohort.period, m.PDUKPIAggregation, "46", paediatric_diabetes_unit=cohort.unit)
+    admissions = aggregate(
+        cohort.period, "46", m.PDUKPIAggregation, paediatric_diabetes_unit=cohort.unit
+    )
     assert (admissions.events, admissions.value, admissions.passed) == (3, 3, 2)
     assert (admissions.ci95_low, admissions.ci95_high) == pytest.approx(
         floats(st.poisson_count_interval(3, st.Z95, st.ALPHA95))
     )
     assert admissions.details["per_100_children"] == pytest.approx(100.0)
-    dka = row(cohort.period, m.PDUKPIAggregation, "47", paediatric_diabetes_unit=cohort.unit)
+    dka = aggregate(cohort.period, "47", m.PDUKPIAggregation, paediatric_diabetes_unit=cohort.unit)
     assert (dka.events, dka.passed) == (2, 2)
 
 
@@ -356,7 +356,7 @@ def test_a_failed_run_leaves_the_last_good_results(five_units, monkeypatch):
         "kpi": sorted(m.KPI.objects.filter(audit_period=period).values_list("pk", "computed_at")),
         "unit": list(m.PDUKPIAggregation.objects.filter(audit_period=period).values_list("pk")),
     }
-    units["PZ041"].child(rows=(hba1c_row(),))
+    units["PZ041"].child(rows=(hba1c(60),))
 
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away")
@@ -382,9 +382,9 @@ def test_published_snapshots_are_kept_apart_from_live_results(five_units):
         for model in m.KPI_AGGREGATION_MODELS
     )
     assert published == live_count
-    units["PZ041"].child(rows=(hba1c_row(),))
+    units["PZ041"].child(rows=(hba1c(60),))
     compute_kpis(period, calculation_date=E)
-    live = row(period, m.NationalKPIAggregation, "1")
+    live = aggregate(period, "1", m.NationalKPIAggregation)
     snapshot = m.NationalKPIAggregation.objects.get(
         audit_period=period, measure_id="1", is_published=True
     )
@@ -407,7 +407,7 @@ def count_statements(action) -> int:
 
 def test_the_number_of_statements_does_not_grow_with_children_or_units():
     small = Cohort("PZ041", year=2023)
-    small.child(rows=(hba1c_row(date="2023-06-01"),))
+    small.child(rows=(hba1c(60, date="2023-06-01"),))
     large = Cohort("PZ041", year=2024)
     for code in ("PZ002", "PZ004", "PZ001"):
         other = Cohort(code, period=large.period)

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from aggregation.models import KPIRun
 from aggregation.selectors import KPI_TABLE_COLUMNS
 from npda import models as m
-from tests.kpi_cohort import Cohort
+from tests.kpi_cohort import CLINIC, Cohort, hba1c
 
 pytestmark = pytest.mark.django_db
 
@@ -19,10 +19,7 @@ def two_units():
     b = Cohort("PZ001", period=a.period)
     for cohort, values in ((a, (58, 62, None)), (b, (70,))):
         for value in values:
-            row = {"visit_date": "2024-06-01"}
-            if value is not None:
-                row |= {"hba1c": value, "hba1c_format": 1, "hba1c_date": "2024-06-01"}
-            cohort.child(rows=(row,))
+            cohort.child(rows=(CLINIC if value is None else hba1c(value),))
     return a.period
 
 
@@ -50,7 +47,7 @@ def test_if_stale_computes_only_when_an_upload_is_newer_than_the_last_full_run(t
     call_command("compute_kpis", "--audit-year", "2024", "--if-stale")
     assert KPIRun.objects.count() == 1
     assert "KPIs are up to date with the latest upload" in capsys.readouterr().out
-    Cohort("PZ002", period=two_units).child(rows=({"visit_date": "2024-06-01"},))
+    Cohort("PZ002", period=two_units).child(rows=(CLINIC,))
     call_command("compute_kpis", "--audit-year", "2024", "--if-stale")
     assert KPIRun.objects.count() == 2
     assert m.KPI.objects.filter(audit_period=two_units).count() == 5

@@ -4,11 +4,10 @@ import pytest
 
 from aggregation.services import compute_kpis
 from npda import models as m
-from tests.kpi_cohort import Cohort, E, S, d, states
+from tests.kpi_cohort import CLINIC, Cohort, E, S, d, hba1c, states
 
 pytestmark = pytest.mark.django_db
 
-CLINIC = {"visit_date": "2024-06-01"}
 ERROR = [{"code": "E", "message": "invalid"}]
 
 
@@ -156,10 +155,6 @@ def test_new_diagnosis_cut_offs_of_41_to_43():
 
 
 # Key care processes and HbA1c ----------------------------------------------------------------
-
-
-def hba1c(value, unit=1, date="2024-06-01", **extra):
-    return {"visit_date": date, "hba1c": value, "hba1c_format": unit, "hba1c_date": date, **extra}
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 import pytest
 
 from aggregation.services import compute_kpis
-from tests.kpi_cohort import Cohort, E, aggregate, d, passed, states
+from tests.kpi_cohort import Cohort, E, aggregate, d, hba1c, passed, states
 
 pytestmark = pytest.mark.django_db
 
@@ -207,42 +207,42 @@ def test_8_3_care_at_diagnosis_during_the_period(example_8_3):
 # §8.4 KPIs 44-45 ------------------------------------------------------------------------------
 
 
-def hba1c(date, value, unit=1):
-    return {"visit_date": date, "hba1c": value, "hba1c_format": unit, "hba1c_date": date}
-
-
 @pytest.fixture
 def example_8_4():
     cohort = Cohort()
     children = {
         "H1": cohort.child(
             diagnosis_date="2015-03-01",
-            rows=(hba1c("2024-05-01", 58), hba1c("2024-08-01", 62), hba1c("2024-11-01", 7.5, 2)),
+            rows=(
+                hba1c(58, date="2024-05-01"),
+                hba1c(62, date="2024-08-01"),
+                hba1c(7.5, 2, date="2024-11-01"),
+            ),
         ),
         "H2": cohort.child(
             diagnosis_date="2024-06-01",
             rows=(
-                hba1c("2024-06-02", 100),
-                hba1c("2024-08-30", 70),
-                hba1c("2024-09-15", 54),
-                hba1c("2025-01-10", 50),
+                hba1c(100, date="2024-06-02"),
+                hba1c(70, date="2024-08-30"),
+                hba1c(54, date="2024-09-15"),
+                hba1c(50, date="2025-01-10"),
             ),
         ),
         "H3": cohort.child(
             diagnosis_date="2020-01-01",
             diabetes_type=2,
             rows=(
-                hba1c("2024-07-01", 48),
-                hba1c("2024-10-01", 52),
-                hba1c("2025-02-01", 47),
-                hba1c("2025-03-01", 49),
+                hba1c(48, date="2024-07-01"),
+                hba1c(52, date="2024-10-01"),
+                hba1c(47, date="2025-02-01"),
+                hba1c(49, date="2025-03-01"),
             ),
         ),
         "H4": cohort.child(
             diagnosis_date="2016-05-05",
-            rows=({**hba1c("2024-03-20", 65), "visit_date": "2024-04-10"},),
+            rows=({**hba1c(65, date="2024-03-20"), "visit_date": "2024-04-10"},),
         ),
-        "H5": cohort.child(diagnosis_date="2017-07-07", rows=(hba1c("2024-06-06", 250),)),
+        "H5": cohort.child(diagnosis_date="2017-07-07", rows=(hba1c(250, date="2024-06-06"),)),
     }
     compute_kpis(cohort.period, calculation_date=E)
     return cohort, children
@@ -329,7 +329,7 @@ def test_8_6_most_recent_non_null_treatment():
             {"visit_date": "2024-05-01", "treatment": 3, "closed_loop_system": 2},
             {"visit_date": "2024-09-01", "treatment": 3, "closed_loop_system": 2},
             {"visit_date": "2025-01-15", "treatment": 2},
-            hba1c("2025-03-01", 55),
+            hba1c(55, date="2025-03-01"),
         )
     )
     compute_kpis(cohort.period, calculation_date=E)

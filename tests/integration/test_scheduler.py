@@ -18,11 +18,9 @@ from aggregation.scheduler import (
 )
 from aggregation.services import compute_kpis
 from npda import models as m
-from tests.kpi_cohort import Cohort
+from tests.kpi_cohort import CLINIC, Cohort
 
 pytestmark = pytest.mark.django_db
-
-CLINIC = {"visit_date": "2024-06-01"}
 
 
 def test_an_upload_only_queues_a_request_and_repeats_coalesce():
