@@ -5,6 +5,7 @@ caller stores null and records the error.
 """
 
 import re
+from collections.abc import Collection
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
@@ -54,7 +55,7 @@ def parse_date(text: str, today: date) -> date:
         raise CellError("E01") from None
 
 
-def parse_code(text: str, allowed: set[int], legacy: dict[int, int] | None = None) -> int:
+def parse_code(text: str, allowed: Collection[int], legacy: dict[int, int] | None = None) -> int:
     if not _WHOLE.match(text):
         raise CellError("E20")
     value = int(Decimal(text))
@@ -103,7 +104,7 @@ def parse_sex(text: str) -> int:
     return parse_code(text, {1, 2, 3, 99}, SEX_LEGACY)
 
 
-def parse_ethnicity(text: str, allowed: set[str]) -> str:
+def parse_ethnicity(text: str, allowed: Collection[str]) -> str:
     value = text.upper()
     if value not in allowed:
         raise CellError("E20")

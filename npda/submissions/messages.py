@@ -86,10 +86,6 @@ ACCEPTED = (
     "Your file has been processed: {children} children and {visits} visits, {n_err} of them with "
     "errors. It now replaces your previous submission for {period}."
 )
-PROCESSING_FAILED = (
-    "We could not finish processing your file. Your previous data is unchanged. Please try again. "
-    "If it happens again, contact the audit team."
-)
 
 # Short names of the row-level rules, for summaries (counts by rule).
 RULE_TITLES = {

@@ -53,7 +53,6 @@ class UploadFile:
     columns: dict[str, int]  # field -> index in the row
     identifier: Column
     row_count: int
-    blank_pdu_rows: int
     warnings: list[Warning_] = field(default_factory=list)
 
     def rows(self) -> Iterator[tuple[int, dict[str, str]]]:
@@ -107,20 +106,27 @@ def read_upload(
         raise FatalError("F16", size=f"{len(content) / MEGABYTE:.1f}", limit=f"{size_limit_mb:g}")
     if not file_name.lower().endswith(".csv") or b"\x00" in content[:65536]:
         raise FatalError("F01")
+    upload, heading_count = open_upload(content, pz_code)
+    _check_rows(upload, heading_count, pz_code)
+    if not period_is_open and not may_upload_to_closed_period:
+        raise FatalError("F15", period=period_label)
+    return upload
+
+
+def open_upload(content: bytes, pz_code: str) -> tuple[UploadFile, int]:
+    """The decoded file with its columns matched (F02-F04, F07-F10), before the pass over the
+    rows; also how many headings it has. A stored, accepted file is read back with this alone."""
     text = decode(content)
     header, data_rows = _first_rows(text)
     if not header or data_rows == 0:
         raise FatalError("F03")
     columns, identifier, unrecognised = _match_headings(header, jersey=pz_code == JERSEY_PZ_CODE)
-    upload = UploadFile(text, columns, identifier, 0, 0)
+    upload = UploadFile(text, columns, identifier, 0)
     if unrecognised:
         upload.warnings.append(
             Warning_("W05", WARNING["W05"].format(columns=", ".join(unrecognised)))
         )
-    _check_rows(upload, len(header), pz_code)
-    if not period_is_open and not may_upload_to_closed_period:
-        raise FatalError("F15", period=period_label)
-    return upload
+    return upload, len(header)
 
 
 def _first_rows(text: str) -> tuple[list[str], int]:
@@ -228,7 +234,6 @@ def _check_rows(upload: UploadFile, width: int, pz_code: str) -> None:
         raise FatalError("F13", found=codes_found.pop(), expected=pz_code)
     if not codes_found or invalid:
         raise FatalError("F14", value=invalid[0] if invalid else "blank")
-    upload.blank_pdu_rows = blank_pdu
     if blank_pdu:
         upload.warnings.append(Warning_("W03", WARNING["W03"].format(n=blank_pdu, pz_code=pz_code)))
 

@@ -9,14 +9,15 @@ import csv
 import io
 from dataclasses import dataclass
 
+from django.db.models import Min
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
-from constants.csv_template import COLUMNS, template_headings
+from constants.csv_template import COLUMNS, UNIQUE_REFERENCE_NUMBER_COLUMN, template_headings
 from npda.models import Patient, Submission, Visit
-from npda.submissions.reader import read_upload
+from npda.submissions.reader import open_upload
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 HIGHLIGHT = PatternFill(start_color="FFF2B8B8", end_color="FFF2B8B8", fill_type="solid")
@@ -43,27 +44,29 @@ class ErrorRow:
 
 
 HEADINGS = {c.field: c.heading.strip() for c in COLUMNS}
-HEADINGS["unique_reference_number"] = "Unique Reference Number"
+HEADINGS["unique_reference_number"] = UNIQUE_REFERENCE_NUMBER_COLUMN.heading.strip()
 
 
 def submission_errors(submission: Submission) -> list[ErrorRow]:
     """Every error of the submission, by row: a child's own errors are shown on its first row."""
-    visits = Visit.objects.filter(submission=submission).values_list(
-        "patient_id", "source_row", "errors"
+    visits = Visit.objects.filter(submission=submission)
+    visit_errors = list(visits.exclude(errors={}).values_list("patient_id", "source_row", "errors"))
+    children_with_errors = submission.patients.exclude(errors={}).values("pk")
+    first_row = dict(
+        visits.filter(patient__in=children_with_errors)
+        .values("patient_id")
+        .annotate(first=Min("source_row"))
+        .values_list("patient_id", "first")
     )
-    first_row: dict[int, int] = {}
-    rows: list[ErrorRow] = []
-    visit_errors = []
-    for patient_id, source_row, errors in visits:
-        first_row[patient_id] = min(first_row.get(patient_id, source_row), source_row)
-        if errors:
-            visit_errors.append((patient_id, source_row, errors))
-    patients = Patient.objects.filter(pk__in=first_row).values_list(
+    involved = set(first_row) | {patient_id for patient_id, _, _ in visit_errors}
+    patients = Patient.objects.filter(pk__in=involved).values_list(
         "pk", "nhs_number", "unique_reference_number", "errors"
     )
     identifiers = {pk: nhs or urn or "" for pk, nhs, urn, _ in patients}
+    rows: list[ErrorRow] = []
     for pk, _, _, errors in patients:
-        rows.extend(_rows(first_row[pk], identifiers[pk], errors))
+        if pk in first_row:
+            rows.extend(_rows(first_row[pk], identifiers[pk], errors))
     for patient_id, source_row, errors in visit_errors:
         rows.extend(_rows(source_row, identifiers[patient_id], errors))
     return sorted(rows, key=lambda r: (r.row, r.field))
@@ -82,15 +85,7 @@ def _original_rows(submission: Submission) -> tuple[list[str], dict[int, dict[st
     content = submission.csv_file.read() if submission.csv_file else b""
     if not content:
         return template_headings(), {}
-    upload = read_upload(
-        content,
-        submission.file_name or "upload.csv",
-        submission.paediatric_diabetes_unit_id,
-        period_label="",
-        period_is_open=True,
-        may_upload_to_closed_period=True,
-        size_limit_mb=float("inf"),
-    )
+    upload, _ = open_upload(content, submission.paediatric_diabetes_unit_id)
     jersey = upload.identifier.field == "unique_reference_number"
     return template_headings(jersey=jersey), dict(upload.rows())
 

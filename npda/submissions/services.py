@@ -1,5 +1,6 @@
 """The one entry point for CSV submissions, used by the upload page and the command."""
 
+import itertools
 import logging
 import traceback
 from collections import Counter
@@ -75,14 +76,9 @@ def import_submission(
 ) -> ImportResult:
     """Check, validate and store one unit's file; a rejected file changes nothing."""
     steps = import_steps(
-        content,
-        file_name,
-        unit,
-        period,
-        user=user,
-        allow_closed_period=allow_closed_period,
-        today=today,
-    )
+        content, file_name, unit, period,
+        user=user, allow_closed_period=allow_closed_period, today=today,
+    )  # fmt: skip
     while True:
         try:
             event = next(steps)
@@ -261,14 +257,16 @@ def summarise(
     """Counts by field and by rule, and the warnings (capped), stored on the submission."""
     by_field: Counter[str] = Counter()
     by_rule: Counter[str] = Counter()
-    for record in (*patients, *visits):
+    with_errors = 0
+    for record in itertools.chain(patients, visits):
+        with_errors += bool(record.errors)
         for name, problems in record.errors.items():
             by_field[name] += len(problems)
             by_rule.update(problem["code"] for problem in problems)
     return {
         "errors_by_field": dict(sorted(by_field.items())),
         "errors_by_rule": dict(sorted(by_rule.items())),
-        "records_with_errors": sum(1 for r in (*patients, *visits) if r.errors),
+        "records_with_errors": with_errors,
         "warnings_by_code": dict(sorted(Counter(w.code for w in warnings).items())),
         "warnings": [
             {"code": w.code, "row": w.row, "message": w.message}

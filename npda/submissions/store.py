@@ -7,7 +7,7 @@ Visits are written with COPY, so a national cohort stores in seconds.
 """
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -41,11 +41,6 @@ PATIENT_FIELDS = (
 )
 SITE_FIELDS = ("date_leaving_service", "reason_leaving_service")
 VISIT_COPY_FIELDS = tuple(f.column for f in Visit._meta.concrete_fields if not f.primary_key)
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
-
-
-def _no_progress(stage: str, done: int, total: int) -> None:
-    pass
 
 
 def lock_unit_period(unit: PaediatricDiabetesUnit, period: AuditPeriod) -> None:
@@ -76,12 +71,10 @@ def store_submission(
     file_name: str = "",
     file_content: bytes | None = None,
     summary: dict | None = None,
-    progress: Progress = _no_progress,
 ) -> Submission:
     with transaction.atomic():
         lock_unit_period(unit, period)
         patient_ids = _upsert_patients(unit, period, patients)
-        progress("children", len(patients), len(patients))
         previous = Submission.objects.filter(
             paediatric_diabetes_unit=unit, audit_period=period, is_active=True
         ).first()
@@ -109,7 +102,7 @@ def store_submission(
             ],
             batch_size=5000,
         )
-        _copy_visits(submission, period, patient_ids, visits, progress)
+        _copy_visits(submission, period, patient_ids, visits)
         request_unit_recompute(unit.pz_code, period.pk, reason="upload")
     return submission
 
@@ -216,7 +209,6 @@ def _copy_visits(
     period: AuditPeriod,
     patient_ids: dict[str, int],
     visits: Sequence[VisitRecord],
-    progress: Progress,
 ) -> None:
     columns = VISIT_COPY_FIELDS
     defaults = {
@@ -224,14 +216,13 @@ def _copy_visits(
         "dataset_year": period.dataset_year,
         "hospital_admission_other": "",
     }
-    total = len(visits)
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(
             f"COPY {Visit._meta.db_table} ({', '.join(columns)}) FROM STDIN"
         ) as copy,
     ):
-        for done, visit in enumerate(visits, start=1):
+        for visit in visits:
             values = {**defaults, **visit.fields}
             values["hospital_admission_other"] = values["hospital_admission_other"] or ""
             values.update(
@@ -243,9 +234,6 @@ def _copy_visits(
             if values.get("bmi") is None and not {"height", "weight"} & visit.errors.keys():
                 values["bmi"] = derived_bmi(values)
             copy.write_row([values.get(column) for column in columns])
-            if done % 10_000 == 0:
-                progress("visits", done, total)
-    progress("visits", total, total)
 
 
 def _copy_value(value):

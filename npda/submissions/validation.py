@@ -4,23 +4,22 @@ Values that fail a type or code check become null; values that fail a range or c
 check are kept as submitted and flagged. Errors are keyed by model field name.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from constants import codes
-from constants.csv_template import COLUMNS, Column, ColumnType, Target
+from constants.csv_template import COLUMNS, COLUMNS_BY_FIELD, Column, ColumnType, Target
 from npda.models import Patient, Site, Visit
 from npda.submissions import cells
 from npda.submissions.cells import CellError
 from npda.submissions.messages import ROW
 from npda.submissions.records import Errors, add_error
 
-COLUMN = {c.field: c for c in COLUMNS}
 VISIT_COLUMNS = [c for c in COLUMNS if c.target == Target.VISIT]
 VISIT_DATE_FIELDS = [c.field for c in VISIT_COLUMNS if c.type == ColumnType.DATE]
-# Largest value each decimal column can hold (model max_digits / decimal_places).
 _MODELS = {Target.PATIENT: Patient, Target.SITE: Site, Target.VISIT: Visit}
 # Dates allowed before the diagnosis date, and by how many days (§6.2).
 BEFORE_DIAGNOSIS_ALLOWANCE = {
@@ -38,24 +37,35 @@ RANGES = {
     "total_cholesterol": (2, 12, "Total cholesterol", "mmol/l"),
 }
 HBA1C_RANGES = {1: (20, 195, "E12_MMOL"), 2: (3, 20, "E12_PERCENT")}
-RANGE_CODE = {"height": "E14", "weight": "E14", "hba1c": "E12"}
 SMALLINT_MAX = 32767
 
 
 def column_label(field: str) -> str:
-    return COLUMN[field].short_heading
+    return COLUMNS_BY_FIELD[field].short_heading
 
 
+@functools.cache
 def allowed_codes(column: Column) -> dict[int | str, str]:
+    """The column's code list (from the model field's choices); cached: it is read per cell."""
     field = _MODELS[column.target]._meta.get_field(column.field)
     return dict(field.choices)
+
+
+@functools.cache
+def _allowed_code_set(column: Column) -> frozenset[int | str]:
+    return frozenset(allowed_codes(column))
+
+
+ETHNICITY_CODES = frozenset(codes.Ethnicity.values)
 
 
 def error(errors: Errors, field_name: str, code: str, key: str | None = None, **values) -> None:
     add_error(errors, field_name, code, ROW[key or code].format(**values))
 
 
+@functools.cache
 def _capacity(column: Column) -> Decimal:
+    """Largest value a decimal column can hold (model max_digits / decimal_places)."""
     field = Visit._meta.get_field(column.field)
     return Decimal(10) ** (field.max_digits - field.decimal_places)
 
@@ -73,11 +83,11 @@ def parse_cell(column: Column, raw: str, today: date, errors: Errors):
                 return cells.parse_date(raw, today)
             case ColumnType.CODE:
                 legacy = {9: 99} if column.field == "treatment" else None
-                return cells.parse_code(raw, set(allowed_codes(column)), legacy)
+                return cells.parse_code(raw, _allowed_code_set(column), legacy)
             case ColumnType.SEX:
                 return cells.parse_sex(raw)
             case ColumnType.ETHNICITY:
-                return cells.parse_ethnicity(raw, set(codes.Ethnicity.values))
+                return cells.parse_ethnicity(raw, ETHNICITY_CODES)
             case ColumnType.DECIMAL_1DP | ColumnType.DECIMAL_2DP:
                 value = cells.parse_decimal(raw, DECIMAL_PLACES[column.type])
                 if abs(value) >= _capacity(column):
@@ -95,8 +105,6 @@ def parse_cell(column: Column, raw: str, today: date, errors: Errors):
     except CellError as exc:
         if exc.code == "E20":
             _code_error(errors, column, raw)
-        elif exc.code == "E01":
-            error(errors, column.field, "E01", column=column.short_heading)
         else:
             error(errors, column.field, exc.code, column=column.short_heading)
         return None
@@ -155,7 +163,9 @@ def validate_patient(
         "diagnosis_date",
         "death_date",
     ):
-        fields[name] = parse_cell(COLUMN[name], raw[name], today, errors) if raw[name] else None
+        fields[name] = (
+            parse_cell(COLUMNS_BY_FIELD[name], raw[name], today, errors) if raw[name] else None
+        )
     _check_patient_dates(fields, raw, errors, period_start, today)
     _check_postcode(fields, raw.get("postcode"), errors)
     _check_gp(fields, raw.get("gp_practice_ods_code"), errors, jersey)
@@ -209,7 +219,7 @@ def _check_gp(fields: dict, raw: str | None, errors: Errors, jersey: bool) -> No
 
 def _leaving(raw: dict, patient: dict, errors: Errors, today: date) -> dict:
     site = {
-        name: parse_cell(COLUMN[name], raw[name], today, errors) if raw[name] else None
+        name: parse_cell(COLUMNS_BY_FIELD[name], raw[name], today, errors) if raw[name] else None
         for name in ("date_leaving_service", "reason_leaving_service")
     }
     left = site["date_leaving_service"]
@@ -245,7 +255,7 @@ def validate_visit(raw: dict[str, str], child: ChildDates, today: date) -> tuple
     errors: Errors = {}
     fields = {}
     for name, text in raw.items():
-        value = parse_cell(COLUMN[name], text, today, errors)
+        value = parse_cell(COLUMNS_BY_FIELD[name], text, today, errors)
         if value is not None:
             fields[name] = value
     if "visit_date" not in raw:
