@@ -13,8 +13,9 @@ from decimal import Decimal
 
 import numpy as np
 
-from constants.codes import HBA1C_DCCT_INTERCEPT, HBA1C_DCCT_SLOPE
+from constants.codes import PUMP_TREATMENTS, hba1c_mmol_per_mol_to_percent
 from constants.csv_template import COLUMNS, ColumnType, Target
+from npda.identifiers import NHS_NUMBER_WEIGHTS
 from npda.submissions.records import PatientRecord, VisitRecord
 
 from . import parameters as p
@@ -77,21 +78,24 @@ def identifiers(rng: np.random.Generator, unit: UnitPlan, year: int) -> list[str
     start = (year % p.IDENTIFIER_YEARS) * p.IDENTIFIERS_PER_YEAR + first
     candidates = start + np.arange(count)
     checks = nhs_check_digits(candidates)
-    pool = candidates[checks >= 0]
+    valid = checks >= 0
+    pool, pool_checks = candidates[valid], checks[valid]
     if unit.size > len(pool):
         raise ValueError(
             f"{unit.info.pz_code}: {unit.size} children do not fit in the 999 test range; "
             f"a cohort can have at most about {p.MAX_PATIENTS_PER_YEAR:,} children"
         )
-    chosen = np.sort(rng.choice(pool, unit.size, replace=False))
-    checks = nhs_check_digits(chosen).tolist()
-    return [f"999{n:06d}{c}" for n, c in zip(chosen.tolist(), checks, strict=True)]
+    chosen = np.sort(rng.choice(len(pool), unit.size, replace=False))  # the pool is ascending
+    numbers, check_digits = pool[chosen].tolist(), pool_checks[chosen].tolist()
+    return [f"999{n:06d}{c}" for n, c in zip(numbers, check_digits, strict=True)]
 
 
 def nhs_check_digits(six_digits: np.ndarray) -> np.ndarray:
-    """Modulus 11 check digit of 999 followed by the six digits; -1 where none exists."""
-    total = np.full(len(six_digits), 9 * (10 + 9 + 8))
-    for position, weight in enumerate(range(7, 1, -1)):
+    """Modulus 11 check digit of 999 followed by the six digits; -1 where none exists
+    (npda.identifiers, vectorised)."""
+    prefix_weights, digit_weights = NHS_NUMBER_WEIGHTS[:3], NHS_NUMBER_WEIGHTS[3:]
+    total = np.full(len(six_digits), 9 * sum(prefix_weights))
+    for position, weight in enumerate(digit_weights):
         total += (six_digits // 10 ** (5 - position) % 10) * weight
     check = 11 - total % 11
     check[check == 11] = 0
@@ -279,14 +283,14 @@ class _UnitDraw:
         rows[self.first[self.new]] = True  # HbA1c at diagnosis
         mmol = self._hba1c_values()
         percent = rows & (rng.random(self.R) < p.HBA1C_PERCENT_ROW_P)
-        dcct = np.round((HBA1C_DCCT_SLOPE * mmol + HBA1C_DCCT_INTERCEPT) * 100).astype(np.int64)
+        dcct = np.round(hba1c_mmol_per_mol_to_percent(mmol) * 100).astype(np.int64)
         f["hba1c"][rows] = np.where(percent, dcct, mmol * 100)[rows]
         f["hba1c_format"][rows] = np.where(percent, 2, 1)[rows]
         f["hba1c_date"][rows] = self.d[rows]
         with_treatment = rows & (rng.random(self.R) >= p.TREATMENT_BLANK_P)
         treatment = self._treatment_per_row()
         f["treatment"][with_treatment] = treatment[with_treatment]
-        pump = with_treatment & np.isin(treatment, (3, 6))
+        pump = with_treatment & np.isin(treatment, PUMP_TREATMENTS)
         closed_loop = self._closed_loop()
         f["closed_loop_system"][pump] = closed_loop[c][pump]
         monitoring = self._glucose_monitoring()[c]

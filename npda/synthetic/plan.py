@@ -80,7 +80,6 @@ class UnitPlan:
 @dataclass(frozen=True)
 class CohortPlan:
     seed: int
-    total: int
     units: dict[str, UnitPlan] = field(default_factory=dict)
 
 
@@ -102,7 +101,7 @@ def plan_cohort(seed: int, units: list[UnitInfo], total: int) -> CohortPlan:
         )
         for i, u in enumerate(units)
     }
-    return CohortPlan(seed=seed, total=total, units=plans)
+    return CohortPlan(seed=seed, units=plans)
 
 
 def identifier_blocks(sizes: np.ndarray) -> list[tuple[int, int]]:

@@ -13,14 +13,13 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
+from constants.codes import DatasetYear
 from npda.models import AuditPeriod, PaediatricDiabetesUnit, Submission
 
 from .csv_writer import csv_file_name, write_unit_csv_file
 from .generator import AuditYear, generate_unit
 from .parameters import MAX_PATIENTS_PER_YEAR
 from .plan import CohortPlan, UnitInfo, plan_cohort
-
-FIRST_2026_DATASET_YEAR = 2026  # periods from 1 April 2026 use the 2026 dataset
 
 
 class CohortError(ValueError):
@@ -69,7 +68,7 @@ def generate_cohort(
 ) -> CohortResult:
     """Generate the listed units (default: all active units) of a national cohort of
     `patients` children. With `csv_dir`, write files and leave the database untouched."""
-    if audit_year >= FIRST_2026_DATASET_YEAR:
+    if audit_year >= DatasetYear.DATASET_2026:  # periods from 1 April 2026
         raise CohortError("The generator writes the 2021 dataset, used for years up to 2025.")
     if csv_dir is None and settings.PRODUCTION:
         raise CohortError("Synthetic children are never stored in the production database.")

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from npda.synthetic.parameters import NATIONAL_PATIENTS
-from npda.synthetic.service import CohortError, UnitDone, generate_cohort
+from npda.synthetic.service import UnitDone, generate_cohort
 
 
 class Command(BaseCommand):
@@ -57,7 +57,7 @@ class Command(BaseCommand):
                 today=options["today"],
                 progress=self._progress,
             )
-        except (CohortError, ValueError) as error:
+        except ValueError as error:  # CohortError, and the generator's own checks
             raise CommandError(str(error)) from error
         seconds = time.perf_counter() - started
         where = f"written to {options['csv_dir']}" if options["csv_dir"] else "stored"
