@@ -18,7 +18,16 @@ from constants.kpis import MEASURES_BY_NUMBER, Measure, Polarity
 from . import statistics as st
 from .measures import RULES
 from .models import OutlierPolicy
-from .rollup import LEVELS, NATIONAL_CODE, STAGE_TABLE
+from .rollup import (
+    LEVELS,
+    NATIONAL_CODE,
+    STAGE_TABLE,
+    fetch_dicts,
+    json_number,
+    nan_array,
+    safe_ratio,
+    stage,
+)
 
 COMPARED_KINDS = ("proportion", "check_proportion", "mean", "events")
 METHOD_VERSION = "benchmarking-methods 1"  # stored with each release's funnel parameters
@@ -42,7 +51,7 @@ def published_rows_sql() -> str:
     """Every published row of the period, all levels, with the type 1 figures of 44."""
     parts = []
     for level, (model, _) in LEVELS.items():
-        area = model._meta.get_field(model.AREA_FIELD).column if model.AREA_FIELD else None
+        area = model.area_column()
         parts.append(
             f"""SELECT '{level}' AS level, {area or f"'{NATIONAL_CODE}'"} AS code, measure_id,
                 {", ".join(READ_COLUMNS)},
@@ -52,7 +61,7 @@ def published_rows_sql() -> str:
             FROM {model._meta.db_table}
             WHERE audit_period_id = %(period)s AND is_published"""
         )
-    return " UNION ALL ".join(parts)
+    return " UNION ALL ".join(parts) + " ORDER BY level, code"  # a fixed order of summation
 
 
 @dataclass
@@ -85,29 +94,20 @@ class MeasureRows:
         return np.flatnonzero(self.levels == "pdu")
 
 
-def _nan(n: int) -> np.ndarray:
-    return np.full(n, np.nan)
-
-
-def _ratio(x, n) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(n > 0, x / n, np.nan)
-
-
-def _json_number(x) -> float | None:
-    return None if x is None or not np.isfinite(x) else round(float(x), 10)
-
-
 def compare(kind: str, rows: MeasureRows, measure: Measure) -> dict[str, np.ndarray]:
     """§3: each area's interval against the national value. Not compared: context counts,
     medians, areas without a denominator, and the national area itself."""
     size, national = len(rows.codes), rows.national
     not_compared = np.full(size, st.NOT_COMPARED, dtype=object)
-    result = {"benchmark": _nan(size), "comparison": not_compared, "comparison_5": not_compared}
+    result = {
+        "benchmark": nan_array(size),
+        "comparison": not_compared,
+        "comparison_5": not_compared,
+    }
     if national is None or measure.polarity == Polarity.CONTEXT or kind not in COMPARED_KINDS:
         return result
     if kind == "events":  # the national rate applied to each area's P1 children
-        rate = _ratio(rows["events"][national], rows["n_population"][national])
+        rate = safe_ratio(rows["events"][national], rows["n_population"][national])
         benchmark = rate * rows["n_population"]
     else:
         benchmark = np.full(size, rows["value"][national])
@@ -141,7 +141,7 @@ def funnel(
         result = _mean_funnel(y, n, theta, sigma, adjust)
     elif kind == "events":
         n = rows["n_population"][units]
-        rate = _ratio(rows["events"][national], rows["n_population"][national])
+        rate = safe_ratio(rows["events"][national], rows["n_population"][national])
         y = rows["events"][units]
         result = _event_funnel(y, n * rate, rate, adjust)
     else:
@@ -171,7 +171,7 @@ def funnel(
     }
     for name, values in unit_values.items():
         text = name in ("outlier", "outlier_direction", "funnel_method")
-        columns[name] = np.full(size, "", dtype=object) if text else _nan(size)
+        columns[name] = np.full(size, "", dtype=object) if text else nan_array(size)
         columns[name][units] = values
     return columns, parameters
 
@@ -188,11 +188,11 @@ def _limits_dict(low95, high95, low998, high998) -> dict[str, np.ndarray]:
 def _parameters(d: st.Dispersion, target: float, method: str, **extra) -> dict:
     return {
         "k": d.k,
-        "phi": _json_number(d.phi),
+        "phi": json_number(d.phi),
         "tau2": d.tau2,
         "overdispersed": d.overdispersed,
         "method": method,
-        "target": _json_number(target),
+        "target": json_number(target),
         **extra,
     }
 
@@ -244,7 +244,7 @@ def _adjusted_bands(target, s, d: st.Dispersion, adjustment: str, back, size: in
         else:
             limits = st.multiplicative_limits(target, s, d.phi, z)
         for name, limit in zip(names, limits, strict=True):
-            bands[name] = _nan(size)
+            bands[name] = nan_array(size)
             bands[name][has] = back(limit)
     return bands
 
@@ -258,7 +258,7 @@ def _proportion_funnel(x, n, theta, choice: str):
     d = st.dispersion(y, s, target)
     adjustment = _adjustment(d, choice)
     spread = _spread(s, d, adjustment)
-    z = _nan(len(n))
+    z = nan_array(len(n))
     z[has] = (y - target) / spread
     if adjustment:
         limits = _adjusted_bands(target, s, d, adjustment, st.arcsine_to_proportion, len(n), has)
@@ -275,7 +275,7 @@ def _mean_funnel(means, n, theta, sigma, choice: str):
     if not (np.isfinite(theta) and np.isfinite(sigma) and sigma > 0):
         return None
     has = np.nan_to_num(n) > 0
-    s = _nan(len(n))
+    s = nan_array(len(n))
     s[has] = sigma / np.sqrt(n[has])
     d = st.dispersion(means[has], s[has], theta)
     adjustment = _adjustment(d, choice)
@@ -299,7 +299,7 @@ def _event_funnel(observed, expected, rate, choice: str):
     d = st.dispersion(y, s, target)
     adjustment = _adjustment(d, choice)
     spread = _spread(s, d, adjustment)
-    z = _nan(len(expected))
+    z = nan_array(len(expected))
     z[has] = (y - target) / spread
     if adjustment:
 
@@ -332,7 +332,7 @@ def benchmark_measure(
     funnel_columns, parameters = funnel(kind, rows, measure, policy)
     columns |= funnel_columns
     for name in NUMBERS:
-        columns.setdefault(name, _nan(size))
+        columns.setdefault(name, nan_array(size))
     for name in TEXTS:
         columns.setdefault(name, np.full(size, "", dtype=object))
     columns["funnel"] = np.full(size, "", dtype=object)
@@ -344,11 +344,8 @@ def benchmark_measure(
 def benchmark_release(cursor, period_id: int) -> int:
     """Benchmark the period's published snapshot in place; returns the rows updated."""
     params = {"period": period_id}
-    cursor.execute(published_rows_sql(), params)
-    names = [c.name for c in cursor.description]
     by_measure: dict[str, list[dict]] = {}
-    for record in cursor.fetchall():
-        row = dict(zip(names, record, strict=True))
+    for row in fetch_dicts(cursor, published_rows_sql(), params):
         by_measure.setdefault(row["measure_id"], []).append(row)
     policies = {p.measure_id: p for p in OutlierPolicy.objects.filter(audit_period_id=period_id)}
     staged = {name: [] for name in ("level", "code", "measure_id", *NUMBERS, *TEXTS, "funnel")}
@@ -361,21 +358,10 @@ def benchmark_release(cursor, period_id: int) -> int:
         staged["measure_id"] += [number] * len(records)
         for name in (*NUMBERS, *TEXTS, "funnel"):
             staged[name] += np.asarray(columns[name]).tolist()
-    _stage(cursor, staged)
+    stage(cursor, list(NUMBERS), ["level", "code", "measure_id", *TEXTS, "funnel"], staged)
     updated = sum(_update_level(cursor, level, params) for level in LEVELS)
     cursor.execute(f"DROP TABLE {STAGE_TABLE}")
     return updated
-
-
-def _stage(cursor, staged: dict[str, list]) -> None:
-    cursor.execute(f"DROP TABLE IF EXISTS {STAGE_TABLE}")
-    texts = ["level", "code", "measure_id", *TEXTS, "funnel"]
-    columns = [f"{n} float8" for n in NUMBERS] + [f"{t} text" for t in texts]
-    cursor.execute(f"CREATE TEMPORARY TABLE {STAGE_TABLE} ({', '.join(columns)})")
-    with cursor.cursor.copy(f"COPY {STAGE_TABLE} FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(["float8"] * len(NUMBERS) + ["text"] * len(texts))
-        for row in zip(*(staged[n] for n in (*NUMBERS, *texts)), strict=True):
-            copy.write_row(row)
 
 
 def _update_level(cursor, level: str, params: dict) -> int:
@@ -387,11 +373,7 @@ def _update_level(cursor, level: str, params: dict) -> int:
         "details = CASE WHEN s.funnel = '' THEN t.details"
         " ELSE t.details || jsonb_build_object('funnel', s.funnel::jsonb) END"
     )
-    area = (
-        f"AND t.{model._meta.get_field(model.AREA_FIELD).column} = s.code"
-        if model.AREA_FIELD
-        else ""
-    )
+    area = f"AND t.{model.area_column()} = s.code" if model.AREA_FIELD else ""
     cursor.execute(
         f"""UPDATE {model._meta.db_table} t SET {", ".join(sets)}
             FROM {STAGE_TABLE} s

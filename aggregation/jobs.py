@@ -132,8 +132,9 @@ def recover_interrupted_work() -> int:
         for run in KPIRun.objects.filter(status=KPIRun.Status.RUNNING, host=host)
         if run.pid is None or not _process_exists(run.pid)
     ]
-    for request in RecomputeRequest.objects.filter(status=RecomputeRequest.Status.RUNNING):
-        _release_failed_requests([request.pk], RuntimeError("interrupted"))
+    claimed = RecomputeRequest.objects.filter(status=RecomputeRequest.Status.RUNNING)
+    claimed_ids = list(claimed.values_list("pk", flat=True))
+    _release_failed_requests(claimed_ids, RuntimeError("interrupted"))
     return KPIRun.objects.filter(pk__in=stale).update(
         status=KPIRun.Status.FAILED, finished_at=timezone.now(), error="interrupted"
     )

@@ -162,11 +162,6 @@ class Areas:
     counts: dict[str, np.ndarray]
     values: dict[str, np.ndarray]
 
-    @property
-    def national(self) -> int | None:
-        index = np.flatnonzero(self.levels == "national")
-        return int(index[0]) if len(index) else None
-
     @classmethod
     def from_queries(cls, count_rows: list[dict], value_rows: list[dict]) -> "Areas":
         levels = np.array([r["level"] for r in count_rows], dtype=object)
@@ -210,11 +205,11 @@ class MeasureStats:
     extra: dict[str, np.ndarray] | None = None  # other model columns (checks, mean, ...)
 
 
-def _nan(n: int) -> np.ndarray:
+def nan_array(n: int) -> np.ndarray:
     return np.full(n, np.nan)
 
 
-def _ratio(x: np.ndarray, n: np.ndarray) -> np.ndarray:
+def safe_ratio(x: np.ndarray, n: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(n > 0, x / n, np.nan)
 
@@ -238,7 +233,7 @@ def _intervals(kind: str, areas: Areas, measure: Measure, value: np.ndarray):
             *st.poisson_count_interval(value, st.Z998, st.ALPHA998),
         )
     else:  # counts and medians have no interval (§2.3)
-        return _nan(size), _nan(size), _nan(size), _nan(size)
+        return nan_array(size), nan_array(size), nan_array(size), nan_array(size)
     return (*st.wilson(x, n, st.Z95), *st.wilson(x, n, st.Z998))
 
 
@@ -251,15 +246,15 @@ def _value(kind: str, areas: Areas, measure: Measure) -> np.ndarray:
     c, f = areas.counts, measure.field_name
     return {
         "count": lambda: c[f"{f}_passed"],
-        "proportion": lambda: _ratio(c[f"{f}_passed"], _denominator(areas, measure)),
-        "check_proportion": lambda: _ratio(c["checks_done"], c["checks_expected"]),
+        "proportion": lambda: safe_ratio(c[f"{f}_passed"], _denominator(areas, measure)),
+        "check_proportion": lambda: safe_ratio(c["checks_done"], c["checks_expected"]),
         "mean": lambda: areas.values["mean_all"],
         "median": lambda: areas.values["median_all"],
         "events": lambda: c["admissions" if measure.number == "46" else "dka_admissions"],
     }[kind]()
 
 
-def _json_number(x) -> float | None:
+def json_number(x) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), 10)
 
 
@@ -281,12 +276,12 @@ def _details(kind: str, areas: Areas, measure: Measure, stats: MeasureStats) -> 
             for i in range(size)
         ]
     if number == "36":
-        rate = _ratio(c["current_smokers_passed"], c["current_smokers"])
+        rate = safe_ratio(c["current_smokers_passed"], c["current_smokers"])
         return [
             {
                 "current_smokers": int(c["current_smokers"][i]),
                 "current_smokers_passed": int(c["current_smokers_passed"][i]),
-                "current_smokers_value": _json_number(rate[i]),
+                "current_smokers_value": json_number(rate[i]),
             }
             for i in range(size)
         ]
@@ -303,16 +298,16 @@ def _details(kind: str, areas: Areas, measure: Measure, stats: MeasureStats) -> 
                 "by_type": {
                     t: {
                         "n": int(v[f"n_{t}"][i]),
-                        "mean": _json_number(v[f"mean_{t}"][i]),
-                        "sd": _json_number(v[f"sd_{t}"][i]),
-                        "median": _json_number(v[f"median_{t}"][i]),
+                        "mean": json_number(v[f"mean_{t}"][i]),
+                        "sd": json_number(v[f"sd_{t}"][i]),
+                        "median": json_number(v[f"median_{t}"][i]),
                         "ci95": [
-                            _json_number(intervals[t][0][i]),
-                            _json_number(intervals[t][1][i]),
+                            json_number(intervals[t][0][i]),
+                            json_number(intervals[t][1][i]),
                         ],
                         "ci998": [
-                            _json_number(intervals[t][2][i]),
-                            _json_number(intervals[t][3][i]),
+                            json_number(intervals[t][2][i]),
+                            json_number(intervals[t][3][i]),
                         ],
                     }
                     for t in DIABETES_TYPES
@@ -323,17 +318,17 @@ def _details(kind: str, areas: Areas, measure: Measure, stats: MeasureStats) -> 
     if kind == "events":
         prefix = "admissions" if number == "46" else "dka_admissions"
         population = c["kpi_1_passed"]
-        per_100 = _ratio(stats.value, population) * 100
-        ci = [_ratio(limit, population) * 100 for limit in stats.ci]
+        per_100 = safe_ratio(stats.value, population) * 100
+        ci = [safe_ratio(limit, population) * 100 for limit in stats.ci]
         children = c[f"{measure.field_name}_passed"]
-        share = _ratio(children, population)
+        share = safe_ratio(children, population)
         return [
             {
                 "children_with_admission": int(children[i]),
-                "children_with_admission_share": _json_number(share[i]),
-                "per_100_children": _json_number(per_100[i]),
-                "per_100_ci95": [_json_number(ci[0][i]), _json_number(ci[1][i])],
-                "per_100_ci998": [_json_number(ci[2][i]), _json_number(ci[3][i])],
+                "children_with_admission_share": json_number(share[i]),
+                "per_100_children": json_number(per_100[i]),
+                "per_100_ci95": [json_number(ci[0][i]), json_number(ci[1][i])],
+                "per_100_ci998": [json_number(ci[2][i]), json_number(ci[3][i])],
                 "by_quarter": [int(c[f"{prefix}_q{q}"][i]) for q in QUARTERS],
                 "within_90_days_of_diagnosis": int(c[f"{prefix}_near_diagnosis"][i]),
             }
@@ -344,7 +339,7 @@ def _details(kind: str, areas: Areas, measure: Measure, stats: MeasureStats) -> 
 
 def _extra_columns(kind: str, areas: Areas, measure: Measure) -> dict[str, np.ndarray]:
     c, v, size = areas.counts, areas.values, len(areas.codes)
-    none = _nan(size)
+    none = nan_array(size)
     extra = {
         "checks_done": none,
         "checks_expected": none,
@@ -432,13 +427,13 @@ def _rows(areas: Areas) -> dict[str, np.ndarray]:
     return rows
 
 
-def _stage_rows(cursor, rows: dict[str, np.ndarray]) -> None:
-    """All the rows into a temporary table with one binary COPY (NaN standing for NULL)."""
+def stage(cursor, numbers: list[str], texts: list[str], columns: dict) -> None:
+    """Columns of numbers and texts (sequences of equal length) into the temporary stage table
+    with one binary COPY; NaN stands for NULL."""
     cursor.execute(f"DROP TABLE IF EXISTS {STAGE_TABLE}")
-    numbers, texts = list(NUMBER_FIELDS), ["level", "code", *TEXT_FIELDS]
-    columns = ", ".join([f"{n} float8" for n in numbers] + [f"{t} text" for t in texts])
-    cursor.execute(f"CREATE TEMPORARY TABLE {STAGE_TABLE} ({columns})")
-    values = [rows[n].tolist() for n in numbers] + [rows[t].tolist() for t in texts]
+    types = ", ".join([f"{n} float8" for n in numbers] + [f"{t} text" for t in texts])
+    cursor.execute(f"CREATE TEMPORARY TABLE {STAGE_TABLE} ({types})")
+    values = [np.asarray(columns[name]).tolist() for name in (*numbers, *texts)]
     with cursor.cursor.copy(f"COPY {STAGE_TABLE} FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types(["float8"] * len(numbers) + ["text"] * len(texts))
         for row in zip(*values, strict=True):
@@ -447,7 +442,7 @@ def _stage_rows(cursor, rows: dict[str, np.ndarray]) -> None:
 
 def _insert_level_sql(level: str) -> str:
     model, _ = LEVELS[level]
-    area = [model._meta.get_field(model.AREA_FIELD).column] if model.AREA_FIELD else []
+    area = [model.area_column()] if model.AREA_FIELD else []
     numbers = [f"NULLIF({n}, 'NaN')::{t}" for n, t in NUMBER_FIELDS.items()]
     texts = [f"{t}::jsonb" if t == "details" else t for t in TEXT_FIELDS]
     return f"""
@@ -458,7 +453,7 @@ def _insert_level_sql(level: str) -> str:
         FROM {STAGE_TABLE} WHERE level = '{level}'"""
 
 
-def _fetch(cursor, sql: str, params: dict) -> list[dict]:
+def fetch_dicts(cursor, sql: str, params: dict) -> list[dict]:
     cursor.execute(sql, params)
     names = [col.name for col in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -471,9 +466,9 @@ def aggregate(cursor, params: dict, units: list[str] | None) -> int:
     cursor.execute(f"CREATE TEMPORARY TABLE {UNIT_AREA_TABLE} AS {UNIT_AREA_SQL}")
     cursor.execute(f"ANALYZE {UNIT_AREA_TABLE}")
     scope = _affected_areas_filter(units)
-    count_rows = _fetch(cursor, counts_sql(scope), params)
-    areas = Areas.from_queries(count_rows, _fetch(cursor, values_sql(scope), params))
-    _stage_rows(cursor, _rows(areas))
+    count_rows = fetch_dicts(cursor, counts_sql(scope), params)
+    areas = Areas.from_queries(count_rows, fetch_dicts(cursor, values_sql(scope), params))
+    stage(cursor, list(NUMBER_FIELDS), ["level", "code", *TEXT_FIELDS], _rows(areas))
     for level in LEVELS:
         cursor.execute(_delete_level_sql(level, units), params)
     written = 0
@@ -504,5 +499,5 @@ def _delete_level_sql(level: str, units: list[str] | None) -> str:
         return sql
     holding = f"SELECT code FROM {UNIT_AREA_TABLE} WHERE level = '{level}' AND pdu = ANY(%(units)s)"
     if model.AREA_FIELD:
-        return f"{sql} AND {model._meta.get_field(model.AREA_FIELD).column} IN ({holding})"
+        return f"{sql} AND {model.area_column()} IN ({holding})"
     return f"{sql} AND EXISTS ({holding})"

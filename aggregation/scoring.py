@@ -23,13 +23,13 @@ from datetime import date
 from django.db import models
 
 from constants import codes
+from constants.csv_template import JERSEY_PZ_CODE  # identified by a Unique Reference Number
 from constants.kpis import MEASURES
 from constants.sections import VISIT_SECTIONS
 from npda.models import Patient, Visit
 
 from .measures import RULES
 
-JERSEY_PZ_CODE = "PZ248"  # the one unit identified by a Unique Reference Number
 CHILD_TABLE = "kpi_child"  # U(unit, P) with cleaned patient fields (analysed: a good join plan)
 FACT_TABLE = "kpi_fact"
 LATEST_SLOT = 1024  # packing widths for "most recent" values (see `latest`): code < 1024,
@@ -37,8 +37,6 @@ ROW_SLOT = 2**31  # source_row < 2^31 (a PositiveIntegerField),
 STAGE_SLOT = 128  # albuminuria stage < 128,
 DAY_SLOT = 2**15  # days since EPOCH < 2^15 (until 2089)
 EPOCH = "2000-01-01"
-HBA1C_MMOL_RANGE = (20, 195)  # data-dictionary.md §9, checked in the submitted unit
-HBA1C_PERCENT_RANGE = (3, 20)
 DX_EXCLUSION_DAYS = 90  # 44/45: results on days dx ... dx + 90 are excluded
 
 
@@ -97,8 +95,8 @@ def clean(alias: str, column: str, model: type[models.Model], errors_key: str | 
 def hba1c_mmol_per_mol(alias: str = "v") -> str:
     """HbA1c in mmol/mol (data-dictionary.md §9): % converted at full precision with the
     intercept 2.152; a value outside its accepted range, or of unknown unit, is not used."""
-    low, high = HBA1C_MMOL_RANGE
-    low_pct, high_pct = HBA1C_PERCENT_RANGE
+    low, high = codes.HBA1C_MMOL_PER_MOL_RANGE
+    low_pct, high_pct = codes.HBA1C_PERCENT_RANGE
     a = alias
     return (
         f"CASE WHEN {a}.e ? 'hba1c' OR {a}.e ? 'hba1c_format' THEN NULL"

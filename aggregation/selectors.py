@@ -35,10 +35,8 @@ def kpi_table_rows(
     """One dict per area and measure of a level, in area then registry order."""
     model, _ = LEVELS[level]
     area = model.AREA_FIELD
-    rows = (
-        model.objects.filter(audit_period=period, is_published=published)
-        .select_related("measure")
-        .order_by(*([f"{area}_id"] if area else []), "measure__sort_order")
+    rows = model.objects.filter(audit_period=period, is_published=published).order_by(
+        *([f"{area}_id"] if area else []), "measure__sort_order"
     )
     for row in rows.iterator(chunk_size=5000):
         yield {

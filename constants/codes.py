@@ -177,6 +177,10 @@ class DatasetYear(models.IntegerChoices):
 # HbA1c IFCC-DCCT master equation (data-dictionary.md §9). The intercept is never rounded.
 HBA1C_DCCT_INTERCEPT = 2.152
 HBA1C_DCCT_SLOPE = 0.09148
+# Accepted HbA1c values (inclusive), in the unit the result was submitted in (data-dictionary §9):
+# validation flags values outside them (E12) and scoring leaves them out.
+HBA1C_MMOL_PER_MOL_RANGE = (20, 195)
+HBA1C_PERCENT_RANGE = (3, 20)
 
 
 def hba1c_percent_to_mmol_per_mol(percent: float) -> float:

@@ -176,6 +176,11 @@ class KPIAggregation(models.Model):
         return f"KPI {self.measure_id} for {area}, {self.audit_period}"
 
     @classmethod
+    def area_column(cls) -> str | None:
+        """The database column of the area's foreign key (None for the national level)."""
+        return cls._meta.get_field(cls.AREA_FIELD).column if cls.AREA_FIELD else None
+
+    @classmethod
     def constraints_for(cls, area_field: str | None, prefix: str) -> list[models.BaseConstraint]:
         area = [area_field] if area_field else []
         return [

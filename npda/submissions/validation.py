@@ -36,7 +36,10 @@ RANGES = {
     "albumin_creatinine_ratio": (0, 999, "Urinary albumin:creatinine ratio", "mg/mmol"),
     "total_cholesterol": (2, 12, "Total cholesterol", "mmol/l"),
 }
-HBA1C_RANGES = {1: (20, 195, "E12_MMOL"), 2: (3, 20, "E12_PERCENT")}
+HBA1C_RANGES = {  # by result format: 1 mmol/mol, 2 %
+    1: (*codes.HBA1C_MMOL_PER_MOL_RANGE, "E12_MMOL"),
+    2: (*codes.HBA1C_PERCENT_RANGE, "E12_PERCENT"),
+}
 SMALLINT_MAX = 32767
 
 
