@@ -1,6 +1,7 @@
 """`manage.py generate_cohort`: into the database through store_submission, or as CSV files."""
 
 import csv
+import functools
 import io
 from datetime import date
 
@@ -32,6 +33,7 @@ def generate(*extra: str, units=UNITS) -> str:
     return out.getvalue()
 
 
+@functools.cache  # the reference units never change during the run
 def expected(pz_code: str):
     units = [unit_info(u) for u in m.PaediatricDiabetesUnit.objects.filter(is_active=True)]
     plan = plan_cohort(3, units, 34_000)

@@ -1,6 +1,5 @@
 """The synthetic cohort generator as pure functions: plan, children, visits (no database)."""
 
-import csv
 import itertools
 import statistics
 from collections import Counter
@@ -8,41 +7,19 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 
 from constants.codes import hba1c_mmol_per_mol_to_percent, hba1c_percent_to_mmol_per_mol
 from npda.identifiers import is_valid_nhs_number
 from npda.synthetic import parameters as p
 from npda.synthetic.generator import AuditYear, UnitCohort, generate_unit, identifiers
-from npda.synthetic.plan import Stream, UnitInfo, make_rng, plan_cohort
+from npda.synthetic.plan import Stream, make_rng, plan_cohort
+from tests.synthetic_units import TODAY, YEAR, national_units
 
-TODAY = date(2026, 11, 26)
-YEAR = AuditYear(2024, TODAY)
 S, E = YEAR.start, YEAR.end
-
-
-def national_units() -> list[UnitInfo]:
-    """The real 172 units from the reference data, as the service reads them from the DB."""
-    path = settings.NPDA_REFERENCE_DATA / "lookups" / "paediatric_diabetes_units.csv"
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    return [
-        UnitInfo(
-            row["pz_code"],
-            row["nhser_code"] or ("wales" if row["lhb_code"] else "jersey"),
-            row["postcode"],
-        )
-        for row in rows
-    ]
 
 
 def age_at(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
-@pytest.fixture(scope="module")
-def plan():
-    return plan_cohort(1, national_units(), 34_000)
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,7 @@ from npda.submissions.services import RecordBuilder
 from npda.synthetic.csv_writer import csv_file_name, write_unit_csv, write_unit_csv_file
 from npda.synthetic.generator import generate_unit
 from npda.synthetic.plan import plan_cohort
-from tests.unit.test_synthetic import TODAY, YEAR, national_units
-
-
-@pytest.fixture(scope="module")
-def plan():
-    return plan_cohort(1, national_units(), 34_000)
+from tests.synthetic_units import TODAY, YEAR, national_units
 
 
 def csv_text(cohort) -> str:

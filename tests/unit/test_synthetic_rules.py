@@ -11,8 +11,7 @@ import pytest
 
 from constants import codes
 from npda.synthetic.generator import generate_unit
-from npda.synthetic.plan import plan_cohort
-from tests.unit.test_synthetic import TODAY, YEAR, national_units
+from tests.synthetic_units import TODAY, YEAR
 
 BEFORE_DIAGNOSIS_DAYS = {
     "hospital_admission_date": 11,
@@ -53,8 +52,7 @@ RANGES = {
 
 
 @pytest.fixture(scope="module")
-def sample():
-    plan = plan_cohort(1, national_units(), 34_000)
+def sample(plan):
     codes_ = sorted(plan.units)
     chosen = {*codes_[::5], "PZ248", *(c for c, u in plan.units.items() if u.outlier)}
     return [generate_unit(plan, code, YEAR) for code in sorted(chosen)]
