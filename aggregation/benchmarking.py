@@ -1,10 +1,10 @@
-"""Benchmarking of a published release (benchmarking-methods.md §3-§6).
+"""Benchmarking of a release (benchmarking-methods.md §3-§6), on the true (unsuppressed)
+figures of every area, before disclosure control withholds what it must.
 
-Comparisons with the national value, funnel limits and outlier classes are produced only for a
-period that has ended, from a published release (§1.2, §6), so `publish_aggregates` runs this
-on the snapshot it has just written: one SELECT reads the snapshot of every level, each measure
-is benchmarked with the functions of `aggregation.statistics` (vectorised over the areas), and
-one UPDATE per level table stores the results. Funnels are drawn for units, as the period's
+Comparisons with the national value are produced only for a period that has ended, and funnel
+limits and outlier classes only for a final release (§1.2, §6): `aggregation.releases` calls
+`benchmark_measure` per measure with the measure's rows over every area and level (vectorised
+with the functions of `aggregation.statistics`). Funnels are drawn for units, as the period's
 outlier policy for the measure says (`OutlierPolicy`, default funnel + additive adjustment).
 """
 
@@ -13,20 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from constants.kpis import MEASURES_BY_NUMBER, Measure, Polarity
+from constants.kpis import Measure, Polarity
 
 from . import statistics as st
 from .measures import RULES
 from .models import OutlierPolicy
 from .rollup import (
-    LEVELS,
-    NATIONAL_CODE,
-    STAGE_TABLE,
-    fetch_dicts,
     json_number,
     nan_array,
     safe_ratio,
-    stage,
 )
 
 COMPARED_KINDS = ("proportion", "check_proportion", "mean", "events")
@@ -47,26 +42,9 @@ READ_COLUMNS = (
 )
 
 
-def published_rows_sql() -> str:
-    """Every published row of the period, all levels, with the type 1 figures of 44."""
-    parts = []
-    for level, (model, _) in LEVELS.items():
-        area = model.area_column()
-        parts.append(
-            f"""SELECT '{level}' AS level, {area or f"'{NATIONAL_CODE}'"} AS code, measure_id,
-                {", ".join(READ_COLUMNS)},
-                (details #>> '{{by_type,1,n}}')::float8 AS type1_n,
-                (details #>> '{{by_type,1,mean}}')::float8 AS type1_mean,
-                (details #>> '{{by_type,1,sd}}')::float8 AS type1_sd
-            FROM {model._meta.db_table}
-            WHERE audit_period_id = %(period)s AND is_published"""
-        )
-    return " UNION ALL ".join(parts) + " ORDER BY level, code"  # a fixed order of summation
-
-
 @dataclass
 class MeasureRows:
-    """One measure's published rows over every area, as arrays."""
+    """One measure's rows (true figures) over every area, as arrays."""
 
     levels: np.ndarray
     codes: np.ndarray
@@ -74,6 +52,7 @@ class MeasureRows:
 
     @classmethod
     def from_rows(cls, rows: list[dict]) -> "MeasureRows":
+        """From one dict per area (level, code, READ_COLUMNS and the type 1 figures of 44)."""
         names = (*READ_COLUMNS, "type1_n", "type1_mean", "type1_sd")
         return cls(
             np.array([r["level"] for r in rows], dtype=object),
@@ -324,12 +303,14 @@ TEXTS = ("comparison", "comparison_5", "funnel_method", "outlier", "outlier_dire
 
 
 def benchmark_measure(
-    rows: MeasureRows, measure: Measure, policy: OutlierPolicy
+    rows: MeasureRows, measure: Measure, policy: OutlierPolicy, *, with_funnel: bool = True
 ) -> dict[str, np.ndarray]:
+    """Every benchmarking column of one measure over the areas of `rows`; the funnel's
+    parameters in `columns["funnel"]` of the national row (JSON text, '' elsewhere)."""
     kind = RULES[measure.number].value_kind
     size = len(rows.codes)
     columns = compare(kind, rows, measure)
-    funnel_columns, parameters = funnel(kind, rows, measure, policy)
+    funnel_columns, parameters = funnel(kind, rows, measure, policy) if with_funnel else ({}, None)
     columns |= funnel_columns
     for name in NUMBERS:
         columns.setdefault(name, nan_array(size))
@@ -341,44 +322,77 @@ def benchmark_measure(
     return columns
 
 
-def benchmark_release(cursor, period_id: int) -> int:
-    """Benchmark the period's published snapshot in place; returns the rows updated."""
-    params = {"period": period_id}
-    by_measure: dict[str, list[dict]] = {}
-    for row in fetch_dicts(cursor, published_rows_sql(), params):
-        by_measure.setdefault(row["measure_id"], []).append(row)
-    policies = {p.measure_id: p for p in OutlierPolicy.objects.filter(audit_period_id=period_id)}
-    staged = {name: [] for name in ("level", "code", "measure_id", *NUMBERS, *TEXTS, "funnel")}
-    for number, records in by_measure.items():
-        rows = MeasureRows.from_rows(records)
-        policy = policies.get(number) or OutlierPolicy.default(period_id, number)
-        columns = benchmark_measure(rows, MEASURES_BY_NUMBER[number], policy)
-        staged["level"] += rows.levels.tolist()
-        staged["code"] += rows.codes.tolist()
-        staged["measure_id"] += [number] * len(records)
-        for name in (*NUMBERS, *TEXTS, "funnel"):
-            staged[name] += np.asarray(columns[name]).tolist()
-    stage(cursor, list(NUMBERS), ["level", "code", "measure_id", *TEXTS, "funnel"], staged)
-    updated = sum(_update_level(cursor, level, params) for level in LEVELS)
-    cursor.execute(f"DROP TABLE {STAGE_TABLE}")
-    return updated
+# Funnel curves -----------------------------------------------------------------------------------
 
 
-def _update_level(cursor, level: str, params: dict) -> int:
-    model, _ = LEVELS[level]
-    types = {"funnel_n": "bigint"}
-    sets = [f"{n} = NULLIF(s.{n}, 'NaN')::{types.get(n, 'float8')}" for n in NUMBERS]
-    sets += [f"{t} = s.{t}" for t in TEXTS]
-    sets.append(
-        "details = CASE WHEN s.funnel = '' THEN t.details"
-        " ELSE t.details || jsonb_build_object('funnel', s.funnel::jsonb) END"
-    )
-    area = f"AND t.{model.area_column()} = s.code" if model.AREA_FIELD else ""
-    cursor.execute(
-        f"""UPDATE {model._meta.db_table} t SET {", ".join(sets)}
-            FROM {STAGE_TABLE} s
-            WHERE s.level = '{level}' AND t.measure_id = s.measure_id {area}
-              AND t.audit_period_id = %(period)s AND t.is_published""",
-        params,
-    )
-    return cursor.rowcount
+def funnel_curves(kind: str, parameters: dict, n: np.ndarray) -> dict[str, np.ndarray]:
+    """The funnel's limits at every n (the x-axis: children, checks or contributors) from the
+    parameters stored with a release, in the published unit (% for proportions, per 100
+    children for admissions), with the centre line as `target`."""
+    n = np.asarray(n, dtype=float)
+    method = parameters["method"]
+    theta = parameters["target"]
+    dispersion = st.Dispersion(
+        parameters["k"], parameters.get("phi") or 0.0, parameters["overdispersed"],
+        parameters["tau2"],
+    )  # fmt: skip
+    names = ("funnel_lower_95", "funnel_upper_95", "funnel_lower_998", "funnel_upper_998")
+    if method == "fixed threshold":
+        cut_offs = parameters["policy"]["cut_offs"]
+        keys = ("alert_lower", "alert_upper", "alarm_lower", "alarm_upper")
+        limits = {
+            name: np.full(len(n), cut_offs.get(key, np.nan), dtype=float)
+            for name, key in zip(names, keys, strict=True)
+        }
+    elif kind in ("proportion", "check_proportion"):
+        limits = _proportion_curves(theta, n, dispersion, method)
+    elif kind == "mean":
+        spread = _spread(parameters["sigma"] / np.sqrt(n), dispersion, _method_adjustment(method))
+        limits = _limits_dict(
+            theta - st.Z95 * spread, theta + st.Z95 * spread,
+            theta - st.Z998 * spread, theta + st.Z998 * spread,
+        )  # fmt: skip
+    elif kind == "events":
+        limits = _event_curves(theta * n, dispersion, method)
+    else:
+        return {"target": np.nan}
+    scale = {"proportion": 100.0, "check_proportion": 100.0}.get(kind)
+    if scale:
+        limits = {k: v * scale for k, v in limits.items()}
+        theta = theta * scale
+    if kind == "events":  # counts at E = rate * n, as admissions per 100 children
+        limits = {k: v / n * 100 for k, v in limits.items()}
+        theta = theta * 100
+    return {**{k: np.asarray(v, dtype=float) for k, v in limits.items()}, "target": theta}
+
+
+def _method_adjustment(method: str) -> str | None:
+    return method if method in (Overdispersion.ADDITIVE, Overdispersion.MULTIPLICATIVE) else None
+
+
+def _proportion_curves(theta: float, n, d: st.Dispersion, method: str) -> dict:
+    adjustment = _method_adjustment(method)
+    if adjustment is None:
+        return {
+            f"funnel_{name}": st.binomial_funnel_limit(theta, n, p)
+            for name, p in st.FUNNEL_TAILS.items()
+        }
+    target, s = float(np.arcsin(np.sqrt(theta))), 1 / (2 * np.sqrt(n))
+    everyone = np.ones(len(n), dtype=bool)
+    return _adjusted_bands(target, s, d, adjustment, st.arcsine_to_proportion, len(n), everyone)
+
+
+def _event_curves(expected, d: st.Dispersion, method: str) -> dict:
+    adjustment = _method_adjustment(method)
+    if adjustment is None:
+        return {
+            f"funnel_{name}": st.poisson_funnel_limit(expected, p)
+            for name, p in st.FUNNEL_TAILS.items()
+        }
+    s = 1 / (2 * np.sqrt(expected))
+
+    def to_count(t):
+        return st.root_to_rate(t, 1.0) * expected
+
+    everyone = np.ones(len(expected), dtype=bool)
+    return _adjusted_bands(1.0, s, d, adjustment, to_count, len(expected), everyone)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from npda.audit_periods import ensure_audit_periods
 from npda.models import AuditPeriod
 
 from .models import KPIRun, RecomputeRequest
@@ -109,7 +110,9 @@ def periods_to_recompute_nightly() -> list[AuditPeriod]:
 
 
 def nightly_recompute() -> list[RunResult]:
-    """Full recompute of every open period; a failure is logged and retried the next night."""
+    """Full recompute of every open period; a failure is logged and retried the next night.
+    A new audit year that started today is created first, so it is open for uploads."""
+    ensure_audit_periods()
     results = []
     for period in periods_to_recompute_nightly():
         try:

@@ -1,5 +1,6 @@
 """The KPI job queue, the record of every computation run, and the outlier policy."""
 
+from django.conf import settings
 from django.db import models
 
 from npda.models import AuditPeriod, Measure, PaediatricDiabetesUnit
@@ -159,3 +160,236 @@ class OutlierPolicy(models.Model):
                 if getattr(self, name) is not None
             },
         }
+
+
+# Releases ----------------------------------------------------------------------------------------
+
+
+class DisclosurePolicy(models.Model):
+    """A version of the statistical disclosure control policy (disclosure-control.md §6),
+    seeded from constants.disclosure; a changed parameter is a new version, never an edit."""
+
+    policy_id = models.CharField(max_length=8, default="SDC")
+    version = models.PositiveSmallIntegerField()
+    effective_from = models.DateField()
+    small_count_max = models.PositiveSmallIntegerField(help_text="counts 1 .. this are shown *")
+    rounding_base = models.PositiveSmallIntegerField(help_text="other counts round to this")
+    min_contributors = models.PositiveSmallIntegerField(
+        help_text="means and medians of fewer children are withheld"
+    )
+    sensitive_measures = models.JSONField(
+        default=list, help_text="measures under the sub-national rules at every level"
+    )
+    secondary_suppression = models.BooleanField(default=True)
+    complement_protection = models.BooleanField(default=False)
+    description = models.TextField()
+    approved_by = models.CharField(max_length=120)
+    approved_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "disclosure policies"
+        ordering = ["policy_id", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy_id", "version"], name="one_policy_version")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.policy_id}-{self.version}"
+
+
+class Release(models.Model):
+    """One frozen, disclosure-controlled snapshot of an audit period's results, as at a
+    calculation date. Never deleted: a newer release of the same period, kind and date
+    supersedes it, and it stays readable by id."""
+
+    class Kind(models.TextChoices):
+        PROVISIONAL = "provisional", "Provisional"
+        FINAL = "final", "Final"
+
+    audit_period = models.ForeignKey(AuditPeriod, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    calculation_date = models.DateField(help_text="C: the results are as at this date")
+    method_version = models.CharField(max_length=80)
+    outlier_policy_version = models.CharField(max_length=40)
+    outlier_policy = models.JSONField(
+        default=dict, blank=True, help_text="the outlier policy of each measure, as applied"
+    )
+    disclosure_policy = models.ForeignKey(
+        DisclosurePolicy, on_delete=models.PROTECT, related_name="releases"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField()
+    notes = models.TextField(blank=True)
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes"
+    )
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    reference_data = models.CharField(
+        max_length=64, blank=True, help_text="fingerprint of the reference data (geography) used"
+    )
+    rows = models.PositiveIntegerField(default=0)
+    suppression_summary = models.JSONField(
+        default=dict, blank=True, help_text="suppressed cells by reason and level (no values)"
+    )
+    duration_seconds = models.FloatField(null=True, blank=True)
+    benchmarked = models.BooleanField(
+        default=False, help_text="compared with England and Wales (the period had ended at C)"
+    )
+
+    class Meta:
+        ordering = ["-calculation_date", "-created_at"]
+        permissions = [
+            ("view_suppression_log", "Can download the suppression log of a release"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audit_period", "kind", "calculation_date"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="one_current_release_per_period_kind_date",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="final") | models.Q(benchmarked=True),
+                name="final_release_is_benchmarked",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "superseded_at"])]
+
+    def __str__(self) -> str:
+        return f"Release {self.pk}: {self.audit_period} {self.kind} as at {self.calculation_date}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_at is None
+
+
+class ReleaseArea(models.Model):
+    """The areas of a release and their parents, as the geography stood when it was made."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="areas")
+    level = models.CharField(max_length=8)
+    code = models.CharField(max_length=12)
+    name = models.CharField(max_length=160)
+    parent_level = models.CharField(max_length=8, blank=True)
+    parent_code = models.CharField(max_length=12, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["release", "level", "code"], name="one_release_area")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.code} {self.name}"
+
+
+class ReleaseAggregate(models.Model):
+    """One published figure: an area's result for one measure (and breakdown category) in one
+    release, after disclosure control. True values of suppressed cells are not here: they are
+    in the suppression log, for the audit team only.
+
+    Counts are as displayed (rounded below national level; NULL when suppressed, with the flag
+    set); `value` and its limits are rounded to their display precision and NULL when withheld
+    (`value_note` says why) or not applicable."""
+
+    # Written in bulk by one COPY: the unique index below is the only index (it starts with
+    # the release), and the measure (from the registry) has no per-row database check.
+    release = models.ForeignKey(
+        Release, on_delete=models.CASCADE, related_name="aggregates", db_index=False
+    )
+    level = models.CharField(max_length=8)
+    area_code = models.CharField(max_length=12)
+    measure = models.ForeignKey(
+        Measure, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    breakdown = models.CharField(max_length=20, blank=True, help_text="'' for the total")
+    category = models.CharField(max_length=20, blank=True)
+    numerator = models.PositiveIntegerField(null=True, blank=True)
+    numerator_suppressed = models.BooleanField(default=False)
+    denominator = models.PositiveIntegerField(null=True, blank=True)
+    denominator_suppressed = models.BooleanField(default=False)
+    value = models.FloatField(null=True, blank=True)
+    value_note = models.CharField(max_length=32, blank=True)
+    suppression_reason = models.CharField(max_length=24, blank=True)
+    ci95_low = models.FloatField(null=True, blank=True)
+    ci95_high = models.FloatField(null=True, blank=True)
+    ci998_low = models.FloatField(null=True, blank=True)
+    ci998_high = models.FloatField(null=True, blank=True)
+    sd = models.FloatField(null=True, blank=True)
+    # Comparison with England and Wales (ended periods) and funnel (final releases, units).
+    comparison = models.CharField(max_length=16, blank=True)
+    comparison_5 = models.CharField(max_length=16, blank=True)
+    funnel_n = models.PositiveIntegerField(null=True, blank=True)
+    funnel_lower_95 = models.FloatField(null=True, blank=True)
+    funnel_upper_95 = models.FloatField(null=True, blank=True)
+    funnel_lower_998 = models.FloatField(null=True, blank=True)
+    funnel_upper_998 = models.FloatField(null=True, blank=True)
+    z_score = models.FloatField(null=True, blank=True)
+    outlier = models.CharField(max_length=8, blank=True)
+    outlier_direction = models.CharField(max_length=8, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "level", "measure", "breakdown", "category", "area_code"],
+                name="one_release_figure",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release_id} {self.level} {self.area_code} {self.measure_id}"
+
+
+class ReleaseMeasure(models.Model):
+    """Per measure and release, what every page would otherwise recompute: the funnel
+    parameters (final releases) and the spread of the units' published values."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="measures")
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="+")
+    funnel = models.JSONField(null=True, blank=True)
+    unit_spread = models.JSONField(null=True, blank=True, help_text="min, quartiles, max, n")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["release", "measure"], name="one_release_measure")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release_id} {self.measure_id}"
+
+
+class SuppressionLogEntry(models.Model):
+    """disclosure-control.md §7: one suppressed cell or withheld value of a release. Holds the
+    true value: the audit team only, never exported outside it."""
+
+    release = models.ForeignKey(
+        Release, on_delete=models.CASCADE, related_name="suppressions", db_index=False
+    )
+    output_id = models.CharField(max_length=20, default="aggregates")
+    level = models.CharField(max_length=8)
+    area_code = models.CharField(max_length=12)
+    measure = models.ForeignKey(
+        Measure, on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
+    breakdown = models.CharField(max_length=20, blank=True)
+    category = models.CharField(max_length=20, blank=True)
+    cell_role = models.CharField(max_length=12)
+    reason = models.CharField(max_length=24)
+    constraint_id = models.CharField(max_length=120, blank=True)
+    true_value = models.FloatField(null=True, blank=True)
+    displayed_value = models.CharField(max_length=4, default="*")
+
+    class Meta:
+        verbose_name_plural = "suppression log entries"
+        indexes = [models.Index(fields=["release", "reason"])]
+
+    def __str__(self) -> str:
+        return f"{self.release_id} {self.level} {self.area_code} {self.measure_id} {self.reason}"

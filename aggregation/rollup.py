@@ -10,15 +10,19 @@ vectorised, formulas in `aggregation.statistics`); one binary COPY stages the ro
 INSERT per level table writes them.
 
 A live row depends only on its own area's children, so a unit recompute rewrites only the areas
-holding that unit. Comparisons with the national value, funnels and outlier classes are made
-from a published release of an ended period (`aggregation.benchmarking`).
+holding that unit. A release pools the same way from its own frozen KPI rows, with the
+child-attribute breakdowns (`pooled_areas`); comparisons with the national value, funnels and
+outlier classes are made only in a release (`aggregation.releases`, `aggregation.benchmarking`).
 """
 
 import json
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
+from constants.breakdowns import CHILD_BREAKDOWNS, NOT_RECORDED
+from constants.codes import ETHNICITY_GROUP
 from constants.kpis import MEASURES, Measure
 from npda import models as m
 
@@ -51,8 +55,10 @@ LEVELS: dict[str, tuple[type[m.KPIAggregation], str]] = {
 # Every unit's area on each level (a child counts in exactly one area per level): a small
 # temporary table (9 rows per unit) that the roll-up queries join to.
 UNIT_AREA_TABLE = "kpi_unit_area"
+# Keys in the "C" collation: grouping sorts them by bytes, not by language rules (5x faster).
 UNIT_AREA_SQL = (
-    """SELECT u.pz_code AS pdu, area.level, area.code
+    """SELECT u.pz_code COLLATE "C" AS pdu, area.level COLLATE "C" AS level,
+        area.code COLLATE "C" AS code
     FROM npda_paediatricdiabetesunit u
     LEFT JOIN npda_trust t ON t.ods_code = u.trust_id
     LEFT JOIN npda_organisation o ON o.ods_code = u.lead_organisation_id
@@ -109,45 +115,129 @@ def _count_columns() -> dict[str, str]:
 COUNT_COLUMNS = _count_columns()
 
 
-def counts_sql(scope: str = "true") -> str:
+# The child-attribute breakdowns of constants.breakdowns: each child's category, from its KPI
+# row (NULL, or outside the code list: "not recorded").
+_NOT_RECORDED = f"'{NOT_RECORDED[0]}'"
+_ETHNICITY_GROUPS = " ".join(
+    f"WHEN '{code}' THEN '{group.value}'" for code, group in ETHNICITY_GROUP.items()
+)
+CATEGORY_SQL: dict[str, str] = {
+    "age_12": "CASE WHEN age_at_start < 12 THEN 'under_12'"
+    f" WHEN age_at_start >= 12 THEN '12_and_over' ELSE {_NOT_RECORDED} END",
+    "age_16": "CASE WHEN age_at_start < 16 THEN 'under_16'"
+    f" WHEN age_at_start >= 16 THEN '16_and_over' ELSE {_NOT_RECORDED} END",
+    "diabetes_type": "CASE WHEN diabetes_type IN (1, 2) THEN diabetes_type::text"
+    f" WHEN diabetes_type IN (3, 4, 5, 99) THEN 'other' ELSE {_NOT_RECORDED} END",
+    "sex": f"CASE WHEN sex IN (1, 2, 3, 99) THEN sex::text ELSE {_NOT_RECORDED} END",
+    "ethnicity_group": f"CASE ethnicity {_ETHNICITY_GROUPS} ELSE {_NOT_RECORDED} END",
+    "imd_quintile": "CASE WHEN imd_quintile BETWEEN 1 AND 5 THEN imd_quintile::text"
+    f" ELSE {_NOT_RECORDED} END",
+}
+assert set(CATEGORY_SQL) == {b.key for b in CHILD_BREAKDOWNS}
+TOTAL = ("", "")  # the (breakdown, category) of a measure's total row
+
+
+def _by_breakdown(breakdowns: bool) -> str:
+    """Each KPI row once for its total and, with breakdowns, once more per child-attribute
+    breakdown under its category: (breakdown, category) columns b.breakdown, b.category."""
+    pairs = ["('', '')"]
+    if breakdowns:
+        pairs += [f"('{key}', {sql})" for key, sql in CATEGORY_SQL.items()]
+    return (
+        f'CROSS JOIN LATERAL (SELECT breakdown COLLATE "C" AS breakdown,'
+        f' category COLLATE "C" AS category FROM (VALUES {", ".join(pairs)})'
+        " AS v(breakdown, category)) AS b"
+    )
+
+
+def counts_sql(scope: str = "true", source: str = "npda_kpi", breakdowns: bool = False) -> str:
     unit_sums = ",\n            ".join(f"{sql} AS {name}" for name, sql in COUNT_COLUMNS.items())
     level_sums = ",\n        ".join(
         f"coalesce(sum(c.{n}), 0)::bigint AS {n}" for n in COUNT_COLUMNS
     )
     return f"""
     WITH unit_counts AS MATERIALIZED (  -- once, whatever the plan of the join below
-        SELECT paediatric_diabetes_unit_id AS pdu,
+        SELECT paediatric_diabetes_unit_id COLLATE "C" AS pdu, b.breakdown, b.category,
             {unit_sums}
-        FROM npda_kpi WHERE audit_period_id = %(period)s
-        GROUP BY paediatric_diabetes_unit_id
+        FROM {source} {_by_breakdown(breakdowns)}
+        WHERE audit_period_id = %(period)s
+        GROUP BY 1, b.breakdown, b.category
     )
-    SELECT a.level, a.code,
+    SELECT a.level, a.code, c.breakdown, c.category,
         {level_sums}
     FROM unit_counts c JOIN {UNIT_AREA_TABLE} a ON a.pdu = c.pdu
     WHERE {scope}
-    GROUP BY a.level, a.code"""
+    GROUP BY a.level, a.code, c.breakdown, c.category"""
 
 
-def values_sql(scope: str = "true") -> str:
-    """44/45: n, mean, SD and median of the per-child medians of every area, for all types
-    (is_total) and for each type group."""
+def contributors_sql(source: str = "npda_kpi", breakdowns: bool = False) -> str:
+    """44/45: every child contributing a per-child median HbA1c, with its unit, type group and
+    (with breakdowns) its category in each child-attribute breakdown."""
     type_group = " ".join(
         f"WHEN {condition} THEN '{key}'"
         for key, condition in DIABETES_TYPES.items()
         if key != "all"
     )
+    categories = "".join(f", {sql} AS {key}" for key, sql in CATEGORY_SQL.items() if breakdowns)
     return f"""
-    WITH contributor AS MATERIALIZED (
         SELECT paediatric_diabetes_unit_id AS pdu, hba1c_median AS m,
-            CASE {type_group} END AS type_group
-        FROM npda_kpi WHERE audit_period_id = %(period)s AND kpi_44 = 1
-    )
-    SELECT a.level, a.code, k.type_group, GROUPING(k.type_group) = 1 AS is_total,
-        count(*) AS n, avg(m) AS mean, stddev_samp(m) AS sd,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY m) AS median
-    FROM contributor k JOIN {UNIT_AREA_TABLE} a ON a.pdu = k.pdu
-    WHERE {scope}
-    GROUP BY GROUPING SETS ((a.level, a.code), (a.level, a.code, k.type_group))"""
+            CASE {type_group} END AS type_group{categories}
+        FROM {source} WHERE audit_period_id = %(period)s AND kpi_44 = 1"""
+
+
+def pooled_values(cursor, params: dict, source: str, breakdowns: bool, areas: set | None):
+    """n, mean, SD and median of the per-child medians of every area (of `areas`, when given),
+    pooled from the children (never from unit figures): for all types (is_total) and each type
+    group; with breakdowns, for every area and category too (all types: the diabetes-type
+    breakdown holds the type groups). One query for the children, then a group-by per level
+    (an SQL median per area would sort every child once per level it counts in)."""
+    cursor.execute(contributors_sql(source, breakdowns), params)
+    names = ["pdu", "m", "type_group", *(CATEGORY_SQL if breakdowns else ())]
+    children = pd.DataFrame(cursor.fetchall(), columns=names)
+    children["m"] = children["m"].astype(float)
+    cursor.execute(f"SELECT pdu, level, code FROM {UNIT_AREA_TABLE}")
+    unit_areas = pd.DataFrame(cursor.fetchall(), columns=["pdu", "level", "code"])
+    if areas is not None:
+        keep = [
+            (lv, cd) in areas
+            for lv, cd in zip(unit_areas["level"], unit_areas["code"], strict=True)
+        ]
+        unit_areas = unit_areas[keep]
+    # Integer keys for the joins and groupings (string keys cost most of the time).
+    units = pd.Index(unit_areas["pdu"].unique())
+    unit_areas = unit_areas.assign(unit=units.get_indexer(unit_areas["pdu"]))
+    children = children.assign(unit=units.get_indexer(children["pdu"]))
+    children = children[children["unit"] >= 0]
+    area_keys = unit_areas[["level", "code"]].drop_duplicates().reset_index(drop=True)
+    unit_areas = unit_areas.merge(area_keys.reset_index(names="area"), on=["level", "code"])
+    parts = [("", pd.Series("", index=children.index), pd.Series("all", index=children.index))]
+    parts.append(("", pd.Series("", index=children.index), children["type_group"]))
+    if breakdowns:
+        parts += [
+            (key, children[key], pd.Series("all", index=children.index)) for key in CATEGORY_SQL
+        ]
+    long = pd.concat(
+        [
+            pd.DataFrame(
+                {"unit": children["unit"], "m": children["m"], "breakdown": key,
+                 "category": category, "group": group}
+            ).dropna(subset=["group"])
+            for key, category, group in parts
+        ],
+        ignore_index=True,
+    )  # fmt: skip
+    for name in ("breakdown", "category", "group"):
+        long[name] = long[name].astype("category")
+    joined = long.merge(unit_areas[["unit", "area"]], on="unit")
+    pooled = joined.groupby(["area", "breakdown", "category", "group"], observed=True, sort=False)
+    rows = pooled["m"].agg(["count", "mean", "std", "median"]).reset_index()
+    rows = rows.merge(area_keys.reset_index(names="area"), on="area")
+    rows = rows.rename(columns={"count": "n", "std": "sd"})
+    rows["is_total"] = rows["group"] == "all"
+    rows["type_group"] = rows["group"].astype(object).where(~rows["is_total"], None)
+    for name in ("breakdown", "category"):
+        rows[name] = rows[name].astype(object)
+    return rows.to_dict("records")
 
 
 # Statistics ------------------------------------------------------------------------------------
@@ -155,40 +245,42 @@ def values_sql(scope: str = "true") -> str:
 
 @dataclass
 class Areas:
-    """Every area of every level of one period, as parallel arrays (one entry per area)."""
+    """Every area of every level of one period, as parallel arrays (one entry per area, or
+    per area and breakdown category: `breakdowns` and `categories` are '' for the totals)."""
 
     levels: np.ndarray
     codes: np.ndarray
     counts: dict[str, np.ndarray]
     values: dict[str, np.ndarray]
+    breakdowns: np.ndarray
+    categories: np.ndarray
 
     @classmethod
-    def from_queries(cls, count_rows: list[dict], value_rows: list[dict]) -> "Areas":
-        levels = np.array([r["level"] for r in count_rows], dtype=object)
-        codes = np.array([r["code"] for r in count_rows], dtype=object)
-        counts = {n: np.array([r[n] for r in count_rows], dtype=float) for n in COUNT_COLUMNS}
-        by_area: dict[tuple, dict[str, float]] = {}
-        for r in value_rows:
-            key = "all" if r["is_total"] else r["type_group"]
-            if key is None:  # a contributor of no valid type: in "all" only
-                continue
-            stats = by_area.setdefault((r["level"], r["code"]), {})
-            for s in ("n", "mean", "sd", "median"):
-                stats[f"{s}_{key}"] = _float(r[s])
+    def from_queries(cls, count_rows: list[tuple], value_rows: list[dict]) -> "Areas":
+        """From the rows of `counts_sql` (tuples: the four keys, then COUNT_COLUMNS in order)
+        and of `pooled_values`."""
+        keys = [row[:4] for row in count_rows]
+        numbers = np.array([row[4:] for row in count_rows], dtype=float).reshape(
+            len(count_rows), len(COUNT_COLUMNS)
+        )
+        counts = {name: numbers[:, i] for i, name in enumerate(COUNT_COLUMNS)}
+        position = {key: i for i, key in enumerate(keys)}
         value_names = [f"{s}_{t}" for t in DIABETES_TYPES for s in ("n", "mean", "sd", "median")]
-        values = {
-            name: np.array(
-                [
-                    by_area.get((lv, cd), {}).get(name, np.nan)
-                    for lv, cd in zip(levels, codes, strict=True)
-                ],
-                dtype=float,
-            )
-            for name in value_names
-        }
+        values = {name: np.full(len(keys), np.nan) for name in value_names}
+        for r in value_rows:
+            group = "all" if r["is_total"] else r["type_group"]
+            i = position.get((r["level"], r["code"], r["breakdown"], r["category"]))
+            if group is None or i is None:  # a contributor of no valid type: in "all" only
+                continue
+            for s in ("n", "mean", "sd", "median"):
+                values[f"{s}_{group}"][i] = _float(r[s])
         for t in DIABETES_TYPES:  # no contributors: n = 0, not NaN
             values[f"n_{t}"] = np.nan_to_num(values[f"n_{t}"])
-        return cls(levels, codes, counts, values)
+
+        def column(i: int) -> np.ndarray:
+            return np.array([key[i] for key in keys], dtype=object)
+
+        return cls(column(0), column(1), counts, values, column(2), column(3))
 
 
 def _float(x) -> float:
@@ -366,12 +458,12 @@ def _extra_columns(kind: str, areas: Areas, measure: Measure) -> dict[str, np.nd
     return extra
 
 
-def measure_statistics(areas: Areas, measure: Measure) -> MeasureStats:
+def measure_statistics(areas: Areas, measure: Measure, with_details: bool = True) -> MeasureStats:
     kind = RULES[measure.number].value_kind
     value = _value(kind, areas, measure)
     stats = MeasureStats(value=value, ci=_intervals(kind, areas, measure, value))
     stats.extra = _extra_columns(kind, areas, measure)
-    stats.details = _details(kind, areas, measure, stats)
+    stats.details = _details(kind, areas, measure, stats) if with_details else None
     return stats
 
 
@@ -385,15 +477,16 @@ NUMBER_FIELDS = {  # column -> SQL type; sent as float8, NaN meaning NULL
     **dict.fromkeys(("mean", "sd", "median"), "float8"),
 }
 TEXT_FIELDS = ("measure_id", "details")
-BLANK_FIELDS = ("comparison", "comparison_5", "funnel_method", "outlier", "outlier_direction")
 NO_DETAILS = json.dumps({})
 
 
-def _measure_columns(areas: Areas, measure: Measure) -> dict[str, np.ndarray]:
-    """Every output column of one measure, one entry per area."""
+def measure_columns(
+    areas: Areas, measure: Measure, with_details: bool = True
+) -> dict[str, np.ndarray]:
+    """Every output column of one measure, one entry per area (the live row's columns)."""
     size = len(areas.codes)
-    stats = measure_statistics(areas, measure)
-    return {
+    stats = measure_statistics(areas, measure, with_details)
+    columns = {
         **{state: areas.counts[f"{measure.field_name}_{state}"] for state in STATES},
         "denominator": _denominator(areas, measure),
         "value": stats.value,
@@ -403,15 +496,17 @@ def _measure_columns(areas: Areas, measure: Measure) -> dict[str, np.ndarray]:
         "ci998_high": stats.ci[3],
         **stats.extra,
         "measure_id": np.full(size, measure.number, dtype=object),
-        "details": np.array(
-            [json.dumps(d) if d else NO_DETAILS for d in stats.details], dtype=object
-        ),
     }
+    if with_details:
+        columns["details"] = np.array(
+            [json.dumps(d) if d else NO_DETAILS for d in stats.details], dtype=object
+        )
+    return columns
 
 
 def _rows(areas: Areas) -> dict[str, np.ndarray]:
     """The (area x measure) rows as one array per column, area-major."""
-    per_measure = [_measure_columns(areas, measure) for measure in MEASURES]
+    per_measure = [measure_columns(areas, measure) for measure in MEASURES]
     rows = {
         name: np.stack(
             [
@@ -427,17 +522,37 @@ def _rows(areas: Areas) -> dict[str, np.ndarray]:
     return rows
 
 
+def copy_rows(cursor, table: str, columns: dict[str, tuple[str, object]]) -> None:
+    """Bulk insert with one binary COPY: column name -> (PostgreSQL type, values of equal
+    length). NaN and None stand for NULL in number columns (binary COPY would store a NaN)."""
+    types, values = [], []
+    for pg_type, column in columns.values():
+        items = np.asarray(column).tolist()
+        if pg_type in ("float8", "int4", "int8"):
+            items = [None if x is None or x != x else x for x in items]
+            if pg_type != "float8":
+                items = [None if x is None else int(x) for x in items]
+        types.append(pg_type)
+        values.append(items)
+    names = ", ".join(columns)
+    with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        for row in zip(*values, strict=True):
+            copy.write_row(row)
+
+
 def stage(cursor, numbers: list[str], texts: list[str], columns: dict) -> None:
     """Columns of numbers and texts (sequences of equal length) into the temporary stage table
     with one binary COPY; NaN stands for NULL."""
     cursor.execute(f"DROP TABLE IF EXISTS {STAGE_TABLE}")
     types = ", ".join([f"{n} float8" for n in numbers] + [f"{t} text" for t in texts])
     cursor.execute(f"CREATE TEMPORARY TABLE {STAGE_TABLE} ({types})")
-    values = [np.asarray(columns[name]).tolist() for name in (*numbers, *texts)]
-    with cursor.cursor.copy(f"COPY {STAGE_TABLE} FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(["float8"] * len(numbers) + ["text"] * len(texts))
-        for row in zip(*values, strict=True):
-            copy.write_row(row)
+    copy_rows(
+        cursor,
+        STAGE_TABLE,
+        {name: ("float8", columns[name]) for name in numbers}
+        | {name: ("text", columns[name]) for name in texts},
+    )
 
 
 def _insert_level_sql(level: str) -> str:
@@ -447,9 +562,9 @@ def _insert_level_sql(level: str) -> str:
     texts = [f"{t}::jsonb" if t == "details" else t for t in TEXT_FIELDS]
     return f"""
         INSERT INTO {model._meta.db_table} ({", ".join([*area, *NUMBER_FIELDS, *TEXT_FIELDS])},
-            {", ".join(BLANK_FIELDS)}, audit_period_id, calculation_date, computed_at, is_published)
+            audit_period_id, calculation_date, computed_at)
         SELECT {", ".join([*(["code"] if area else []), *numbers, *texts])},
-            {", ".join("''" for _ in BLANK_FIELDS)}, %(period)s, %(c)s, now(), false
+            %(period)s, %(c)s, now()
         FROM {STAGE_TABLE} WHERE level = '{level}'"""
 
 
@@ -459,15 +574,29 @@ def fetch_dicts(cursor, sql: str, params: dict) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def aggregate(cursor, params: dict, units: list[str] | None) -> int:
-    """Replace the period's live aggregates of every area of the given units (every area when
-    None) at every level; returns the rows written. Areas without the units are unchanged."""
+def create_unit_area_table(cursor) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {UNIT_AREA_TABLE}")
     cursor.execute(f"CREATE TEMPORARY TABLE {UNIT_AREA_TABLE} AS {UNIT_AREA_SQL}")
     cursor.execute(f"ANALYZE {UNIT_AREA_TABLE}")
-    scope = _affected_areas_filter(units)
-    count_rows = fetch_dicts(cursor, counts_sql(scope), params)
-    areas = Areas.from_queries(count_rows, fetch_dicts(cursor, values_sql(scope), params))
+
+
+def pooled_areas(
+    cursor, params: dict, *, scope: str = "true", source: str = "npda_kpi", breakdowns=False
+) -> Areas:
+    """The pooled counts and values of every area (of `scope`) from the KPI rows of `source`,
+    with the child-attribute breakdowns when asked; needs the unit-area table."""
+    cursor.execute(counts_sql(scope, source, breakdowns), params)
+    count_rows = cursor.fetchall()
+    areas = {(row[0], row[1]) for row in count_rows}
+    value_rows = pooled_values(cursor, params, source, breakdowns, areas)
+    return Areas.from_queries(count_rows, value_rows)
+
+
+def aggregate(cursor, params: dict, units: list[str] | None) -> int:
+    """Replace the period's live aggregates of every area of the given units (every area when
+    None) at every level; returns the rows written. Areas without the units are unchanged."""
+    create_unit_area_table(cursor)
+    areas = pooled_areas(cursor, params, scope=_affected_areas_filter(units))
     stage(cursor, list(NUMBER_FIELDS), ["level", "code", *TEXT_FIELDS], _rows(areas))
     for level in LEVELS:
         cursor.execute(_delete_level_sql(level, units), params)
@@ -491,10 +620,7 @@ def _affected_areas_filter(units: list[str] | None) -> str:
 
 def _delete_level_sql(level: str, units: list[str] | None) -> str:
     model, _ = LEVELS[level]
-    sql = (
-        f"DELETE FROM {model._meta.db_table}"
-        " WHERE audit_period_id = %(period)s AND NOT is_published"
-    )
+    sql = f"DELETE FROM {model._meta.db_table} WHERE audit_period_id = %(period)s"
     if not units:
         return sql
     holding = f"SELECT code FROM {UNIT_AREA_TABLE} WHERE level = '{level}' AND pdu = ANY(%(units)s)"

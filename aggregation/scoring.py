@@ -352,6 +352,9 @@ def _child_sql(unit_filter: str) -> str:
             ({nhs_number_is_valid()} OR coalesce({jersey_urn}, false)) AS identifier_valid,
             {clean("p", "date_of_birth", Patient)} AS date_of_birth,
             {clean("p", "diabetes_type", Patient)} AS diabetes_type,
+            {clean("p", "sex", Patient)} AS sex,
+            {clean("p", "ethnicity", Patient)} AS ethnicity,
+            {clean("p", "imd_quintile", Patient)} AS imd_quintile,
             {clean("p", "diagnosis_date", Patient)} AS diagnosis_date,
             {clean("p", "death_date", Patient)} AS death_date,
             CASE WHEN p.e ? 'date_leaving_service' THEN NULL
@@ -512,6 +515,9 @@ KPI_VALUE_COLUMNS = (
     "admissions",
     "dka_admissions",
     "diabetes_type",
+    "sex",
+    "ethnicity",
+    "imd_quintile",
     "current_smoker",
     "admissions_by_quarter",
     "dka_admissions_by_quarter",
@@ -520,8 +526,8 @@ KPI_VALUE_COLUMNS = (
 )
 
 
-def build_kpi_insert_sql() -> str:
-    """One INSERT of every child's states (one CASE per measure, from `measures.RULES`)."""
+def _kpi_columns() -> dict[str, str]:
+    """Every column of a KPI row and its expression over the facts table."""
     states = {m.field_name: RULES[m.number].state_sql() for m in MEASURES}
     derived = {
         "age_at_start": "CASE WHEN date_of_birth <= %(s)s"
@@ -530,7 +536,7 @@ def build_kpi_insert_sql() -> str:
         "leaving_quarter": f"CASE WHEN left_in_p THEN {_quarter('date_leaving_service')} END",
         "leaving_reason": "CASE WHEN left_in_p THEN reason_leaving_service END",
     }
-    columns = {
+    return {
         "patient_id": "patient_id",
         "audit_period_id": "%(period)s",
         "paediatric_diabetes_unit_id": "pdu",
@@ -541,7 +547,18 @@ def build_kpi_insert_sql() -> str:
         **derived,
         **states,
     }
+
+
+def build_kpi_insert_sql() -> str:
+    """One INSERT of every child's states (one CASE per measure, from `measures.RULES`)."""
+    columns = _kpi_columns()
     return (
         f"INSERT INTO npda_kpi ({', '.join(columns)})\n"
         f"SELECT {', '.join(columns.values())}\nFROM {FACT_TABLE}"
     )
+
+
+def build_kpi_table_sql(table: str) -> str:
+    """The same KPI rows as a temporary table of their own (a release's frozen snapshot)."""
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in _kpi_columns().items())
+    return f"CREATE TEMPORARY TABLE {table} AS SELECT {columns} FROM {FACT_TABLE}"

@@ -1,13 +1,687 @@
-"""Read-only queries over the KPI results."""
+"""Read-only queries over the KPI results: the one read API behind every page, Dash callback,
+export and API view (nothing else reads the aggregate tables).
+
+Published results come from releases (`ReleaseAggregate`, one long table: disclosure controlled,
+frozen, each row carrying its release id). The audit team's live results come from the nine
+per-level tables, read by dispatch to the level's table (`rollup.LEVELS`) and only for users
+whose role allows them. See docs/adr/0007-releases-and-read-api.md.
+"""
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
+import numpy as np
+from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.db.models import Max
 
+from constants.breakdowns import BREAKDOWNS_BY_KEY
+from constants.kpis import DEFINITIONS, MEASURES, MEASURES_BY_NUMBER, POPULATIONS
+from constants.levels import Level
+from npda import models as m
 from npda.models import AuditPeriod, Submission
 
-from .models import KPIRun
+from .areas import Area, current_areas
+from .figures import LIMITS, figures, value_unit
+from .models import FORMAL_OUTLIER_MEASURES, KPIRun, Release, ReleaseArea, ReleaseMeasure
 from .rollup import LEVELS, NATIONAL_CODE
+
+LEVEL_CODES = tuple(Level.values)
+LATEST = "latest"
+
+
+class NotFound(ValueError):
+    """An unknown release, level, measure or area: `parameter` names it, `accepted` lists what
+    would have been accepted."""
+
+    def __init__(self, parameter: str, value, accepted: list[str], message: str = ""):
+        self.parameter, self.value, self.accepted = parameter, value, accepted
+        super().__init__(message or f"Unknown {parameter} {value!r}")
+
+
+# Releases --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReleaseSummary:
+    id: int
+    period: str  # "2024-2025"
+    audit_year: int
+    kind: str
+    calculation_date: date
+    created_at: datetime
+    method_version: str
+    outlier_policy_version: str
+    disclosure_policy: str  # "SDC-1"
+    benchmarked: bool
+    superseded_by: int | None
+    is_current: bool
+    notes: str
+    rows: int
+    suppression_summary: dict
+
+    @property
+    def label(self) -> str:
+        year = self.audit_year
+        name = f"{year}-{str(year + 1)[2:]}"
+        if self.kind == Release.Kind.FINAL:
+            return f"{name} final"
+        return f"{name} provisional, as at {self.calculation_date:%d %b %Y}"
+
+
+def _summary(release: Release) -> ReleaseSummary:
+    return ReleaseSummary(
+        id=release.pk,
+        period=release.audit_period.slug,
+        audit_year=release.audit_period.start_date.year,
+        kind=release.kind,
+        calculation_date=release.calculation_date,
+        created_at=release.created_at,
+        method_version=release.method_version,
+        outlier_policy_version=release.outlier_policy_version,
+        disclosure_policy=release.disclosure_policy.label,
+        benchmarked=release.benchmarked,
+        superseded_by=release.superseded_by_id,
+        is_current=release.is_current,
+        notes=release.notes,
+        rows=release.rows,
+        suppression_summary=release.suppression_summary,
+    )
+
+
+def _releases():
+    return Release.objects.select_related("audit_period", "disclosure_policy")
+
+
+def releases(*, current_only: bool = False) -> list[ReleaseSummary]:
+    """Every release, newest period and date first."""
+    query = _releases().order_by("-audit_period__start_date", "-calculation_date", "-id")
+    if current_only:
+        query = query.filter(superseded_at__isnull=True)
+    return [_summary(r) for r in query]
+
+
+def latest_final_release() -> ReleaseSummary | None:
+    """The current final release of the latest period that has one."""
+    release = (
+        _releases()
+        .filter(kind=Release.Kind.FINAL, superseded_at__isnull=True)
+        .order_by("-audit_period__start_date", "-id")
+        .first()
+    )
+    return _summary(release) if release else None
+
+
+def resolve_release(spec: str | int) -> ReleaseSummary:
+    """A release by id, or `latest` (the latest final release)."""
+    text = str(spec).strip().lower()
+    if text == LATEST:
+        latest = latest_final_release()
+        if latest is None:
+            raise NotFound("release", spec, [], "There is no final release yet.")
+        return latest
+    if not text.isdigit():
+        raise NotFound(
+            "release", spec, _release_choices(), "release must be a release id or 'latest'"
+        )
+    release = _releases().filter(pk=int(text)).first()
+    if release is None:
+        raise NotFound("release", spec, _release_choices(), f"There is no release {text}.")
+    return _summary(release)
+
+
+def _release_choices() -> list[str]:
+    return [
+        LATEST,
+        *(str(pk) for pk in Release.objects.order_by("pk").values_list("pk", flat=True)),
+    ]
+
+
+def release_is_up_to_date(period: AuditPeriod, kind: str, calculation_date: date) -> bool:
+    """Whether a current release of that period, kind and date was made after the period's
+    latest upload (so a new one would show the same results)."""
+    current = Release.objects.filter(
+        audit_period=period, kind=kind, calculation_date=calculation_date,
+        superseded_at__isnull=True,
+    ).first()  # fmt: skip
+    if current is None:
+        return False
+    last_upload = Submission.objects.filter(audit_period=period).aggregate(at=Max("submitted_at"))
+    return last_upload["at"] is None or current.created_at > last_upload["at"]
+
+
+# Measures and areas ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeasureInfo:
+    number: str
+    name: str
+    group: str
+    kind: str
+    polarity: str
+    population: str
+    population_definition: str
+    definition: str
+    unit: str
+    formal_outlier_measure: bool
+    breakdowns: tuple[str, ...]
+
+
+def measures() -> list[MeasureInfo]:
+    return [
+        MeasureInfo(
+            number=m_.number,
+            name=m_.name,
+            group=m_.group.value,
+            kind=m_.kind.value,
+            polarity=m_.polarity.value,
+            population=m_.population,
+            population_definition=POPULATIONS[m_.population],
+            definition=DEFINITIONS[m_.number],
+            unit=value_unit(m_.number),
+            formal_outlier_measure=m_.number in FORMAL_OUTLIER_MEASURES,
+            breakdowns=tuple(k for k, b in BREAKDOWNS_BY_KEY.items() if m_.number in b.measures),
+        )
+        for m_ in MEASURES
+    ]
+
+
+def measure_info(number: str) -> MeasureInfo:
+    for info in measures():
+        if info.number == number:
+            return info
+    raise NotFound("measure", number, [m_.number for m_ in MEASURES])
+
+
+def check_level(level: str) -> str:
+    if level not in LEVEL_CODES:
+        raise NotFound("level", level, list(LEVEL_CODES))
+    return level
+
+
+def check_measure(number: str) -> str:
+    if number not in MEASURES_BY_NUMBER:
+        raise NotFound("measure", number, [m_.number for m_ in MEASURES])
+    return number
+
+
+def check_breakdown(breakdown: str) -> str:
+    if breakdown and breakdown not in BREAKDOWNS_BY_KEY:
+        raise NotFound("breakdown", breakdown, ["", *BREAKDOWNS_BY_KEY])
+    return breakdown
+
+
+def areas(level: str | None = None, release_id: int | None = None) -> list[Area]:
+    """The areas of a level (every level when None): a release's own geography, or today's."""
+    if level is not None:
+        check_level(level)
+    if release_id is None:
+        return [a for a in current_areas() if level is None or a.level == level]
+    query = ReleaseArea.objects.filter(release_id=release_id)
+    if level is not None:
+        query = query.filter(level=level)
+    return [
+        Area(a.level, a.code, a.name, a.parent_level, a.parent_code)
+        for a in query.order_by("level", "code")
+    ]
+
+
+# Area results ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    release_id: int | None  # None: live results, not published
+    level: str
+    area_code: str
+    area_name: str
+    parent_level: str
+    parent_code: str
+    measure: str
+    breakdown: str
+    category: str
+    numerator: int | None
+    numerator_suppressed: bool
+    denominator: int | None
+    denominator_suppressed: bool
+    value: float | None
+    unit: str
+    value_note: str
+    suppression_reason: str
+    ci95: tuple[float, float] | None
+    ci998: tuple[float, float] | None
+    comparison: str
+    comparison_5: str
+    funnel_n: int | None = None
+    funnel_limits_95: tuple[float, float] | None = None
+    funnel_limits_998: tuple[float, float] | None = None
+    z_score: float | None = None
+    outlier: str = ""
+    outlier_direction: str = ""
+    incomplete: int | None = None  # live results only: children still able to pass
+
+    @property
+    def suppressed(self) -> bool:
+        return bool(self.suppression_reason)
+
+
+RESULT_SQL = """
+    SELECT a.level, a.area_code, coalesce(r.name, a.area_code) AS area_name,
+        coalesce(r.parent_level, '') AS parent_level, coalesce(r.parent_code, '') AS parent_code,
+        a.measure_id, a.breakdown, a.category, a.numerator, a.numerator_suppressed,
+        a.denominator, a.denominator_suppressed, a.value, a.value_note, a.suppression_reason,
+        a.ci95_low, a.ci95_high, a.ci998_low, a.ci998_high, a.comparison, a.comparison_5,
+        a.funnel_n, a.funnel_lower_95, a.funnel_upper_95, a.funnel_lower_998,
+        a.funnel_upper_998, a.z_score, a.outlier, a.outlier_direction, a.release_id
+    FROM aggregation_releaseaggregate a
+    LEFT JOIN aggregation_releasearea r
+        ON r.release_id = a.release_id AND r.level = a.level AND r.code = a.area_code
+    WHERE a.release_id = %(release)s {where}
+    ORDER BY {order}"""
+RESULT_ORDER = "a.level, a.measure_id, a.breakdown, a.category, a.area_code"
+
+
+def _pair(low, high) -> tuple[float, float] | None:
+    return None if low is None or high is None else (low, high)
+
+
+def _result(row: tuple) -> AreaResult:
+    (level, code, name, parent_level, parent_code, measure, breakdown, category, numerator,
+     numerator_suppressed, denominator, denominator_suppressed, value, note, reason, l95, h95,
+     l998, h998, comparison, comparison_5, funnel_n, fl95, fh95, fl998, fh998, z, outlier,
+     direction, release_id) = row  # fmt: skip
+    return AreaResult(
+        release_id=release_id,
+        level=level,
+        area_code=code,
+        area_name=name,
+        parent_level=parent_level,
+        parent_code=parent_code,
+        measure=measure,
+        breakdown=breakdown,
+        category=category,
+        numerator=numerator,
+        numerator_suppressed=numerator_suppressed,
+        denominator=denominator,
+        denominator_suppressed=denominator_suppressed,
+        value=value,
+        unit=value_unit(measure),
+        value_note=note,
+        suppression_reason=reason,
+        ci95=_pair(l95, h95),
+        ci998=_pair(l998, h998),
+        comparison=comparison,
+        comparison_5=comparison_5,
+        funnel_n=funnel_n,
+        funnel_limits_95=_pair(fl95, fh95),
+        funnel_limits_998=_pair(fl998, fh998),
+        z_score=z,
+        outlier=outlier,
+        outlier_direction=direction,
+    )
+
+
+def _filters(level, measure, breakdown, category) -> tuple[str, dict]:
+    where, params = [], {}
+    for name, value in (("level", level), ("measure_id", measure), ("breakdown", breakdown),
+                        ("category", category)):  # fmt: skip
+        if value is not None:
+            where.append(f"AND a.{name} = %({name})s")
+            params[name] = value
+    return " ".join(where), params
+
+
+def area_results(
+    release_id: int,
+    level: str,
+    measure: str,
+    *,
+    breakdown: str = "",
+    category: str | None = None,
+    code: str | None = None,
+) -> list[AreaResult]:
+    """One measure's published results for every area of a level (and breakdown), from one
+    release, in area code order."""
+    check_level(level), check_measure(measure), check_breakdown(breakdown)
+    where, params = _filters(level, measure, breakdown, category)
+    if code is not None:
+        where += " AND a.area_code = %(code)s"
+        params["code"] = code
+    sql = RESULT_SQL.format(where=where, order="a.area_code, a.category")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"release": release_id, **params})
+        return [_result(row) for row in cursor.fetchall()]
+
+
+def release_results(
+    release_id: int,
+    *,
+    level: str | None = None,
+    measure: str | None = None,
+    breakdown: str | None = "",
+    chunk: int = 5000,
+) -> Iterator[AreaResult]:
+    """Every published result of a release (optionally one level, measure or breakdown;
+    breakdown None for all of them), streamed from a server-side cursor."""
+    if level is not None:
+        check_level(level)
+    if measure is not None:
+        check_measure(measure)
+    if breakdown:
+        check_breakdown(breakdown)
+    where, params = _filters(level, measure, breakdown, None)
+    sql = RESULT_SQL.format(where=where, order=RESULT_ORDER)
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, {"release": release_id, **params})
+        while rows := cursor.fetchmany(chunk):
+            yield from (_result(row) for row in rows)
+
+
+# Live results (the audit team's working view) ----------------------------------------------------
+
+
+def live_access(user) -> str:
+    """'all' (every level), 'units' (the user's own units only) or 'none'."""
+    if user is None or not user.is_authenticated:
+        return "none"
+    if user.has_perm("npda.view_all_units"):
+        return "all"
+    return "units" if user.has_perm("npda.view_pdukpiaggregation") else "none"
+
+
+def live_area_results(user, period: AuditPeriod, level: str, measure: str) -> list[AreaResult]:
+    """The live (unpublished, not disclosure-controlled) results of a level for one measure:
+    for the audit team, or a unit's own staff at unit level for their own units."""
+    check_level(level), check_measure(measure)
+    access = live_access(user)
+    if access == "none" or (access == "units" and level != "pdu"):
+        raise PermissionDenied("Live results are for the audit team and a unit's own staff.")
+    model, _ = LEVELS[level]
+    rows = model.objects.filter(audit_period=period, measure_id=measure)
+    if access == "units":
+        from npda.selectors import units_for_user
+
+        rows = rows.filter(paediatric_diabetes_unit__in=units_for_user(user))
+    area_field = model.AREA_FIELD
+    records = list(rows.order_by(*([f"{area_field}_id"] if area_field else [])))
+    if not records:
+        return []
+    names = {(a.level, a.code): a for a in current_areas() if a.level == level}
+    columns = {
+        name: np.array([_nan(getattr(r, name)) for r in records], dtype=float)
+        for name in ("passed", "denominator", "value", *LIMITS, "checks_done", "checks_expected",
+                     "n_contributors", "n_population", "sd", "events")
+    }  # fmt: skip
+    f = figures(measure, columns)
+    results = []
+    for i, record in enumerate(records):
+        code = getattr(record, f"{area_field}_id") if area_field else NATIONAL_CODE
+        area = names.get((level, code), Area(level, code, code))
+        incomplete = record.checks_outstanding if measure == "32.1" else record.incomplete
+        results.append(
+            AreaResult(
+                release_id=None, level=level, area_code=code, area_name=area.name,
+                parent_level=area.parent_level, parent_code=area.parent_code, measure=measure,
+                breakdown="", category="", numerator=_int(f["num"][i]),
+                numerator_suppressed=False, denominator=_int(f["den"][i]),
+                denominator_suppressed=False, value=_float(f["value"][i]),
+                unit=value_unit(measure), value_note="", suppression_reason="",
+                ci95=_pair(_float(f["ci95_low"][i]), _float(f["ci95_high"][i])),
+                ci998=_pair(_float(f["ci998_low"][i]), _float(f["ci998_high"][i])),
+                comparison="", comparison_5="", incomplete=incomplete,
+            )
+        )  # fmt: skip
+    return results
+
+
+def _nan(x) -> float:
+    return np.nan if x is None else float(x)
+
+
+def _float(x) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def _int(x) -> int | None:
+    return None if x is None or not np.isfinite(x) else round(x)
+
+
+# A unit's profile (spine charts) -------------------------------------------------------------
+
+COMPARATOR_LEVELS = ("trust", "lhb", "icb", "region", "country", "network", "national")
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    measure: str
+    unit: AreaResult | None
+    comparators: dict[str, AreaResult]  # by level: the unit's trust or health board, ICB, ...
+    spread: dict | None  # the units' published values: n, min, q1, median, q3, max
+
+
+@dataclass(frozen=True)
+class UnitProfile:
+    release: ReleaseSummary
+    unit: Area
+    areas: dict[str, Area]  # the unit's area on each comparator level
+    rows: list[ProfileRow]
+
+
+def unit_areas(pz_code: str) -> dict[str, Area]:
+    """The unit's own areas on every comparator level (geography.md §3.1)."""
+    unit = m.PaediatricDiabetesUnit.objects.filter(pz_code=pz_code).first()
+    if unit is None:
+        raise NotFound("unit", pz_code, [], f"There is no unit {pz_code}.")
+    codes = {
+        "trust": unit.trust_id,
+        "lhb": unit.local_health_board_id,
+        "icb": unit.integrated_care_board_id,
+        "region": unit.nhs_england_region_id,
+        "country": unit.country_id,
+        "network": unit.paediatric_diabetes_network_id,
+        "national": NATIONAL_CODE if unit.country_id else None,
+    }
+    known = {(a.level, a.code): a for a in current_areas()}
+    return {
+        level: known.get((level, code), Area(level, code, code))
+        for level, code in codes.items()
+        if code
+    } | {"pdu": known.get(("pdu", pz_code), Area("pdu", pz_code, unit.name))}
+
+
+def unit_profile(pz_code: str, release_id: int) -> UnitProfile:
+    """Every measure for the unit beside its trust or health board, ICB, region, country,
+    network and England and Wales, with the spread of all units, from one release."""
+    release = resolve_release(release_id)
+    own = unit_areas(pz_code)
+    pairs = ", ".join(f"('{a.level}', '{a.code}')" for a in own.values())
+    sql = RESULT_SQL.format(
+        where=f"AND a.breakdown = '' AND (a.level, a.area_code) IN ({pairs})", order=RESULT_ORDER
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"release": release.id})
+        results = [_result(row) for row in cursor.fetchall()]
+    by_measure: dict[str, dict[str, AreaResult]] = {}
+    for result in results:
+        by_measure.setdefault(result.measure, {})[result.level] = result
+    spreads = dict(
+        ReleaseMeasure.objects.filter(release_id=release.id).values_list("measure_id",
+                                                                        "unit_spread")
+    )  # fmt: skip
+    rows = [
+        ProfileRow(
+            measure=m_.number,
+            unit=by_measure.get(m_.number, {}).get("pdu"),
+            comparators={
+                level: r for level, r in by_measure.get(m_.number, {}).items() if level != "pdu"
+            },
+            spread=spreads.get(m_.number),
+        )
+        for m_ in MEASURES
+    ]
+    return UnitProfile(release, own["pdu"], {k: v for k, v in own.items() if k != "pdu"}, rows)
+
+
+# Funnels -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FunnelData:
+    release: ReleaseSummary
+    measure: str
+    unit: str
+    parameters: dict  # k, phi, tau2, overdispersed, method, target, policy, method_version
+    target: float | None  # the centre line, in the published unit
+    points: list[AreaResult]  # every unit with a published value
+    curves: dict[str, list[float]] = field(default_factory=dict)  # n and the four limits
+
+
+def funnel(release_id: int, measure: str) -> FunnelData:
+    """Every unit's point and the full limit curves of a final release's funnel (for 44 the
+    type 1 mean, the formal outlier measure), the curves from the stored parameters."""
+    from .benchmarking import funnel_curves
+
+    check_measure(measure)
+    release = resolve_release(release_id)
+    stored = ReleaseMeasure.objects.filter(release_id=release.id, measure_id=measure).first()
+    parameters = (stored.funnel if stored else None) or {}
+    breakdown, category = ("diabetes_type", "1") if measure == "44" else ("", None)
+    points = [
+        r
+        for r in area_results(release.id, "pdu", measure, breakdown=breakdown, category=category)
+        if r.value is not None and r.funnel_n
+    ]
+    if not parameters or not points:
+        return FunnelData(release, measure, value_unit(measure), parameters, None, points)
+    largest = max(p.funnel_n for p in points)
+    n = np.arange(1, int(largest * 1.1) + 2)
+    kind = MEASURES_BY_NUMBER[measure].kind.value
+    curves = funnel_curves(kind, parameters, n)
+    return FunnelData(
+        release, measure, value_unit(measure), parameters,
+        _float(curves.pop("target")), points,
+        {"n": n.tolist(), **{k: [_float(x) for x in v] for k, v in curves.items()}},
+    )  # fmt: skip
+
+
+# Trends ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    release: ReleaseSummary
+    result: AreaResult | None
+
+
+@dataclass(frozen=True)
+class Trend:
+    level: str
+    area_code: str
+    measure: str
+    years: list[TrendPoint]  # current final releases, oldest year first
+    quarters: list[TrendPoint]  # current provisional releases, by year and quarter end
+
+
+def trend(level: str, code: str, measure: str, *, breakdown: str = "", category: str = "") -> Trend:
+    """One measure for one area across the current releases: by year (final) and by quarter
+    within each year (provisional)."""
+    check_level(level), check_measure(measure), check_breakdown(breakdown)
+    current = sorted(
+        releases(current_only=True), key=lambda r: (r.audit_year, r.calculation_date, r.id)
+    )
+    where = (
+        " AND a.level = %(level)s AND a.area_code = %(code)s AND a.measure_id = %(measure)s"
+        " AND a.breakdown = %(breakdown)s AND a.category = %(category)s"
+    )
+    sql = RESULT_SQL.replace("a.release_id = %(release)s", "a.release_id = ANY(%(releases)s)")
+    params = {"releases": [r.id for r in current], "level": level, "code": code,
+              "measure": measure, "breakdown": breakdown, "category": category}  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(where=where, order="a.release_id"), params)
+        by_release = {row[-1]: _result(row) for row in cursor.fetchall()}
+    points = [TrendPoint(r, by_release.get(r.id)) for r in current]
+    return Trend(
+        level, code, measure,
+        years=[p for p in points if p.release.kind == Release.Kind.FINAL],
+        quarters=[p for p in points if p.release.kind == Release.Kind.PROVISIONAL],
+    )  # fmt: skip
+
+
+# The area tree -----------------------------------------------------------------------------------
+
+
+@dataclass
+class AreaNode:
+    level: str
+    code: str
+    name: str
+    children: list["AreaNode"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AreaTree:
+    root: AreaNode  # England and Wales -> countries -> regions -> ICBs -> units; Wales -> LHBs
+    networks: list[AreaNode]  # paediatric diabetes networks -> their units
+    trusts: list[AreaNode]  # trusts -> their units (England)
+
+
+def area_tree(release_id: int | None = None) -> AreaTree:
+    """For drill-down: the geographic tree of a release (or today's), and the networks and
+    trusts with their units (today's memberships)."""
+    all_areas = areas(None, release_id)
+    nodes = {(a.level, a.code): AreaNode(a.level, a.code, a.name) for a in all_areas}
+    for area in all_areas:
+        parent = nodes.get((area.parent_level, area.parent_code))
+        if parent is not None and area.level in ("pdu", "icb", "lhb", "region", "country"):
+            parent.children.append(nodes[(area.level, area.code)])
+    root = nodes.get(("national", NATIONAL_CODE), AreaNode("national", NATIONAL_CODE, ""))
+    groupings = {"network": [], "trust": []}
+    units = m.PaediatricDiabetesUnit.objects.values_list(
+        "pz_code", "paediatric_diabetes_network_id", "trust_id"
+    )
+    for pz_code, network, trust in units.order_by("pz_code"):
+        unit = nodes.get(("pdu", pz_code))
+        for level, code in (("network", network), ("trust", trust)):
+            group = nodes.get((level, code))
+            if unit is not None and group is not None:
+                group.children.append(AreaNode("pdu", unit.code, unit.name))
+    for (level, _), node in sorted(nodes.items()):
+        if level in groupings:
+            groupings[level].append(node)
+    return AreaTree(root, groupings["network"], groupings["trust"])
+
+
+# The suppression log (the audit team only) ------------------------------------------------------
+
+SUPPRESSION_LOG_COLUMNS = (
+    "release_id", "policy_version", "run_at", "output_id", "period", "level", "area_code",
+    "measure", "breakdown", "category", "cell_role", "reason", "constraint_id", "true_value",
+    "displayed_value",
+)  # fmt: skip
+
+
+def suppression_log(user, release_id: int) -> Iterator[tuple]:
+    """disclosure-control.md §7, with true values: for the audit team only."""
+    if user is None or not user.has_perm("aggregation.view_suppression_log"):
+        raise PermissionDenied("The suppression log is for the RCPCH audit team.")
+    release = resolve_release(release_id)
+    sql = """
+        SELECT s.release_id, %(policy)s, %(run_at)s, s.output_id, %(period)s, s.level,
+            s.area_code, s.measure_id, s.breakdown, s.category, s.cell_role, s.reason,
+            s.constraint_id, s.true_value, s.displayed_value
+        FROM aggregation_suppressionlogentry s WHERE s.release_id = %(release)s
+        ORDER BY s.level, s.area_code, s.measure_id, s.breakdown, s.category, s.cell_role"""
+    params = {"policy": release.disclosure_policy, "run_at": release.created_at.isoformat(),
+              "period": release.period, "release": release.id}  # fmt: skip
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(5000):
+            yield from rows
+
+
+# The audit team's raw tables ---------------------------------------------------------------
 
 KPI_TABLE_COLUMNS = (
     "level",
@@ -29,13 +703,12 @@ def audit_period_for_year(year: int) -> AuditPeriod:
     return AuditPeriod.objects.get(start_date__year=year)
 
 
-def kpi_table_rows(
-    period: AuditPeriod, level: str, *, published: bool = False
-) -> Iterator[dict[str, object]]:
-    """One dict per area and measure of a level, in area then registry order."""
+def kpi_table_rows(period: AuditPeriod, level: str) -> Iterator[dict[str, object]]:
+    """The live aggregates of a level (the audit team's raw table): one dict per area and
+    measure, in area then registry order."""
     model, _ = LEVELS[level]
     area = model.AREA_FIELD
-    rows = model.objects.filter(audit_period=period, is_published=published).order_by(
+    rows = model.objects.filter(audit_period=period).order_by(
         *([f"{area}_id"] if area else []), "measure__sort_order"
     )
     for row in rows.iterator(chunk_size=5000):

@@ -1,11 +1,11 @@
-"""The KPI services: compute (score + aggregate) and publish. They are the only writers of
-`KPI`, `AuditProgress` and the `KPIAggregation` tables.
+"""The KPI service: compute (score + aggregate), the only writer of `KPI`, `AuditProgress` and
+the live `KPIAggregation` tables (releases are written by `aggregation.releases`).
 
 A computation is one transaction, serialised per audit period by an advisory lock: old live rows
 of the scope are deleted and new ones inserted, so a run that fails or is killed leaves the last
 good results in place. A unit recompute re-scores that unit's children and rewrites the
 aggregates of the areas holding it (live rows depend on their own area only; benchmarking
-against the national value is done on published releases). The run itself is recorded outside
+against the national value is done in releases). The run itself is recorded outside
 that transaction, so a failure stays visible. The statements are a fixed list whatever the
 number of children or units.
 """
@@ -19,10 +19,9 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils import timezone
 
-from npda.models import KPI_AGGREGATION_MODELS, AuditPeriod
+from npda.models import AuditPeriod
 
 from . import rollup
-from .benchmarking import benchmark_release
 from .models import KPIRun, RecomputeRequest
 from .progress import build_progress_insert_sql
 from .scoring import (
@@ -167,53 +166,3 @@ def _finish_run(run: KPIRun, started: float, status: str, **fields) -> None:
     for name, value in fields.items():
         setattr(run, name, value)
     run.save()
-
-
-def publish_aggregates(audit_period: AuditPeriod) -> int:
-    """Copy the period's live aggregates into its published snapshot, replacing the previous
-    snapshot at every level in one transaction, and benchmark the snapshot when its data are
-    final (calculated as at the period end). Returns the rows published."""
-    run = _start_run(audit_period, None, None, KPIRun.Trigger.PUBLISH)
-    started = time.perf_counter()
-    published = 0
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)", [COMPUTE_LOCK_NAMESPACE, audit_period.pk]
-            )
-            for model in KPI_AGGREGATION_MODELS:
-                published += _publish_table(cursor, model, audit_period.pk)
-            if _snapshot_is_final(cursor, audit_period):
-                benchmark_release(cursor, audit_period.pk)
-    except Exception as error:
-        _finish_run(run, started, KPIRun.Status.FAILED, error=f"{type(error).__name__}: {error}")
-        raise
-    _finish_run(run, started, KPIRun.Status.SUCCEEDED, aggregate_rows=published)
-    return published
-
-
-def _snapshot_is_final(cursor, period: AuditPeriod) -> bool:
-    """Benchmarking uses ended periods only (benchmarking-methods.md §1.2): every row of the
-    snapshot must be calculated as at the period end."""
-    cursor.execute(
-        "SELECT min(calculation_date) FROM npda_nationalkpiaggregation"
-        " WHERE audit_period_id = %s AND is_published",
-        [period.pk],
-    )
-    earliest = cursor.fetchone()[0]
-    return earliest is not None and earliest >= period.end_date
-
-
-def _publish_table(cursor, model, period_id: int) -> int:
-    table = model._meta.db_table
-    columns = [
-        f.column for f in model._meta.concrete_fields if f.column not in ("id", "is_published")
-    ]
-    listed = ", ".join(columns)
-    cursor.execute(f"DELETE FROM {table} WHERE audit_period_id = %s AND is_published", [period_id])
-    cursor.execute(
-        f"""INSERT INTO {table} ({listed}, is_published)
-            SELECT {listed}, true FROM {table} WHERE audit_period_id = %s AND NOT is_published""",
-        [period_id],
-    )
-    return cursor.rowcount

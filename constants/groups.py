@@ -97,9 +97,13 @@ GROUP_PERMISSIONS: dict[str, frozenset[str]] = {
     GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY: frozenset(_TRUST_VIEW),
 }
 
-# Codenames within the `aggregation` app (the KPI jobs and the outlier policy), per group: the
-# audit team sees the runs and the queue, and its full-access group sets the outlier policy.
-_KPI_JOBS_VIEW = _perms("view", ("kpirun", "recomputerequest", "outlierpolicy"))
+# Codenames within the `aggregation` app (the KPI jobs, the outlier policy, releases), per group:
+# the audit team sees the runs, the queue and the releases' suppression logs, and its
+# full-access group sets the outlier policy (publishing is `npda.publish_aggregates`).
+# Everyone may read releases (they are public); the audit team also sees their suppression logs.
+_KPI_JOBS_VIEW = _perms(
+    "view", ("kpirun", "recomputerequest", "outlierpolicy", "release", "disclosurepolicy")
+) | {"view_suppression_log"}
 KPI_JOB_PERMISSIONS: dict[str, frozenset[str]] = {
     GroupName.RCPCH_AUDIT_TEAM_FULL_ACCESS: frozenset(
         _KPI_JOBS_VIEW | {f"{a}_outlierpolicy" for a in ("add", "change", "delete")}

@@ -121,3 +121,118 @@ MEASURES: tuple[Measure, ...] = (
 )
 
 MEASURES_BY_NUMBER: dict[str, Measure] = {m.number: m for m in MEASURES}
+
+# The denominator populations of kpis.md §2, in words.
+POPULATIONS: dict[str, str] = {
+    "P1": "Eligible: in the unit's submission, a valid NHS number (or Jersey reference), a valid "
+    "date of birth, under 25 at the start of the year, and a visit in the year",
+    "P2": "Eligible children diagnosed in the year (all diabetes types)",
+    "P3": "Eligible children with type 1 diabetes",
+    "P4": "Type 1, aged 12 and over at the start of the year",
+    "P5": "Type 1 with a complete year of care: diagnosed before the year, and neither left "
+    "the unit nor died in it",
+    "P5<12": "Type 1 complete year of care, under 12 at the start of the year",
+    "P5>=12": "Type 1 complete year of care, 12 and over at the start of the year",
+    "P6": "Type 1 complete year of care, 12 and over, seen with at least one measurement in "
+    "the year",
+    "P7": "Eligible type 1 children diagnosed in the year",
+    "P7/90": "Type 1 children diagnosed in the year, at least 90 days before its end",
+    "P7/14": "Type 1 children diagnosed in the year, at least 14 days before its end",
+}
+
+# What each measure counts (kpis.md §4), for every page, export and API response.
+DEFINITIONS: dict[str, str] = {
+    "1": "Children in P1: the audit's eligible children.",
+    "2": "Eligible children with a diagnosis date in the year (any diabetes type).",
+    "3": "Eligible children with type 1 diabetes.",
+    "4": "Eligible children with type 1 diabetes aged 12 and over at the start of the year.",
+    "5": "Type 1 children with a complete year of care (diagnosed before the year; did not "
+    "leave or die during it).",
+    "6": "Type 1 children with a complete year of care, aged 12 and over, seen with a "
+    "measurement in the year.",
+    "7": "Eligible children newly diagnosed with type 1 diabetes in the year.",
+    "8": "Eligible children who died during the year.",
+    "9": "Eligible children who left the unit during the year, for any reason.",
+    "10": "Eligible children whose most recent answer is that a gluten-free diet was "
+    "recommended (coeliac disease).",
+    "11": "Eligible children whose most recent thyroid treatment is thyroxine or an "
+    "antithyroid drug.",
+    "12": "Eligible children whose most recent record shows blood ketone testing.",
+    "13": "% of eligible children whose most recent treatment is 1-3 insulin injections a day.",
+    "14": "% of eligible children whose most recent treatment is 4 or more injections a day.",
+    "15": "% of eligible children whose most recent treatment is an insulin pump.",
+    "16": "% of eligible children on 1-3 injections a day plus another glucose-lowering medicine.",
+    "17": "% of eligible children on 4 or more injections a day plus another medicine.",
+    "18": "% of eligible children on an insulin pump plus another medicine.",
+    "19": "% of eligible children managed by diet alone.",
+    "20": "% of eligible children on diet plus another glucose-lowering medicine (no insulin).",
+    "21": "% of eligible children whose most recent glucose monitoring is a flash monitor.",
+    "22": "% of eligible children (all types) whose most recent glucose monitoring is a "
+    "real-time CGM with alarms.",
+    "23": "% of eligible type 1 children whose most recent glucose monitoring is a real-time "
+    "CGM with alarms.",
+    "24": "% of eligible type 1 children whose most recent treatment is a pump with a "
+    "hybrid closed-loop system (read from the same record).",
+    "25": "% of type 1 children with a complete year of care with an HbA1c in the year.",
+    "26": "% of type 1 children with a complete year of care with a height and weight "
+    "measured on the same date in the year.",
+    "27": "% of type 1 children with a complete year of care with a thyroid function test in "
+    "the year.",
+    "28": "% of type 1 children aged 12+ (complete year, seen) with a blood pressure in the year.",
+    "29": "% of type 1 children aged 12+ (complete year, seen) with a urinary albumin (ACR) "
+    "in the year.",
+    "30": "% of type 1 children aged 12+ (complete year, seen) with a retinal screening result "
+    "in the year.",
+    "31": "% of type 1 children aged 12+ (complete year, seen) with a foot examination in the "
+    "year.",
+    "32.1": "Health checks done as a % of those expected: 3 per type 1 child under 12 (HbA1c, "
+    "BMI, thyroid) and 6 per child 12 and over (also blood pressure, urinary albumin, foot "
+    "examination), over children with a complete year of care.",
+    "32.2": "% of type 1 children under 12 with a complete year of care who had all 3 health "
+    "checks.",
+    "32.3": "% of type 1 children 12 and over with a complete year of care who had all 6 "
+    "health checks.",
+    "33": "% of type 1 children with a complete year of care with HbA1c measured on 4 or more "
+    "dates in the year.",
+    "34": "% of type 1 children with a complete year of care with a psychological assessment "
+    "in the year.",
+    "35": "% of type 1 children aged 12+ (complete year, seen) with smoking status recorded at "
+    "a visit in the year.",
+    "36": "% of type 1 children aged 12+ (complete year, seen) offered referral to smoking "
+    "cessation in the year (the rate among current smokers is shown beside it).",
+    "37": "% of type 1 children with a complete year of care offered an additional dietetic "
+    "appointment at a visit in the year.",
+    "38": "% of type 1 children with a complete year of care who attended an additional "
+    "dietetic appointment in the year.",
+    "39": "% of type 1 children with a complete year of care for whom flu immunisation was "
+    "recommended in the year.",
+    "40": "% of eligible children given sick-day rules advice in the year.",
+    "41": "% of new type 1 diagnoses (at least 90 days before the year's end) screened for "
+    "coeliac disease within 90 days of diagnosis.",
+    "42": "% of new type 1 diagnoses (at least 90 days before the year's end) with a thyroid "
+    "screen within 90 days of diagnosis.",
+    "43": "% of new type 1 diagnoses (at least 14 days before the year's end) given level 3 "
+    "carbohydrate-counting education from 7 days before to 14 days after diagnosis.",
+    "44": "Mean of the children's median HbA1c (mmol/mol) in the year, leaving out results in "
+    "the first 90 days after diagnosis.",
+    "45": "Median of the children's median HbA1c (mmol/mol) in the year, leaving out results "
+    "in the first 90 days after diagnosis.",
+    "46": "Hospital admissions (distinct spells starting or ending in the year) of eligible "
+    "children, per 100 children.",
+    "47": "Admissions with diabetic ketoacidosis (DKA) of eligible children, per 100 children.",
+    "48": "% of eligible children assessed at a visit in the year as needing additional "
+    "psychological support.",
+    "49": "% of eligible children whose most recent albuminuria stage (by test date) is "
+    "micro- or macroalbuminuria.",
+}
+assert set(DEFINITIONS) == {m.number for m in MEASURES}
+
+# The unit of each kind's published value.
+VALUE_UNITS: dict[MeasureKind, str] = {
+    MeasureKind.COUNT: "children",
+    MeasureKind.PROPORTION: "%",
+    MeasureKind.CHECK_PROPORTION: "% of checks",
+    MeasureKind.MEAN: "mmol/mol",
+    MeasureKind.MEDIAN: "mmol/mol",
+    MeasureKind.EVENT_COUNT: "per 100 children",
+}

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from npda import selectors
+from npda.audit_periods import ensure_audit_periods
 from npda.models import AuditPeriod, PaediatricDiabetesUnit, Submission
 from npda.submissions import reports
 from npda.submissions.messages import RULE_TITLES
@@ -41,6 +42,7 @@ class UploadForm(forms.Form):
 @permission_required("npda.view_submission", raise_exception=True)
 def upload(request: HttpRequest) -> HttpResponse:
     can_upload = request.user.has_perm("npda.upload_submission")
+    ensure_audit_periods()  # a new audit year is offered from its first day
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST":
         if not can_upload:

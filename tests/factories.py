@@ -45,6 +45,15 @@ class AuditPeriodFactory(factory.django.DjangoModelFactory):
     end_date = factory.LazyAttribute(lambda o: dt.date(o.year + 1, 3, 31))
     slug = factory.LazyAttribute(lambda o: f"{o.year}-{o.year + 1}")
 
+    @classmethod
+    def _get_or_create(cls, model_class, *args, **kwargs):
+        """Periods are seeded reference data: take the seeded row and set the fields asked for
+        (`is_open=True` on a seeded closed period), as the test's transaction will undo."""
+        period, _ = model_class.objects.update_or_create(
+            start_date=kwargs.pop("start_date"), defaults=kwargs
+        )
+        return period
+
 
 class PatientFactory(factory.django.DjangoModelFactory):
     class Meta:

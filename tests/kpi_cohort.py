@@ -59,6 +59,12 @@ class Cohort:
         )
 
 
+def open_only(period: m.AuditPeriod) -> None:
+    """Make `period` the one open audit period (the seeded current year is open too)."""
+    m.AuditPeriod.objects.exclude(pk=period.pk).update(is_open=False)
+    m.AuditPeriod.objects.filter(pk=period.pk).update(is_open=True)
+
+
 def states(patient: m.Patient, period: m.AuditPeriod, *numbers: str) -> dict[str, str]:
     kpi = m.KPI.objects.get(patient=patient, audit_period=period)
     return {
@@ -72,10 +78,9 @@ def passed(children: dict[str, m.Patient], period: m.AuditPeriod, number: str) -
     return {name for name, p in children.items() if states(p, period, number)[number] == "passed"}
 
 
-def aggregate(
-    period: m.AuditPeriod, number: str, model=m.PDUKPIAggregation, published=False, **area
-):
-    return model.objects.get(audit_period=period, measure_id=number, is_published=published, **area)
+def aggregate(period: m.AuditPeriod, number: str, model=m.PDUKPIAggregation, **area):
+    """The live aggregate of one measure for one area."""
+    return model.objects.get(audit_period=period, measure_id=number, **area)
 
 
 CLINIC = {"visit_date": "2024-06-01"}  # a visit row with nothing else recorded

@@ -1,11 +1,13 @@
 from django.core.management.base import CommandError
 
 from aggregation.selectors import audit_period_for_year
+from npda.audit_periods import ensure_audit_periods
 from npda.models import AuditPeriod
 
 
 def audit_period_argument(year: int) -> AuditPeriod:
     """The --audit-year of a command, or a clear error."""
+    ensure_audit_periods()
     try:
         return audit_period_for_year(year)
     except AuditPeriod.DoesNotExist:

@@ -4,7 +4,8 @@ from npda.seeding import sync_kpi_job_groups
 
 
 def seed(apps, schema_editor):
-    sync_kpi_job_groups(apps)  # the RCPCH groups see KPI runs and set outlier policies
+    # The RCPCH groups see KPI runs and set outlier policies (release permissions: 0005).
+    sync_kpi_job_groups(apps, strict=False)
 
 
 class Migration(migrations.Migration):

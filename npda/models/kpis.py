@@ -67,6 +67,9 @@ class KPI(models.Model):
     dka_admissions = models.PositiveSmallIntegerField(default=0)  # 47
     # Inputs of the standard breakdowns (kpis.md §6), pooled like the states.
     diabetes_type = models.PositiveSmallIntegerField(null=True, blank=True)  # 44/45 by type
+    sex = models.PositiveSmallIntegerField(null=True, blank=True)  # equity views
+    ethnicity = models.CharField(max_length=2, null=True, blank=True)  # noqa: DJ001 (as Patient)
+    imd_quintile = models.PositiveSmallIntegerField(null=True, blank=True)
     age_at_start = models.PositiveSmallIntegerField("age at S", null=True, blank=True)
     diagnosis_quarter = models.PositiveSmallIntegerField(null=True, blank=True)  # 2, dx in P
     leaving_quarter = models.PositiveSmallIntegerField(null=True, blank=True)  # 9
@@ -108,7 +111,11 @@ for _measure in MEASURES:
 
 
 class KPIAggregation(models.Model):
-    """Pooled counts of one measure over the children attributed to one area (kpis.md §3.2)."""
+    """Live pooled counts of one measure over the children attributed to one area (kpis.md
+    §3.2), as the engine last computed them: the audit team's working view, never public.
+    Published figures are releases (`aggregation.models.Release`), frozen and disclosure
+    controlled, with the comparisons, funnel limits and outlier classes that belong to a final
+    release of an ended period."""
 
     audit_period = models.ForeignKey(AuditPeriod, on_delete=models.CASCADE, related_name="+")
     measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="+")
@@ -142,27 +149,8 @@ class KPIAggregation(models.Model):
     median = models.FloatField(null=True, blank=True)
     # 46 and 47: admissions, not children (children with one or more are `passed`).
     events = models.PositiveIntegerField(null=True, blank=True)
-    # Comparison with the national value (benchmarking-methods.md §3), periods that have ended.
-    benchmark = models.FloatField(
-        null=True, blank=True, help_text="national value (46/47: expected count at its rate)"
-    )
-    comparison = models.CharField(max_length=16, blank=True, help_text="three levels, 95 %")
-    comparison_5 = models.CharField(max_length=16, blank=True, help_text="five levels")
-    # Funnel limits and outlier class (§4-§6), for units, on the scale of `value`.
-    funnel_n = models.PositiveIntegerField(null=True, blank=True, help_text="x-axis")
-    funnel_lower_95 = models.FloatField(null=True, blank=True)
-    funnel_upper_95 = models.FloatField(null=True, blank=True)
-    funnel_lower_998 = models.FloatField(null=True, blank=True)
-    funnel_upper_998 = models.FloatField(null=True, blank=True)
-    funnel_method = models.CharField(max_length=16, blank=True)
-    z_score = models.FloatField(null=True, blank=True)
-    outlier = models.CharField(max_length=8, blank=True, help_text="alarm, alert or within")
-    outlier_direction = models.CharField(max_length=8, blank=True)
     details = models.JSONField(
-        default=dict, blank=True, help_text="breakdowns, companion figures, funnel parameters"
-    )
-    is_published = models.BooleanField(
-        default=False, help_text="A published snapshot for public pages, not live results"
+        default=dict, blank=True, help_text="breakdowns and companion figures"
     )
 
     AREA_FIELD: str | None = None  # the foreign key naming the area, None for national
@@ -185,7 +173,7 @@ class KPIAggregation(models.Model):
         area = [area_field] if area_field else []
         return [
             models.UniqueConstraint(
-                fields=[*area, "audit_period", "measure", "is_published"],
+                fields=[*area, "audit_period", "measure"],
                 name=f"{prefix}_agg_unique",
             ),
             models.CheckConstraint(

@@ -1,5 +1,5 @@
-"""Roll-up to every level: attribution, pooling, consistency, statistics, atomic replacement,
-published snapshots and a constant number of SQL statements."""
+"""Roll-up to every level: attribution, pooling, consistency, statistics, atomic replacement
+and a constant number of SQL statements (the live results)."""
 
 import numpy as np
 import pytest
@@ -8,38 +8,15 @@ from django.test.utils import CaptureQueriesContext
 
 from aggregation import rollup
 from aggregation import statistics as st
-from aggregation.models import KPIRun, OutlierPolicy
-from aggregation.services import compute_kpis, publish_aggregates
+from aggregation.models import KPIRun
+from aggregation.services import compute_kpis
 from npda import models as m
-from tests.kpi_cohort import CLINIC, Cohort, E, aggregate, d, hba1c
+from tests.integration.conftest import add_children
+from tests.kpi_cohort import Cohort, E, aggregate, d, hba1c
 
 pytestmark = pytest.mark.django_db
 
 ENGLAND, WALES = "E92000001", "W92000004"
-
-
-def add_children(cohort: Cohort, passing: int, failing: int, **fields) -> None:
-    for _ in range(passing):
-        cohort.child(rows=(hba1c(60),), **fields)
-    for _ in range(failing):
-        cohort.child(rows=(CLINIC,), **fields)
-
-
-@pytest.fixture
-def five_units():
-    """PZ041 and PZ002 (East of England region, EPEN), PZ004 (Midlands), PZ001 (Wales, via
-    its lead organisation SWEP), PZ248 (Jersey)."""
-    units = {code: Cohort(code) for code in ("PZ041", "PZ002", "PZ004", "PZ001")}
-    period = units["PZ041"].period
-    add_children(units["PZ041"], 9, 1)
-    add_children(units["PZ002"], 1, 1)
-    add_children(units["PZ004"], 2, 0)
-    add_children(units["PZ001"], 1, 2)
-    units["PZ248"] = Cohort("PZ248", period=period)
-    for _ in range(2):
-        units["PZ248"].child(nhs_number=None, unique_reference_number="JSY", rows=(hba1c(60),))
-    compute_kpis(period, calculation_date=E)
-    return period, units
 
 
 def floats(values) -> tuple[float, ...]:
@@ -60,12 +37,8 @@ def test_every_level_is_attributed_by_the_unit_and_adds_up(five_units):
     england = eligible(period, m.CountryKPIAggregation, country_id=ENGLAND)
     wales = eligible(period, m.CountryKPIAggregation, country_id=WALES)
     national = eligible(period, m.NationalKPIAggregation)
-    icbs = m.IntegratedCareBoardKPIAggregation.objects.filter(
-        audit_period=period, measure_id="1", is_published=False
-    )
-    lhbs = m.LocalHealthBoardKPIAggregation.objects.filter(
-        audit_period=period, measure_id="1", is_published=False
-    )
+    icbs = m.IntegratedCareBoardKPIAggregation.objects.filter(audit_period=period, measure_id="1")
+    lhbs = m.LocalHealthBoardKPIAggregation.objects.filter(audit_period=period, measure_id="1")
     assert (england, wales) == (14, 3)
     assert sum(r.passed for r in icbs) == england
     assert sum(r.passed for r in lhbs) == wales
@@ -80,15 +53,13 @@ def test_every_level_is_attributed_by_the_unit_and_adds_up(five_units):
     networks = {
         r.paediatric_diabetes_network_id: r.passed
         for r in m.PaediatricDiabetesNetworkKPIAggregation.objects.filter(
-            audit_period=period, measure_id="1", is_published=False
+            audit_period=period, measure_id="1"
         )
     }
     assert networks == {"PN06": 12, "PN09": 2, "PN07": 3, "PN01": 2}
     openuk = {
         r.openuk_network_id: r.passed
-        for r in m.OpenUKNetworkKPIAggregation.objects.filter(
-            audit_period=period, measure_id="1", is_published=False
-        )
+        for r in m.OpenUKNetworkKPIAggregation.objects.filter(audit_period=period, measure_id="1")
     }
     assert openuk == {"EPEN": 12, "ORENG": 2, "SWEP": 3}  # Jersey not in EPEN
     assert (
@@ -101,12 +72,12 @@ def test_every_level_is_attributed_by_the_unit_and_adds_up(five_units):
 def test_every_area_has_a_row_for_every_measure_with_consistent_counts(five_units):
     period, _ = five_units
     for model, _ in rollup.LEVELS.values():
-        rows = model.objects.filter(audit_period=period, is_published=False)
+        rows = model.objects.filter(audit_period=period)
         assert rows.count() % 51 == 0 and rows.exists()
         for r in rows:
             assert r.denominator == r.passed + r.failed + r.incomplete
     # Every child in an area has exactly one state per measure.
-    national = m.NationalKPIAggregation.objects.filter(audit_period=period, is_published=False)
+    national = m.NationalKPIAggregation.objects.filter(audit_period=period)
     assert {r.passed + r.failed + r.incomplete + r.ineligible for r in national} == {17}
 
 
@@ -147,129 +118,12 @@ def test_mean_and_median_hba1c_pool_the_per_child_medians():
     assert region.details["by_type"]["1"]["n"] == 4
 
 
-def test_live_rows_carry_no_benchmarking(five_units):
-    period, _ = five_units
-    live = m.PDUKPIAggregation.objects.filter(audit_period=period, is_published=False)
-    assert set(live.values_list("comparison", "outlier")) == {("", "")}
-    assert not live.filter(benchmark__isnull=False).exists()
-    assert not live.filter(funnel_lower_95__isnull=False).exists()
-
-
-def test_a_release_of_an_open_period_is_not_benchmarked(five_units):
-    period, _ = five_units
-    compute_kpis(period, calculation_date=d("2024-12-31"))
-    publish_aggregates(period)
-    snapshot = m.PDUKPIAggregation.objects.filter(audit_period=period, is_published=True)
-    assert snapshot.exists()
-    assert set(snapshot.values_list("comparison", flat=True)) == {""}
-    assert not snapshot.filter(funnel_lower_95__isnull=False).exists()
-
-
-def test_a_final_release_is_compared_with_the_national_value_and_funnelled(five_units):
-    period, _ = five_units
-    publish_aggregates(period)
-    unit = aggregate(
-        period, "25", m.PDUKPIAggregation, published=True, paediatric_diabetes_unit_id="PZ041"
-    )
-    national = aggregate(period, "25", m.NationalKPIAggregation, published=True)
-    assert unit.benchmark == pytest.approx(national.value)
-    assert unit.comparison == st.compare_three_levels(
-        unit.ci95_low, unit.ci95_high, national.value, "up"
-    )
-    assert unit.comparison_5 in {"best", "better", "similar", "worse", "worst"}
-    assert national.comparison == "not compared"
-    assert unit.funnel_lower_95 < national.value < unit.funnel_upper_95
-    assert unit.funnel_lower_998 <= unit.funnel_lower_95
-    assert unit.funnel_n == 10 and unit.outlier in {"within", "alert", "alarm"}
-    assert unit.funnel_method == national.details["funnel"]["method"]
-    assert national.details["funnel"]["k"] == 5
-    assert "by_type" not in unit.details and national.details["funnel"]["target"] == pytest.approx(
-        national.value
-    )
-    icb = m.IntegratedCareBoardKPIAggregation.objects.filter(
-        audit_period=period, measure_id="25", is_published=True
-    )
-    assert icb.exists() and not icb.filter(funnel_lower_95__isnull=False).exists()
-    assert {r.comparison for r in icb} <= {"better", "similar", "worse"}
-    context = aggregate(
-        period, "1", m.PDUKPIAggregation, published=True, paediatric_diabetes_unit_id="PZ041"
-    )
-    assert context.comparison == "not compared" and context.funnel_lower_95 is None
-    median = aggregate(
-        period, "45", m.PDUKPIAggregation, published=True, paediatric_diabetes_unit_id="PZ041"
-    )
-    assert median.comparison == "not compared"
-    # The live rows are untouched by publishing.
-    live = aggregate(period, "25", m.PDUKPIAggregation, paediatric_diabetes_unit_id="PZ041")
-    assert (live.comparison, live.benchmark) == ("", None)
-
-
-def test_exact_funnel_classes_match_the_statistics_module(five_units):
-    period, _ = five_units
-    publish_aggregates(period)
-    national = aggregate(period, "25", m.NationalKPIAggregation, published=True)
-    theta = national.value
-    for unit in m.PDUKPIAggregation.objects.filter(
-        audit_period=period, measure_id="25", is_published=True, denominator__gt=0
-    ):
-        if national.details["funnel"]["method"] != "exact binomial":
-            break
-        limits = {
-            k: st.binomial_funnel_limit(theta, unit.denominator, p)
-            for k, p in st.FUNNEL_TAILS.items()
-        }
-        assert unit.funnel_lower_95 == pytest.approx(float(limits["lower_95"]))
-        assert unit.funnel_upper_998 == pytest.approx(float(limits["upper_998"]))
-        klass, _ = st.classify(
-            unit.value,
-            limits["lower_95"],
-            limits["upper_95"],
-            limits["lower_998"],
-            limits["upper_998"],
-            "up",
-        )
-        assert unit.outlier == klass
-
-
-def test_a_release_follows_the_years_outlier_policy(five_units):
-    period, _ = five_units
-    OutlierPolicy.objects.create(
-        audit_period=period, measure_id="25", method="fixed_threshold", alert_lower=0.6,
-        alarm_lower=0.4, is_formal=True,
-    )  # fmt: skip
-    publish_aggregates(period)
-    national = aggregate(period, "25", m.NationalKPIAggregation, published=True)
-    assert national.details["funnel"]["method"] == "fixed threshold"
-    assert national.details["funnel"]["policy"]["formal"] is True
-    units = {
-        u.paediatric_diabetes_unit_id: u
-        for u in m.PDUKPIAggregation.objects.filter(
-            audit_period=period, measure_id="25", is_published=True
-        )
-    }
-    # PZ041 9/10, PZ002 1/2, PZ004 2/2, PZ001 1/3, PZ248 2/2 (fixture)
-    assert units["PZ002"].outlier == "alert" and units["PZ002"].outlier_direction == "negative"
-    assert units["PZ001"].outlier == "alarm" and units["PZ041"].outlier == "within"
-    assert units["PZ041"].funnel_lower_95 == 0.6
-    # Other measures keep the default policy.
-    assert aggregate(period, "17", m.NationalKPIAggregation, published=True).details["funnel"][
-        "policy"
-    ] == {
-        "method": "funnel",
-        "overdispersion": "additive",
-        "formal": False,
-        "cut_offs": {},
-    }
-
-
 def aggregate_snapshot(period) -> dict:
     fields = ("passed", "failed", "incomplete", "ineligible", "value", "ci95_low", "details")
     snapshot = {}
     for model in m.KPI_AGGREGATION_MODELS:
         area = f"{model.AREA_FIELD}_id" if model.AREA_FIELD else "measure_id"
-        for r in model.objects.filter(audit_period=period, is_published=False).values(
-            area, "measure_id", *fields
-        ):
+        for r in model.objects.filter(audit_period=period).values(area, "measure_id", *fields):
             snapshot[model.__name__, r[area], r["measure_id"]] = tuple(r[f] for f in fields)
     return snapshot
 
@@ -290,7 +144,7 @@ def test_a_unit_recompute_rewrites_only_the_areas_holding_it(five_units):
     period, _ = five_units
 
     def row_ids(model, area) -> dict[str, int]:
-        rows = model.objects.filter(audit_period=period, measure_id="1", is_published=False)
+        rows = model.objects.filter(audit_period=period, measure_id="1")
         return {getattr(r, f"{area}_id"): r.pk for r in rows}
 
     units_before = row_ids(m.PDUKPIAggregation, "paediatric_diabetes_unit")
@@ -372,31 +226,6 @@ def test_a_failed_run_leaves_the_last_good_results(five_units, monkeypatch):
     run = KPIRun.objects.latest()
     assert run.status == KPIRun.Status.FAILED and "went away" in run.error
     assert run.finished_at is not None
-
-
-def test_published_snapshots_are_kept_apart_from_live_results(five_units):
-    period, units = five_units
-    published = publish_aggregates(period)
-    live_count = sum(
-        model.objects.filter(audit_period=period, is_published=False).count()
-        for model in m.KPI_AGGREGATION_MODELS
-    )
-    assert published == live_count
-    units["PZ041"].child(rows=(hba1c(60),))
-    compute_kpis(period, calculation_date=E)
-    live = aggregate(period, "1", m.NationalKPIAggregation)
-    snapshot = m.NationalKPIAggregation.objects.get(
-        audit_period=period, measure_id="1", is_published=True
-    )
-    assert (live.passed, snapshot.passed) == (18, 17)
-    assert publish_aggregates(period) == live_count + 51 * 0  # replaced, not added
-    assert (
-        m.NationalKPIAggregation.objects.get(
-            audit_period=period, measure_id="1", is_published=True
-        ).passed
-        == 18
-    )
-    assert KPIRun.objects.latest().trigger == KPIRun.Trigger.PUBLISH
 
 
 def count_statements(action) -> int:

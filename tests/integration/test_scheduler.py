@@ -18,7 +18,7 @@ from aggregation.scheduler import (
 )
 from aggregation.services import compute_kpis
 from npda import models as m
-from tests.kpi_cohort import CLINIC, Cohort
+from tests.kpi_cohort import CLINIC, Cohort, open_only
 
 pytestmark = pytest.mark.django_db
 
@@ -116,9 +116,8 @@ def test_a_failed_run_is_recorded_with_its_error(monkeypatch):
 def test_the_nightly_job_recomputes_every_open_period():
     open_period = Cohort(year=2024)
     open_period.child(rows=(CLINIC,))
-    closed = Cohort(year=2023)
-    closed.period.is_open = False
-    closed.period.save()
+    Cohort(year=2023)
+    open_only(open_period.period)
     results = jobs.nightly_recompute()
     assert [r.audit_period_id for r in results] == [open_period.period.pk]
     assert KPIRun.objects.get().trigger == "nightly"

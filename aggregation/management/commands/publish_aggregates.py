@@ -1,19 +1,82 @@
-from django.core.management.base import BaseCommand
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from aggregation.management import audit_period_argument
-from aggregation.services import publish_aggregates
+from aggregation.models import Release
+from aggregation.releases import (
+    ReleaseCheckError,
+    ReleaseError,
+    calculation_date_for_release,
+    publish_release,
+)
+from aggregation.selectors import release_is_up_to_date
 
 
 class Command(BaseCommand):
     help = (
-        "Publish the live KPI aggregates of an audit year as the snapshot the public pages "
-        "read, replacing the previous snapshot (one transaction)."
+        "Make a release of an audit year: every child scored as at the release date, pooled "
+        "to every level, benchmarked and disclosure controlled, then stored for the public "
+        "pages and the open data API. A newer release of the same year, kind and date "
+        "supersedes the old one, which stays readable."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--audit-year", type=int, required=True, help="e.g. 2024")
+        parser.add_argument(
+            "--kind",
+            choices=Release.Kind.values,
+            default=Release.Kind.FINAL,
+            help="final (once the year has ended and is signed off; default) or provisional",
+        )
+        parser.add_argument(
+            "--as-at",
+            type=dt.date.fromisoformat,
+            help="provisional releases: the quarter end (YYYY-MM-DD); default the latest passed",
+        )
+        parser.add_argument("--notes", default="", help="shown with the release")
+        parser.add_argument(
+            "--if-missing",
+            action="store_true",
+            help="do nothing when a current release of that date is newer than the last upload",
+        )
 
-    def handle(self, *args, audit_year, **options):
+    def handle(self, *args, audit_year, kind, as_at, notes, if_missing, **options):
         period = audit_period_argument(audit_year)
-        rows = publish_aggregates(period)
-        self.stdout.write(f"Published {rows} aggregate rows for {period}.")
+        verbose = options["verbosity"] > 0
+        try:
+            c = calculation_date_for_release(period, kind, as_at, timezone.localdate())
+        except ReleaseError as error:
+            raise CommandError(str(error)) from None
+        if if_missing and release_is_up_to_date(period, kind, c):
+            if verbose:
+                self.stdout.write(f"The {period} {kind} release as at {c} is up to date.")
+            return
+        try:
+            release = publish_release(
+                period,
+                kind,
+                as_at=c,
+                notes=notes,
+                progress=(lambda stage: self.stdout.write(f"  {stage}")) if verbose else None,
+            )
+        except ReleaseCheckError as error:
+            for failure in error.failures:
+                self.stderr.write(f"  {failure}")
+            raise CommandError(
+                f"The release checks failed ({len(error.failures)} problems above); "
+                "nothing was published."
+            ) from None
+        except ReleaseError as error:
+            raise CommandError(str(error)) from None
+        replaced = release.supersedes.first()
+        if verbose:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Release {release.pk}: {period} {release.kind} as at "
+                    f"{release.calculation_date:%Y-%m-%d}, {release.rows:,} rows, "
+                    f"{release.disclosure_policy.label}, in {release.duration_seconds:.1f} s"
+                    + (f"; supersedes release {replaced.pk}" if replaced else "")
+                )
+            )

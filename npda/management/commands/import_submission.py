@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from npda.audit_periods import ensure_audit_periods
 from npda.models import AuditPeriod, PaediatricDiabetesUnit
 from npda.submissions.services import import_submission
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         unit = PaediatricDiabetesUnit.objects.filter(pz_code=pdu.upper()).first()
         if unit is None:
             raise CommandError(f"Unknown unit {pdu!r}: give a PZ code such as PZ041.")
+        ensure_audit_periods()
         period = AuditPeriod.objects.filter(start_date__year=audit_year).first()
         if period is None:
             raise CommandError(f"There is no {audit_year}-{audit_year + 1} audit period.")

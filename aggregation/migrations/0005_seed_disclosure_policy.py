@@ -1,0 +1,14 @@
+from django.db import migrations
+
+from npda.seeding import sync_disclosure_policies, sync_kpi_job_groups
+
+
+def seed(apps, schema_editor):
+    sync_disclosure_policies(apps)  # SDC-1 (disclosure-control.md §3)
+    sync_kpi_job_groups(apps)  # the RCPCH groups download suppression logs
+
+
+class Migration(migrations.Migration):
+    dependencies = [("aggregation", "0004_releases")]
+
+    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

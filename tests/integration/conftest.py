@@ -1,0 +1,51 @@
+"""Fixtures shared by the integration tests."""
+
+import pytest
+
+from aggregation.services import compute_kpis
+from tests.kpi_cohort import CLINIC, Cohort, E, hba1c
+
+
+def add_children(cohort: Cohort, passing: int, failing: int, **fields) -> None:
+    """`passing` children with an HbA1c (they pass KPI 25) and `failing` ones without."""
+    for _ in range(passing):
+        cohort.child(rows=(hba1c(60),), **fields)
+    for _ in range(failing):
+        cohort.child(rows=(CLINIC,), **fields)
+
+
+@pytest.fixture
+def five_units():
+    """PZ041 and PZ002 (East of England region, EPEN), PZ004 (Midlands), PZ001 (Wales, via
+    its lead organisation SWEP), PZ248 (Jersey)."""
+    units = {code: Cohort(code) for code in ("PZ041", "PZ002", "PZ004", "PZ001")}
+    period = units["PZ041"].period
+    add_children(units["PZ041"], 9, 1)
+    add_children(units["PZ002"], 1, 1)
+    add_children(units["PZ004"], 2, 0)
+    add_children(units["PZ001"], 1, 2)
+    units["PZ248"] = Cohort("PZ248", period=period)
+    for _ in range(2):
+        units["PZ248"].child(nhs_number=None, unique_reference_number="JSY", rows=(hba1c(60),))
+    compute_kpis(period, calculation_date=E)
+    return period, units
+
+
+# Units large enough that their figures are published: (passing, failing) children on KPI 25.
+LARGE_UNITS = {"PZ041": (30, 10), "PZ002": (12, 18), "PZ004": (36, 4), "PZ003": (20, 20),
+               "PZ001": (25, 15)}  # fmt: skip
+
+
+@pytest.fixture
+def large_units():
+    """Five units of 40 children (four English, one Welsh): every unit's KPI 25 is shown."""
+    units = {code: Cohort(code) for code in LARGE_UNITS}
+    period = units["PZ041"].period
+    for offset, (code, (passing, failing)) in enumerate(LARGE_UNITS.items()):
+        sex = 2 if code == "PZ003" else 1
+        for i in range(passing):  # HbA1c 50-74 mmol/mol, shifted a little per unit
+            units[code].child(rows=(hba1c(50 + (i * 7) % 25 + offset),), sex=sex)
+        for _ in range(failing):
+            units[code].child(rows=(CLINIC,), sex=sex)
+    compute_kpis(period, calculation_date=E)
+    return period, units
