@@ -230,6 +230,12 @@ def test_a_release_whose_checks_fail_is_not_created_and_the_command_says_where(
     err = capsys.readouterr().err
     assert "one suppressed cell in a constraint" in err and "measure" in err
     assert not Release.objects.exists() and not ReleaseAggregate.objects.exists()
+    with pytest.raises(ReleaseCheckError) as raised:
+        publish_release(period, "final", policy=unsafe, today=TODAY)
+    where = {(f.check, f.level) for f in raised.value.failures}
+    assert ("one suppressed cell in a constraint", "network") in where  # PN06: PZ041 + PZ002
+    assert all(f.measure and f.area_code for f in raised.value.failures)
+    assert not SuppressionLogEntry.objects.exists()
 
 
 def test_publish_aggregates_makes_and_reports_releases(large_units, capsys):
