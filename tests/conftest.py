@@ -3,7 +3,13 @@ from django.apps import apps
 from django.conf import settings
 
 from boundaries.loader import load_reference_data
-from npda.seeding import sync_groups, sync_kpi_job_groups, sync_measures
+from npda.audit_periods import ensure_audit_periods
+from npda.seeding import (
+    sync_disclosure_policies,
+    sync_groups,
+    sync_kpi_job_groups,
+    sync_measures,
+)
 
 
 def seed_lookups() -> None:
@@ -11,6 +17,8 @@ def seed_lookups() -> None:
     sync_measures(apps)
     sync_groups(apps)
     sync_kpi_job_groups(apps)
+    sync_disclosure_policies(apps)
+    ensure_audit_periods()
     load_reference_data(settings.NPDA_REFERENCE_DATA, skip_unchanged=True, progress=lambda _: None)
 
 
