@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.gis",
     "django_plotly_dash.apps.DjangoPlotlyDashConfig",
+    "ninja",  # serves the API docs' scripts from our static files (no CDN: works offline)
     "npda.apps.NpdaConfig",
     "boundaries.apps.BoundariesConfig",
     "aggregation.apps.AggregationConfig",
@@ -97,6 +98,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_plotly_dash.middleware.BaseMiddleware",
+    "npda.middleware.ApiCacheHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "npda.urls"

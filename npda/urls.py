@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from boundaries.views import boundary_layer_geojson
 from npda import submission_views, views
+from npda.api import api
 
 admin.site.site_header = "NPDA administration"
 admin.site.site_title = "NPDA"
@@ -25,6 +26,7 @@ urlpatterns = [
         name="submission-errors-xlsx",
     ),
     path("boundaries/<str:level>.geojson", boundary_layer_geojson, name="boundary-layer"),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("django_plotly_dash/", include("django_plotly_dash.urls")),
 ]
