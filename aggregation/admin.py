@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
-from .models import KPIRun, OutlierPolicy, RecomputeRequest
+from .models import DisclosurePolicy, KPIRun, OutlierPolicy, RecomputeRequest, Release
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -64,3 +66,41 @@ class OutlierPolicyAdmin(admin.ModelAdmin):
         "is_formal",
     )
     list_filter = ("audit_period", "method", "is_formal")
+
+
+@admin.register(Release)
+class ReleaseAdmin(ReadOnlyAdmin):
+    """Made by publish_aggregates and never deleted; the audit team downloads the log here."""
+
+    list_display = (
+        "id",
+        "audit_period",
+        "kind",
+        "calculation_date",
+        "disclosure_policy",
+        "rows",
+        "created_at",
+        "superseded_by",
+        "suppression_log",
+    )
+    list_filter = ("kind", "audit_period")
+    readonly_fields = [f.name for f in Release._meta.fields]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="suppression log")
+    def suppression_log(self, release: Release) -> str:
+        url = reverse("suppression-log", args=[release.pk])
+        return format_html('<a href="{}">CSV</a>', url)
+
+
+@admin.register(DisclosurePolicy)
+class DisclosurePolicyAdmin(ReadOnlyAdmin):
+    """Versions are seeded from constants.disclosure; a stored version never changes."""
+
+    list_display = ("label", "effective_from", "small_count_max", "rounding_base")
+    readonly_fields = [f.name for f in DisclosurePolicy._meta.fields]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

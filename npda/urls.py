@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from boundaries.views import boundary_layer_geojson
-from npda import submission_views, views
+from npda import release_views, submission_views, views
 from npda.api import api
 
 admin.site.site_header = "NPDA administration"
@@ -27,6 +27,11 @@ urlpatterns = [
     ),
     path("boundaries/<str:level>.geojson", boundary_layer_geojson, name="boundary-layer"),
     path("api/v1/", api.urls),
+    path(
+        "releases/<int:release_id>/suppression-log.csv",
+        release_views.suppression_log_csv,
+        name="suppression-log",
+    ),
     path("admin/", admin.site.urls),
     path("django_plotly_dash/", include("django_plotly_dash.urls")),
 ]
