@@ -5,8 +5,8 @@ PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# The synthetic demo cohort's audit year; `make run DEMO=0` serves without a demo cohort.
-DEMO_YEAR ?= 2024
+# The demo's audit years (ended ones); `make run DEMO=0` serves without a demo.
+DEMO_YEARS ?= 2022 2023 2024
 DEMO ?= 1
 
 .PHONY: run test setup setup-test prepare demo bench lint lock
@@ -23,11 +23,10 @@ prepare: setup
 	@$(MANAGE) load_reference_data --skip-unchanged
 	@$(MANAGE) collectstatic --no-input -v 0
 
-# The synthetic national cohort and its KPIs; both steps are no-ops once done.
+# The synthetic national cohort of each demo year, its KPIs and releases; no-ops once done.
 demo: prepare
 ifeq ($(DEMO),1)
-	@$(MANAGE) generate_cohort --audit-year $(DEMO_YEAR) --skip-existing
-	@$(MANAGE) compute_kpis --audit-year $(DEMO_YEAR) --if-stale
+	@$(MANAGE) load_demo --years $(DEMO_YEARS)
 endif
 
 # Serves the site, with the KPI scheduler alongside it (recomputes after uploads, nightly runs).

@@ -9,13 +9,24 @@ the value of KPI 1) is one cell, so it is suppressed everywhere at once or nowhe
 
 A *constraint* is a set of published cells with total = sum of parts (§4): the categories of an
 additive breakdown and the total, and child areas within their parent area.
+
+The second half applies this to the rows of a release (aggregation.release_rows): their cells,
+the constraints among them, the published columns, the release checks and the suppression log.
 """
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from constants import disclosure as sdc
+from constants.breakdowns import BREAKDOWNS
+from constants.disclosure import DISPLAY_PLACES
+from npda.identifiers import is_valid_nhs_number
+
+from . import statistics as st
+from .release_rows import BENCHMARK_NUMBERS, BENCHMARK_TEXT
 
 NATIONAL = "national"
 
@@ -201,3 +212,347 @@ def small_count_failures(cells: Cells, shown: np.ndarray, policy: Policy) -> np.
 def single_suppression_failures(cells: Cells, constraints: Constraints) -> np.ndarray:
     """Constraints with exactly one suppressed cell (its value could be recovered)."""
     return np.flatnonzero(constraints.suppressed_counts(cells.suppressed) == 1)
+
+
+# The cells and constraints of a release's rows ---------------------------------------------
+
+CELL_ROLE = {"count": "count", "mean": "count", "median": "count"}  # the numerator's role
+VALUE_ROLE = {
+    "proportion": "percentage",
+    "check_proportion": "percentage",
+    "mean": "mean",
+    "median": "median",
+    "events": "rate",
+}
+CELL_KEY = ["level", "code", "breakdown", "category", "quantity"]
+
+
+def cells_of(rows: pd.DataFrame, sensitive: set[str]) -> tuple[Cells, pd.DataFrame]:
+    """The count cells of the rows (one per area, breakdown category and quantity) and the
+    cell of each row's numerator and denominator (`num_cell`, `den_cell`; -1 for none). Each
+    cell's home (the first row showing it, in registry order) names it in the log."""
+    sides = []
+    for side in ("num", "den"):
+        part = rows.loc[rows[f"{side}_key"] != ""]
+        sides.append(
+            pd.DataFrame(
+                {
+                    "row": part.index.to_numpy(),
+                    "side": side,
+                    "level": part["level"].to_numpy(),
+                    "code": part["code"].to_numpy(),
+                    "breakdown": part[f"{side}_breakdown"].to_numpy(),
+                    "category": part[f"{side}_category"].to_numpy(),
+                    "quantity": part[f"{side}_key"].to_numpy(),
+                    "true": part[f"{side}_true"].to_numpy(),
+                    "measure": part["measure"].to_numpy(),
+                    "role": (
+                        part["kind"].map(CELL_ROLE).fillna("numerator")
+                        if side == "num"
+                        else "denominator"
+                    ),
+                }
+            )
+        )
+    refs = pd.concat(sides, ignore_index=True)
+    refs["cell"] = refs.groupby(CELL_KEY, sort=False).ngroup()
+    spread = refs.groupby("cell")["true"].agg(["min", "max"])
+    if (spread["min"] != spread["max"]).any():  # one quantity, one number: else a bug
+        bad = refs[refs["cell"].isin(spread.index[spread["min"] != spread["max"]])]
+        raise RuntimeError(f"A published count differs between rows: {bad.head(4).to_dict()}")
+    home = refs.drop_duplicates("cell").sort_values("cell")
+    cells = Cells(
+        level=home["level"].to_numpy(object),
+        code=home["code"].to_numpy(object),
+        breakdown=home["breakdown"].to_numpy(object),
+        category=home["category"].to_numpy(object),
+        quantity=home["quantity"].to_numpy(object),
+        true=home["true"].to_numpy(dtype=np.int64),
+        sensitive=home["quantity"].isin(sensitive).to_numpy(),
+    )
+    for side in ("num", "den"):
+        of_side = refs[refs["side"] == side]
+        column = np.full(len(rows), -1, dtype=np.int64)
+        column[of_side["row"].to_numpy()] = of_side["cell"].to_numpy()
+        rows[f"{side}_cell"] = column
+    return cells, home[["measure", "role"]].reset_index(drop=True)
+
+
+def build_constraints(cells: Cells, relations: list[tuple[str, str, pd.DataFrame]]) -> Constraints:
+    """§4: the categories of every additive breakdown with their total, and child areas with
+    their parent area, for each quantity. Each must add up (checked)."""
+    frame = pd.DataFrame(
+        {
+            "level": cells.level,
+            "code": cells.code,
+            "breakdown": cells.breakdown,
+            "category": cells.category,
+            "quantity": cells.quantity,
+            "true": cells.true,
+            "cell": np.arange(len(cells)),
+        }
+    )
+    memberships = []
+    additive = [b.key for b in BREAKDOWNS if b.additive]
+    parts = frame[frame["breakdown"].isin(additive)]
+    totals = frame[frame["breakdown"] == ""][["level", "code", "quantity", "cell", "true"]]
+    joined = parts.merge(totals, on=["level", "code", "quantity"], suffixes=("", "_total"))
+    joined["name"] = (
+        "categories:" + joined["level"] + ":" + joined["code"] + ":" + joined["breakdown"]
+        + ":" + joined["quantity"]
+    )  # fmt: skip
+    memberships.append(joined)
+    for child, parent, mapping in relations:
+        parts = frame[frame["level"] == child].merge(mapping, left_on="code", right_on="child")
+        totals = frame[frame["level"] == parent].rename(columns={"code": "parent"})
+        joined = parts.merge(
+            totals[["parent", "breakdown", "category", "quantity", "cell", "true"]],
+            on=["parent", "breakdown", "category", "quantity"],
+            suffixes=("", "_total"),
+        )
+        joined["name"] = (
+            f"{child}s_in_{parent}:" + joined["parent"] + ":" + joined["breakdown"] + ":"
+            + joined["category"] + ":" + joined["quantity"]
+        )  # fmt: skip
+        memberships.append(joined)
+    members = pd.concat(
+        [j[["name", "cell", "true", "cell_total", "true_total"]] for j in memberships],
+        ignore_index=True,
+    )
+    members["con"] = members.groupby("name", sort=False).ngroup()
+    sums = members.groupby("con").agg(parts=("true", "sum"), total=("true_total", "first"))
+    if (sums["parts"] != sums["total"]).any():
+        bad = members[members["con"].isin(sums.index[sums["parts"] != sums["total"]])]
+        raise RuntimeError(f"A constraint does not add up: {bad['name'].iloc[0]}")
+    firsts = members.drop_duplicates("con").sort_values("con")
+    con = np.concatenate([members["con"].to_numpy(), firsts["con"].to_numpy()])
+    cell = np.concatenate([members["cell"].to_numpy(), firsts["cell_total"].to_numpy()])
+    is_total = np.concatenate([np.zeros(len(members), bool), np.ones(len(firsts), bool)])
+    return Constraints(
+        con.astype(np.int64), cell.astype(np.int64), is_total, firsts["name"].to_numpy(object)
+    )
+
+
+def control(
+    rows: pd.DataFrame,
+    cells: Cells,
+    constraints: Constraints,
+    policy: Policy,
+) -> None:
+    """Primary and secondary suppression of the cells, then the published columns of every
+    row: counts as displayed, values withheld where a count they depend on is suppressed (or
+    too few children contribute), rounded to their display precision."""
+    primary_suppression(cells, policy)
+    if policy.secondary_suppression:
+        tiebreak = pd.Series(cells.code + "\x00" + cells.category).rank(method="dense")
+        secondary_suppression(cells, constraints, tiebreak.to_numpy())
+    shown = displayed_counts(cells, policy)
+    has_num, has_den = rows["num_cell"].to_numpy() >= 0, rows["den_cell"].to_numpy() >= 0
+    num, den = rows["num_cell"].to_numpy(), rows["den_cell"].to_numpy()
+    rows["numerator"] = np.where(has_num, shown[num], np.nan)
+    rows["numerator_suppressed"] = has_num & cells.suppressed[num]
+    rows["denominator"] = np.where(has_den, shown[den], np.nan)
+    rows["denominator_suppressed"] = has_den & cells.suppressed[den]
+    reason = np.where(
+        rows["numerator_suppressed"], cells.reason[num],
+        np.where(rows["denominator_suppressed"], cells.reason[den], ""),
+    )  # fmt: skip
+    kind = rows["kind"].to_numpy()
+    controlled = (rows["level"].to_numpy() != NATIONAL) | np.isin(
+        rows["num_key"].to_numpy(), list(cells.quantity[cells.sensitive])
+    )
+    few = (
+        np.isin(kind, ("mean", "median")) & controlled
+        & (rows["num_true"].to_numpy() > 0)
+        & (rows["num_true"].to_numpy() < policy.min_contributors)
+    )  # fmt: skip
+    reason = np.where((reason == "") & few, sdc.PRIMARY_FEW_CONTRIBUTORS, reason)
+    if policy.complement_protection:
+        missing = rows["den_true"].to_numpy() - rows["num_true"].to_numpy()
+        complement = (
+            np.isin(kind, ("proportion", "check_proportion")) & controlled
+            & (missing >= 1) & (missing <= policy.small_count_max)
+        )  # fmt: skip
+        reason = np.where((reason == "") & complement, sdc.COMPLEMENT, reason)
+    rows["suppression_reason"] = reason
+    withheld = reason != ""
+    not_applicable = has_den & (rows["den_true"].to_numpy() == 0)
+    value = np.where(kind == "count", rows["numerator"], rows["value_true"])
+    value = np.where(withheld | not_applicable, np.nan, value)
+    rows["value"] = np.round(value, DISPLAY_PLACES)
+    rows["withheld"] = withheld
+    rows["value_note"] = np.select(
+        [not_applicable & ~withheld, np.isin(reason, (sdc.SECONDARY, sdc.COMPLEMENT)), withheld],
+        [sdc.NOTE_NOT_APPLICABLE, sdc.NOTE_SECONDARY, sdc.NOTE_SMALL],
+        "",
+    )
+    hide = withheld | not_applicable
+    for name in ("ci95_low", "ci95_high", "ci998_low", "ci998_high", "sd"):
+        rows[name] = np.where(hide, np.nan, np.round(rows[name].to_numpy(), DISPLAY_PLACES))
+    _withhold_benchmarking(rows, hide, policy)
+
+
+def _withhold_benchmarking(rows: pd.DataFrame, hide: np.ndarray, policy) -> None:
+    """Comparisons and funnel points of withheld values go; the rest is rounded like the value
+    (limits 1 dp, z 2 dp) and the funnel's n like any count."""
+    if "comparison" not in rows:
+        for name in BENCHMARK_TEXT:
+            rows[name] = ""
+        for name in BENCHMARK_NUMBERS:
+            rows[name] = np.nan
+    compared = rows["comparison"].to_numpy() != ""
+    for name in ("comparison", "comparison_5"):
+        rows[name] = np.where(hide & compared, st.NOT_COMPARED, rows[name])
+    for name in BENCHMARK_TEXT[2:]:
+        rows[name] = np.where(hide, "", rows[name])
+    limits = ("funnel_lower_95", "funnel_upper_95", "funnel_lower_998", "funnel_upper_998")
+    for name in limits:
+        rows[name] = np.where(hide, np.nan, np.round(rows[name].to_numpy(float), DISPLAY_PLACES))
+    rows["z_score"] = np.where(hide, np.nan, np.round(rows["z_score"].to_numpy(float), 2))
+    n = rows["funnel_n"].to_numpy(float)
+    rounded = np.floor(n / policy.rounding_base + 0.5) * policy.rounding_base
+    rows["funnel_n"] = np.where(hide, np.nan, rounded)
+
+
+# Release checks (§5.2) -------------------------------------------------------------------------
+
+IDENTIFIER_FIELDS = re.compile(r"nhs|birth|dob|postcode|reference_number|identifier", re.I)
+POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$", re.I)
+FULL_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{4}\b")
+TEXT_OUTPUT_COLUMNS = ("level", "code", "measure", "breakdown", "category", "value_note")
+
+
+def check_release(
+    rows: pd.DataFrame,
+    cells: Cells,
+    homes: pd.DataFrame,
+    constraints: Constraints,
+    policy: Policy,
+    output_columns: list[str],
+) -> list[CheckFailure]:
+    """Every failure of the automatic release checks, with its area and measure."""
+    failures: list[CheckFailure] = []
+    shown = displayed_counts(cells, policy)
+    for index in np.flatnonzero(small_count_failures(cells, shown, policy)):
+        failures.append(
+            _cell_failure(
+                "displayed count not protected", cells, homes, index,
+                f"shows {int(shown[index])} (counts 1-{policy.small_count_max} must be *, "
+                f"others multiples of {policy.rounding_base})",
+            )
+        )  # fmt: skip
+    for con in single_suppression_failures(cells, constraints):
+        total = constraints.cell[(constraints.con == con) & constraints.is_total][0]
+        failures.append(
+            _cell_failure(
+                "one suppressed cell in a constraint", cells, homes, total,
+                f"{constraints.names[con]} has exactly one suppressed cell",
+            )
+        )  # fmt: skip
+    withheld = rows["withheld"].to_numpy()
+    leaks = (
+        withheld
+        & (
+            rows[["ci95_low", "ci95_high", "ci998_low", "ci998_high", "z_score"]]
+            .notna()
+            .any(axis=1)
+            | ~rows["comparison"].isin(("", st.NOT_COMPARED))
+            | (rows["outlier"] != "")
+            | rows["funnel_lower_95"].notna()
+        ).to_numpy()
+    )
+    for index in np.flatnonzero(leaks):
+        failures.append(_row_failure("withheld value with statistics", rows, index))
+    failures += _identifier_failures(rows, output_columns)
+    return failures
+
+
+def _cell_failure(check, cells, homes, index, detail) -> CheckFailure:
+    return CheckFailure(
+        check,
+        cells.level[index],
+        cells.code[index],
+        homes["measure"].iloc[index],
+        cells.breakdown[index],
+        cells.category[index],
+        detail,
+    )
+
+
+def _row_failure(check, rows, index, detail="a CI, comparison or funnel point is shown"):
+    row = rows.iloc[index]
+    return CheckFailure(
+        check, row["level"], row["code"], row["measure"], row["breakdown"], row["category"], detail
+    )
+
+
+def _identifier_failures(rows: pd.DataFrame, output_columns: list[str]) -> list:
+    """No identifier, date of birth or postcode: by field name, and by value pattern (a
+    10-digit number passing the NHS check, a UK postcode, a full date)."""
+    failures = [
+        CheckFailure("identifier field", "", "", "", "", "", f"column {name!r}")
+        for name in output_columns
+        if IDENTIFIER_FIELDS.search(name)
+    ]
+    for name in TEXT_OUTPUT_COLUMNS:
+        for text in pd.unique(rows[name].astype(str)):
+            nhs = is_valid_nhs_number(re.sub(r"[ -]", "", text))
+            if nhs or POSTCODE.match(text) or FULL_DATE.search(text):
+                failures.append(
+                    CheckFailure(
+                        "identifier value", "", "", "", "", "", f"{name} holds an identifier"
+                    )
+                )
+    for name in ("numerator", "denominator"):
+        values = rows[name].dropna().astype(np.int64)
+        for value in values[values >= 1_000_000_000].unique():
+            if is_valid_nhs_number(str(value)):
+                failures.append(
+                    CheckFailure(
+                        "identifier value", "", "", "", "", "", f"{name} holds an NHS number"
+                    )
+                )
+    return failures
+
+
+def suppression_log(rows: pd.DataFrame, cells, homes: pd.DataFrame) -> pd.DataFrame:
+    """§7: every suppressed cell and every value withheld because of one, with its true value
+    (for the audit team only)."""
+    suppressed = np.flatnonzero(cells.suppressed)
+    cell_entries = pd.DataFrame(
+        {
+            "output_id": "aggregates",
+            "level": cells.level[suppressed],
+            "area_code": cells.code[suppressed],
+            "measure_id": homes["measure"].to_numpy()[suppressed],
+            "breakdown": cells.breakdown[suppressed],
+            "category": cells.category[suppressed],
+            "cell_role": homes["role"].to_numpy()[suppressed],
+            "reason": cells.reason[suppressed],
+            "constraint_id": [name[:120] for name in cells.constraint[suppressed]],
+            "true_value": cells.true[suppressed].astype(float),
+            "displayed_value": sdc.SUPPRESSED,
+        }
+    )
+    values = rows[rows["withheld"] & (rows["kind"] != "count") & rows["value_true"].notna()]
+    value_entries = pd.DataFrame(
+        {
+            "output_id": "aggregates",
+            "level": values["level"].to_numpy(),
+            "area_code": values["code"].to_numpy(),
+            "measure_id": values["measure"].to_numpy(),
+            "breakdown": values["breakdown"].to_numpy(),
+            "category": values["category"].to_numpy(),
+            "cell_role": values["kind"].map(VALUE_ROLE).to_numpy(),
+            "reason": np.where(
+                np.isin(values["suppression_reason"], (sdc.PRIMARY_FEW_CONTRIBUTORS,
+                                                       sdc.COMPLEMENT)),
+                values["suppression_reason"],
+                sdc.DERIVED_FROM_SUPPRESSED,
+            ),
+            "constraint_id": "",
+            "true_value": values["value_true"].to_numpy(),
+            "displayed_value": sdc.SUPPRESSED,
+        }
+    )  # fmt: skip
+    return pd.concat([cell_entries, value_entries], ignore_index=True)

@@ -137,12 +137,10 @@ assert set(CATEGORY_SQL) == {b.key for b in CHILD_BREAKDOWNS}
 TOTAL = ("", "")  # the (breakdown, category) of a measure's total row
 
 
-def _by_breakdown(breakdowns: bool) -> str:
-    """Each KPI row once for its total and, with breakdowns, once more per child-attribute
-    breakdown under its category: (breakdown, category) columns b.breakdown, b.category."""
-    pairs = ["('', '')"]
-    if breakdowns:
-        pairs += [f"('{key}', {sql})" for key, sql in CATEGORY_SQL.items()]
+def _by_breakdown(breakdowns: tuple[str, ...]) -> str:
+    """Each KPI row once for its total and once more per child-attribute breakdown asked for,
+    under its category: (breakdown, category) columns b.breakdown, b.category."""
+    pairs = ["('', '')"] + [f"('{key}', {CATEGORY_SQL[key]})" for key in breakdowns]
     return (
         f'CROSS JOIN LATERAL (SELECT breakdown COLLATE "C" AS breakdown,'
         f' category COLLATE "C" AS category FROM (VALUES {", ".join(pairs)})'
@@ -150,7 +148,9 @@ def _by_breakdown(breakdowns: bool) -> str:
     )
 
 
-def counts_sql(scope: str = "true", source: str = "npda_kpi", breakdowns: bool = False) -> str:
+def counts_sql(
+    scope: str = "true", source: str = "npda_kpi", breakdowns: tuple[str, ...] = ()
+) -> str:
     unit_sums = ",\n            ".join(f"{sql} AS {name}" for name, sql in COUNT_COLUMNS.items())
     level_sums = ",\n        ".join(
         f"coalesce(sum(c.{n}), 0)::bigint AS {n}" for n in COUNT_COLUMNS
@@ -170,7 +170,7 @@ def counts_sql(scope: str = "true", source: str = "npda_kpi", breakdowns: bool =
     GROUP BY a.level, a.code, c.breakdown, c.category"""
 
 
-def contributors_sql(source: str = "npda_kpi", breakdowns: bool = False) -> str:
+def contributors_sql(source: str = "npda_kpi", breakdowns: tuple[str, ...] = ()) -> str:
     """44/45: every child contributing a per-child median HbA1c, with its unit, type group and
     (with breakdowns) its category in each child-attribute breakdown."""
     type_group = " ".join(
@@ -178,21 +178,23 @@ def contributors_sql(source: str = "npda_kpi", breakdowns: bool = False) -> str:
         for key, condition in DIABETES_TYPES.items()
         if key != "all"
     )
-    categories = "".join(f", {sql} AS {key}" for key, sql in CATEGORY_SQL.items() if breakdowns)
+    categories = "".join(f", {CATEGORY_SQL[key]} AS {key}" for key in breakdowns)
     return f"""
         SELECT paediatric_diabetes_unit_id AS pdu, hba1c_median AS m,
             CASE {type_group} END AS type_group{categories}
         FROM {source} WHERE audit_period_id = %(period)s AND kpi_44 = 1"""
 
 
-def pooled_values(cursor, params: dict, source: str, breakdowns: bool, areas: set | None):
+def pooled_values(
+    cursor, params: dict, source: str, breakdowns: tuple[str, ...], areas: set | None
+):
     """n, mean, SD and median of the per-child medians of every area (of `areas`, when given),
     pooled from the children (never from unit figures): for all types (is_total) and each type
     group; with breakdowns, for every area and category too (all types: the diabetes-type
     breakdown holds the type groups). One query for the children, then a group-by per level
     (an SQL median per area would sort every child once per level it counts in)."""
     cursor.execute(contributors_sql(source, breakdowns), params)
-    names = ["pdu", "m", "type_group", *(CATEGORY_SQL if breakdowns else ())]
+    names = ["pdu", "m", "type_group", *breakdowns]
     children = pd.DataFrame(cursor.fetchall(), columns=names)
     children["m"] = children["m"].astype(float)
     cursor.execute(f"SELECT pdu, level, code FROM {UNIT_AREA_TABLE}")
@@ -212,10 +214,7 @@ def pooled_values(cursor, params: dict, source: str, breakdowns: bool, areas: se
     unit_areas = unit_areas.merge(area_keys.reset_index(names="area"), on=["level", "code"])
     parts = [("", pd.Series("", index=children.index), pd.Series("all", index=children.index))]
     parts.append(("", pd.Series("", index=children.index), children["type_group"]))
-    if breakdowns:
-        parts += [
-            (key, children[key], pd.Series("all", index=children.index)) for key in CATEGORY_SQL
-        ]
+    parts += [(key, children[key], pd.Series("all", index=children.index)) for key in breakdowns]
     long = pd.concat(
         [
             pd.DataFrame(
@@ -581,10 +580,16 @@ def create_unit_area_table(cursor) -> None:
 
 
 def pooled_areas(
-    cursor, params: dict, *, scope: str = "true", source: str = "npda_kpi", breakdowns=False
+    cursor,
+    params: dict,
+    *,
+    scope: str = "true",
+    source: str = "npda_kpi",
+    breakdowns: tuple[str, ...] = (),
 ) -> Areas:
     """The pooled counts and values of every area (of `scope`) from the KPI rows of `source`,
-    with the child-attribute breakdowns when asked; needs the unit-area table."""
+    with the child-attribute breakdowns asked for (keys of CATEGORY_SQL); needs the unit-area
+    table."""
     cursor.execute(counts_sql(scope, source, breakdowns), params)
     count_rows = cursor.fetchall()
     areas = {(row[0], row[1]) for row in count_rows}

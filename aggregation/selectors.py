@@ -344,7 +344,9 @@ def area_results(
 ) -> list[AreaResult]:
     """One measure's published results for every area of a level (and breakdown), from one
     release, in area code order."""
-    check_level(level), check_measure(measure), check_breakdown(breakdown)
+    check_level(level)
+    check_measure(measure)
+    check_breakdown(breakdown)
     where, params = _filters(level, measure, breakdown, category)
     if code is not None:
         where += " AND a.area_code = %(code)s"
@@ -394,7 +396,8 @@ def live_access(user) -> str:
 def live_area_results(user, period: AuditPeriod, level: str, measure: str) -> list[AreaResult]:
     """The live (unpublished, not disclosure-controlled) results of a level for one measure:
     for the audit team, or a unit's own staff at unit level for their own units."""
-    check_level(level), check_measure(measure)
+    check_level(level)
+    check_measure(measure)
     access = live_access(user)
     if access == "none" or (access == "units" and level != "pdu"):
         raise PermissionDenied("Live results are for the audit team and a unit's own staff.")
@@ -587,7 +590,9 @@ class Trend:
 def trend(level: str, code: str, measure: str, *, breakdown: str = "", category: str = "") -> Trend:
     """One measure for one area across the current releases: by year (final) and by quarter
     within each year (provisional)."""
-    check_level(level), check_measure(measure), check_breakdown(breakdown)
+    check_level(level)
+    check_measure(measure)
+    check_breakdown(breakdown)
     current = sorted(
         releases(current_only=True), key=lambda r: (r.audit_year, r.calculation_date, r.id)
     )

@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 SUPPRESSED = "*"  # §8: suppressed to protect confidentiality
+DISPLAY_PLACES = 1  # §3: percentages (and means, rates, limits) are shown to 1 decimal place
 NOT_APPLICABLE = "–"  # §8: no children in the denominator
 
 # §8: the `value_note` of every shared output, beside the value.

@@ -95,13 +95,7 @@ def store_submission(
         )
         if file_content is not None:
             submission.csv_file.save(file_name or "upload.csv", ContentFile(file_content))
-        Submission.patients.through.objects.bulk_create(
-            [
-                Submission.patients.through(submission_id=submission.pk, patient_id=pk)
-                for pk in patient_ids.values()
-            ],
-            batch_size=5000,
-        )
+        _copy_submission_patients(submission, patient_ids.values())
         _copy_visits(submission, period, patient_ids, visits)
         request_unit_recompute(unit.pz_code, period.pk, reason="upload")
     return submission
@@ -135,10 +129,8 @@ def _upsert_patients(
     existing = _existing_patients(unit)
     new = [r for r in records if r.key not in existing]
     known = [r for r in records if r.key in existing]
-    created = Patient.objects.bulk_create(
-        [Patient(**_patient_values(r, period)) for r in new], batch_size=2000
-    )
-    ids = {r.key: p.pk for r, p in zip(new, created, strict=True)}
+    created = _copy_insert(Patient, [_patient_values(r, period) for r in new])
+    ids = {r.key: pk for r, pk in zip(new, created, strict=True)}
     for record in known:
         ids[record.key] = existing[record.key]
     _copy_update(
@@ -158,18 +150,18 @@ def _upsert_sites(
     def site_values(record: PatientRecord) -> dict:
         return {name: record.site_fields.get(name) for name in SITE_FIELDS}
 
-    Site.objects.bulk_create(
+    _copy_insert(
+        Site,
         [
-            Site(
-                patient_id=ids[r.key],
-                paediatric_diabetes_unit=unit,
-                organisation_id=unit.lead_organisation_id,
-                is_active=True,
+            {
+                "patient_id": ids[r.key],
+                "paediatric_diabetes_unit_id": unit.pk,
+                "organisation_id": unit.lead_organisation_id,
+                "is_active": True,
                 **site_values(r),
-            )
+            }
             for r in new
         ],
-        batch_size=2000,
     )
     site_ids = dict(
         Site.objects.filter(
@@ -179,6 +171,29 @@ def _upsert_sites(
         ).values_list("patient_id", "pk")
     )
     _copy_update(Site, [{"id": site_ids[ids[r.key]], **site_values(r)} for r in known])
+
+
+def _copy_insert(model, rows: list[dict]) -> list[int]:
+    """INSERT many rows with one COPY (Django's bulk_create builds one huge statement per
+    batch: far slower): ids are reserved from the table's sequence first, and every field left
+    out takes its model default. Returns the new ids, in the order of `rows`."""
+    if not rows:
+        return []
+    table = model._meta.db_table
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(rows)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        columns = ", ".join(["id", *(f.column for f in fields)])
+        defaults = {f.attname: f.get_default() for f in fields}
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for pk, row in zip(ids, rows, strict=True):
+                values = [row.get(f.attname, row.get(f.name, defaults[f.attname])) for f in fields]
+                copy.write_row([pk, *(_copy_value(v) for v in values)])
+    return ids
 
 
 def _copy_update(model, rows: list[dict]) -> None:
@@ -204,6 +219,17 @@ def _copy_update(model, rows: list[dict]) -> None:
         cursor.execute(f"DROP TABLE update_{table}")
 
 
+def _copy_submission_patients(submission: Submission, patient_ids) -> None:
+    """The submission's children (the M2M rows) with one COPY."""
+    table = Submission.patients.through._meta.db_table
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} (submission_id, patient_id) FROM STDIN") as copy,
+    ):
+        for patient_id in patient_ids:
+            copy.write_row((submission.pk, patient_id))
+
+
 def _copy_visits(
     submission: Submission,
     period: AuditPeriod,
@@ -211,11 +237,11 @@ def _copy_visits(
     visits: Sequence[VisitRecord],
 ) -> None:
     columns = VISIT_COPY_FIELDS
-    defaults = {
-        "submission_id": submission.pk,
-        "dataset_year": period.dataset_year,
-        "hospital_admission_other": "",
-    }
+    at = {name: i for i, name in enumerate(columns)}
+    base = [None] * len(columns)  # a row of the table, filled per visit (fields are sparse)
+    base[at["submission_id"]] = submission.pk
+    base[at["dataset_year"]] = period.dataset_year
+    other, bmi = at["hospital_admission_other"], at["bmi"]
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(
@@ -223,17 +249,18 @@ def _copy_visits(
         ) as copy,
     ):
         for visit in visits:
-            values = {**defaults, **visit.fields}
-            values["hospital_admission_other"] = values["hospital_admission_other"] or ""
-            values.update(
-                patient_id=patient_ids[visit.patient_key],
-                source_row=visit.source_row,
-                errors=json.dumps(visit.errors),
-                is_valid=not visit.errors,
-            )
-            if values.get("bmi") is None and not {"height", "weight"} & visit.errors.keys():
-                values["bmi"] = derived_bmi(values)
-            copy.write_row([values.get(column) for column in columns])
+            row = base.copy()
+            for name, value in visit.fields.items():
+                if name in at:
+                    row[at[name]] = value
+            row[other] = row[other] or ""
+            row[at["patient_id"]] = patient_ids[visit.patient_key]
+            row[at["source_row"]] = visit.source_row
+            row[at["errors"]] = json.dumps(visit.errors) if visit.errors else "{}"
+            row[at["is_valid"]] = not visit.errors
+            if row[bmi] is None and not {"height", "weight"} & visit.errors.keys():
+                row[bmi] = derived_bmi(visit.fields)
+            copy.write_row(row)
 
 
 def _copy_value(value):

@@ -6,8 +6,7 @@ values only at the end. The records follow every validation rule of csv-submissi
 visits are in file order: grouped by child, by date within a child, `source_row` from 2.
 """
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -20,6 +19,7 @@ from npda.submissions.records import PatientRecord, VisitRecord
 
 from . import parameters as p
 from .plan import CohortPlan, Stream, UnitPlan, key_number, make_rng
+from .roster import YearCohort, ages_at, cohort_for
 
 VISIT_FIELDS: tuple[str, ...] = tuple(c.field for c in COLUMNS if c.target == Target.VISIT)
 _KIND = {c.field: c.type for c in COLUMNS if c.target == Target.VISIT}
@@ -56,36 +56,55 @@ class UnitCohort:
     pz_code: str
     patients: list[PatientRecord]
     visits: list[VisitRecord]
+    # Derived from the home postcode, not submitted (data-dictionary.md §8): the deprivation
+    # quintile by identifier, which a lookup job would set (the platform has no lookup data).
+    imd_quintiles: dict[str, int] = field(default_factory=dict)
 
 
 def generate_unit(plan: CohortPlan, pz_code: str, audit_year: AuditYear) -> UnitCohort:
-    """The unit's children and visits; depends only on the seed, the unit and the year."""
+    """The unit's children and visits; depends only on the seed, the unit and the year (and,
+    through the roster, the years before it)."""
     unit = plan.units[pz_code]
+    cohort = cohort_for(plan, pz_code, audit_year.year, audit_year.today)
+    order = np.argsort(cohort.children.index, kind="stable")  # file order: by roster entry
     rng = make_rng(plan.seed, Stream.CHILDREN, audit_year.year, key_number(pz_code))
-    draw = _UnitDraw(rng, unit, audit_year)
-    keys = identifiers(rng, unit, audit_year.year)
-    return UnitCohort(pz_code, draw.patient_records(keys), draw.visit_records(keys))
+    draw = _UnitDraw(rng, unit, audit_year, _ordered(cohort, order))
+    keys = identifiers(plan.seed, unit, cohort.children.index[order])
+    quintiles = {k: q for k, q in zip(keys, draw.imd.tolist(), strict=True) if q}
+    return UnitCohort(pz_code, draw.patient_records(keys), draw.visit_records(keys), quintiles)
 
 
-def identifiers(rng: np.random.Generator, unit: UnitPlan, year: int) -> list[str]:
-    """Distinct identifiers in ascending order: 999 test-range NHS numbers, or Jersey URNs.
+def _ordered(cohort: YearCohort, order: np.ndarray) -> YearCohort:
+    return YearCohort(
+        cohort.children.take(order),
+        cohort.new[order],
+        cohort.start[order],
+        cohort.reason[order],
+        cohort.leave[order],
+        cohort.death[order],
+        cohort.roster_size,
+    )
 
-    Consecutive audit years use different quarters of the six-digit space, so children of
-    different years never merge."""
+
+def identifiers(seed: int, unit: UnitPlan, roster_index: np.ndarray) -> list[str]:
+    """The children's identifiers by their place in the unit's roster, the same every year:
+    999 test-range NHS numbers from the unit's share of the space (in a fixed shuffled order),
+    or Jersey Unique Reference Numbers."""
     if unit.info.is_jersey:
-        return [f"JE-SYN-{year}-{i:05d}" for i in range(1, unit.size + 1)]
+        return [f"JE-SYN-{i + 1:05d}" for i in roster_index.tolist()]
     first, count = unit.identifier_block
-    start = (year % p.IDENTIFIER_YEARS) * p.IDENTIFIERS_PER_YEAR + first
-    candidates = start + np.arange(count)
+    candidates = first + np.arange(count)
     checks = nhs_check_digits(candidates)
     valid = checks >= 0
     pool, pool_checks = candidates[valid], checks[valid]
-    if unit.size > len(pool):
+    needed = int(roster_index.max(initial=-1)) + 1
+    if needed > len(pool):
         raise ValueError(
-            f"{unit.info.pz_code}: {unit.size} children do not fit in the 999 test range; "
+            f"{unit.info.pz_code}: {needed} children do not fit in the 999 test range; "
             f"a cohort can have at most about {p.MAX_PATIENTS_PER_YEAR:,} children"
         )
-    chosen = np.sort(rng.choice(len(pool), unit.size, replace=False))  # the pool is ascending
+    shuffled = make_rng(seed, Stream.ROSTER, key_number(unit.info.pz_code)).permutation(len(pool))
+    chosen = shuffled[roster_index]
     numbers, check_digits = pool[chosen].tolist(), pool_checks[chosen].tolist()
     return [f"999{n:06d}{c}" for n, c in zip(numbers, check_digits, strict=True)]
 
@@ -115,12 +134,15 @@ def _expit(x: np.ndarray | float) -> np.ndarray:
 class _UnitDraw:
     """All draws for one unit. Methods fill `self.f`: visit field -> array over rows."""
 
-    def __init__(self, rng: np.random.Generator, unit: UnitPlan, year: AuditYear) -> None:
+    def __init__(
+        self, rng: np.random.Generator, unit: UnitPlan, year: AuditYear, cohort: YearCohort
+    ) -> None:
         self.rng, self.unit, self.year = rng, unit, year
+        self.effects = unit.effects.in_year(year.year)
         self.S, self.E = year.start.toordinal(), year.end.toordinal()
         self.last, self.today = year.last_day.toordinal(), year.today.toordinal()
-        self.n = unit.size
-        self._children()
+        self.n = len(cohort.children.index)
+        self._children(cohort)
         self._schedule()
         self.f = {name: np.full(self.R, -1, dtype=np.int64) for name in VISIT_FIELDS}
         self.f["hospital_admission_other"] = np.full(self.R, None, dtype=object)
@@ -138,19 +160,15 @@ class _UnitDraw:
 
     # --- children -------------------------------------------------------------------------
 
-    def _children(self) -> None:
-        rng, n, S = self.rng, self.n, self.S
-        self.age = rng.choice(len(p.AGE_P), size=n, p=p.AGE_P)
-        band = np.array([date(self.year.year - a, 4, 1).toordinal() for a in range(26)])
-        self.dob = band[self.age] - rng.integers(0, band[self.age] - band[self.age + 1])
-        self.sex = rng.choice(p.SEX_CODES, size=n, p=p.SEX_P / p.SEX_P.sum())
-        self.ethnicity = rng.choice(p.ETHNICITY_CODES, size=n, p=self._ethnicity_mix())
-        self.type = self._diabetes_types()
-        self.new = (rng.random(n) < p.NEW_DIAGNOSIS_P_BY_AGE[self.age]) | (S - self.dob < 60)
-        self.dx = np.where(self.new, self._new_diagnosis_dates(), self._old_diagnosis_dates())
-        self.start = np.where(self.new, self.dx, S)
-        self.reason, self.leave = self._leavers()
-        self.death = self._deaths()
+    def _children(self, cohort: YearCohort) -> None:
+        """The roster's children of the year, and what the year brings them."""
+        rng, n, children = self.rng, self.n, cohort.children
+        self.dob, self.sex, self.ethnicity = children.dob, children.sex, children.ethnicity
+        self.type, self.dx, self.imd = children.type, children.dx, children.imd
+        self.engagement, self.postcode = children.engagement, children.postcode
+        self.age = ages_at(self.dob, self.S)  # completed years at S (the roster keeps < 25)
+        self.new, self.start = cohort.new, cohort.start
+        self.reason, self.leave, self.death = cohort.reason, cohort.leave, cohort.death
         left_or_last = np.where(self.leave > 0, self.leave, self.last)
         self.end = np.where(self.death > 0, self.death, left_or_last)  # last day in the unit
         self.twelve_plus = self.age >= 12
@@ -158,49 +176,6 @@ class _UnitDraw:
             (self.reason > 0) & ~self.new & (rng.random(n) < p.LEAVER_WITHOUT_ACTIVITY_P)
         )
         self.active = ~self.no_activity
-        self.engagement = rng.normal(0, p.CHILD_ENGAGEMENT_SD, size=n)
-
-    def _ethnicity_mix(self) -> np.ndarray:
-        region = self.unit.info.region
-        if region in ("wales", "jersey"):
-            return p.ETHNICITY_P["wales"]
-        return p.ETHNICITY_P["london" if region == p.LONDON_REGION else "england"]
-
-    def _diabetes_types(self) -> np.ndarray:
-        u = self.rng.random(self.n)
-        type_2 = np.where(self.age >= 10, p.TYPE_2_P_FROM_AGE_10, 0.0)
-        types = np.ones(self.n, dtype=np.int64)
-        types[u < type_2] = 2
-        other = (u >= type_2) & (u < type_2 + p.OTHER_TYPES_P)
-        types[other] = self.rng.choice(p.OTHER_TYPE_CODES, size=int(other.sum()), p=p.OTHER_TYPE_P)
-        return types
-
-    def _new_diagnosis_dates(self) -> np.ndarray:
-        days = self.rng.integers(0, self.last - self.S + 1, size=self.n)
-        return np.maximum(self.S + days, self.dob)
-
-    def _old_diagnosis_dates(self) -> np.ndarray:
-        earliest = self.dob + np.where(self.type == 2, 9 * 365, 30)
-        earliest = np.minimum(earliest, self.S - 1)
-        onset = self.rng.beta(2.0, 1.6, size=self.n)
-        return earliest + (onset * (self.S - 1 - earliest)).astype(np.int64)
-
-    def _leavers(self) -> tuple[np.ndarray, np.ndarray]:
-        transition = p.TRANSITION_P_BY_AGE[self.age]
-        u = self.rng.random(self.n)
-        moved, other = np.full(self.n, p.MOVED_P), np.full(self.n, p.OTHER_LEAVING_P)
-        limits = np.cumsum([transition, moved, other], axis=0)
-        reason = np.select([u < limits[0], u < limits[1], u < limits[2]], [1, 2, 3], 0)
-        room = self.last - self.start
-        reason[room < 14] = 0
-        offset = 14 + (self.rng.random(self.n) * np.maximum(room - 13, 1)).astype(np.int64)
-        return reason, np.where(reason > 0, self.start + offset, -1)
-
-    def _deaths(self) -> np.ndarray:
-        room = self.last - self.start
-        dead = (self.rng.random(self.n) < p.DEATH_P) & (self.reason == 0) & (room >= 14)
-        offset = 14 + (self.rng.random(self.n) * np.maximum(room - 13, 1)).astype(np.int64)
-        return np.where(dead, self.start + offset, -1)
 
     # --- visit schedule -------------------------------------------------------------------
 
@@ -250,7 +225,7 @@ class _UnitDraw:
 
     def has(self, process: str) -> np.ndarray:
         """Which children get this care process in the year (unit-level random effects)."""
-        chance = _expit(self.unit.effects.logit(process, self.twelve_plus) + self.engagement)
+        chance = _expit(self.effects.logit(process, self.twelve_plus) + self.engagement)
         return (self.rng.random(self.n) < chance) & self.active
 
     def pick_rows(self, children: np.ndarray, score: np.ndarray | None = None) -> np.ndarray:
@@ -275,7 +250,7 @@ class _UnitDraw:
     # --- routine measurements ---------------------------------------------------------------
 
     def _hba1c_and_treatment(self) -> None:
-        f, rng, c, effects = self.f, self.rng, self.rc, self.unit.effects
+        f, rng, c, effects = self.f, self.rng, self.rc, self.effects
         # units better at HbA1c monitoring also measure it more often (KPI 33)
         logit = np.log(p.HBA1C_ROW_P / (1 - p.HBA1C_ROW_P))
         chance = float(_expit(logit + p.HBA1C_ROW_EFFECT * effects.care["hba1c"]))
@@ -301,7 +276,7 @@ class _UnitDraw:
     def _hba1c_values(self) -> np.ndarray:
         rng, c = self.rng, self.rc
         shift = np.vectorize(lambda t: p.HBA1C_TYPE_SHIFT.get(int(t), 0.0))(self.type)
-        level = (self.unit.effects.hba1c_mean + shift) * np.exp(
+        level = (self.effects.hba1c_mean + shift) * np.exp(
             rng.normal(0, p.HBA1C_CHILD_LOG_SD, size=self.n)
         )
         at_diagnosis = rng.normal(*p.HBA1C_AT_DIAGNOSIS, size=self.n)
@@ -313,7 +288,7 @@ class _UnitDraw:
 
     def _treatment_per_row(self) -> np.ndarray:
         """Treatment at each row; sets `pump` and `switch`, which glucose monitoring uses."""
-        rng, n, effects = self.rng, self.n, self.unit.effects
+        rng, n, effects = self.rng, self.n, self.effects
         type_1 = self.type == 1
         self.pump = type_1 & ~self.new & (rng.random(n) < _expit(effects.pump))
         injections = _choice(rng, p.TYPE_1_INJECTION_CODES, n)
@@ -329,13 +304,13 @@ class _UnitDraw:
         return np.where(switched, pump_code[self.rc], code[self.rc])
 
     def _closed_loop(self) -> np.ndarray:
-        closed = self.rng.random(self.n) < _expit(self.unit.effects.closed_loop)
+        closed = self.rng.random(self.n) < _expit(self.effects.closed_loop)
         return np.where(closed, _choice(self.rng, p.CLOSED_LOOP_CODES, self.n), 1)
 
     def _glucose_monitoring(self) -> np.ndarray:
         rng, n = self.rng, self.n
         boost = np.where(self.pump | self.switch, p.CGM_PUMP_BOOST, 0.0)
-        cgm = rng.random(n) < _expit(self.unit.effects.cgm + boost)
+        cgm = rng.random(n) < _expit(self.effects.cgm + boost)
         type_1 = np.where(cgm, 4, _choice(rng, p.GLUCOSE_MONITORING_NON_CGM, n))
         others = _choice(rng, p.GLUCOSE_MONITORING_OTHER_TYPES, n)
         return np.where(self.type == 1, type_1, others)
@@ -563,7 +538,7 @@ class _UnitDraw:
         columns = {
             **identifier,
             "date_of_birth": ordinal(self.dob),
-            "postcode": self._postcodes(),
+            "postcode": self.postcode.tolist(),
             "sex": self.sex.tolist(),
             "ethnicity": self.ethnicity.tolist(),
             "diabetes_type": self.type.tolist(),
@@ -580,20 +555,6 @@ class _UnitDraw:
                 site_fields={"date_leaving_service": left, "reason_leaving_service": why},
             )
             for key, values, (left, why) in zip(keys, rows, leaving, strict=True)
-        ]
-
-    def _postcodes(self) -> list[str]:
-        rng, n = self.rng, self.n
-        area, district = _postcode_area(self.unit)
-        districts = np.clip(district + rng.integers(-3, 4, n), 1, max(district + 3, 4))
-        sector = rng.integers(0, 10, n)
-        letters = rng.choice(p.POSTCODE_INWARD_LETTERS, size=(n, 2))
-        homeless = rng.random(n) < p.NO_FIXED_ABODE_P
-        parts = zip(
-            homeless.tolist(), districts.tolist(), sector.tolist(), letters.tolist(), strict=True
-        )
-        return [
-            p.NO_FIXED_ABODE_POSTCODE if h else f"{area}{dd}{s}{a}{b}" for h, dd, s, (a, b) in parts
         ]
 
     def _gp_codes(self) -> list[str]:
@@ -620,16 +581,6 @@ class _UnitDraw:
 
 def pd_isnull(values: np.ndarray) -> np.ndarray:
     return np.array([value is None for value in values.tolist()], dtype=bool)
-
-
-def _postcode_area(unit: UnitPlan) -> tuple[str, int]:
-    """The unit's postcode area and district, or a fallback for its region."""
-    match = re.match(r"([A-Z]{1,2})(\d{1,2})", unit.info.postcode.upper().replace(" ", ""))
-    if match:
-        return match.group(1), int(match.group(2))
-    region = unit.info.region
-    area = p.FALLBACK_POSTCODE_AREA.get(region, "B")
-    return area, 1 + unit.index % 9
 
 
 def _ordinal_dates(ordinals: np.ndarray) -> list[date | None]:

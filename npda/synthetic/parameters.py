@@ -14,11 +14,12 @@ def _numbers(text: str) -> np.ndarray:
 NATIONAL_PATIENTS = 34_000  # the cohort the unit size bounds below are calibrated for
 UNIT_SIZE_BOUNDS = (20, 900)  # children per unit at the national size; scaled with --patients
 
-# NHS numbers are 999 + six digits + a check digit; each audit year gets a quarter of the six-digit
-# space (so years never share children), and about 1 in 11 numbers has no valid check digit.
-IDENTIFIER_YEARS = 4
-IDENTIFIERS_PER_YEAR = 1_000_000 // IDENTIFIER_YEARS
-MAX_PATIENTS_PER_YEAR = 200_000  # leaves room for the check digits and the rounding of blocks
+# NHS numbers are 999 + six digits + a check digit: the six-digit space is shared out between the
+# units in proportion to their size, and a unit's children keep their number from year to year.
+# About 1 in 11 numbers has no valid check digit; a unit's roster (everyone it has had since
+# 2020-21, about twice its yearly size by 2030) must fit in its share.
+IDENTIFIER_SPACE = 1_000_000
+MAX_PATIENTS_PER_YEAR = 200_000  # leaves room for rosters, check digits and rounding of blocks
 UNIT_SIZE_SIGMA = 0.75  # lognormal spread of unit sizes
 JERSEY_SIZE_FACTOR = 0.2  # an island unit: small
 
@@ -52,6 +53,25 @@ OTHER_TYPES_P = 0.04
 # New diagnoses in the year (about 8 % overall), more likely in younger children.
 NEW_DIAGNOSIS_P_BY_AGE = np.array([1.0] + [0.11] * 14 + [0.04] * 4 + [0.01] * 6)
 
+# Deprivation (IMD quintile within the nation, 1 most deprived) of the children's homes: a
+# stand-in for the postcode lookup, which needs data this platform has no copy of. Children
+# with diabetes live a little more often in deprived areas; London and the north more so.
+IMD_QUINTILE_WEIGHTS = {
+    "england": (24, 22, 20, 18, 16),
+    "E40000003": (27, 26, 21, 15, 11),  # London
+    "E40000010": (30, 21, 18, 16, 15),  # North West
+    "E40000012": (29, 21, 18, 17, 15),  # North East and Yorkshire
+    "E40000005": (15, 17, 20, 23, 25),  # South East
+    "wales": (22, 21, 20, 19, 18),
+}
+
+# Year-on-year change, against 2024-25 (per year): care processes a little more complete, more
+# technology, HbA1c slowly falling, so that trends across releases have something to show.
+TREND_BASE_YEAR = 2024
+TREND_CARE_LOGIT = 0.12
+TREND_TECHNOLOGY_LOGIT = 0.3
+TREND_HBA1C = -0.8  # mmol/mol
+
 # Leaving the unit during the year: transition to adult services (reason 1) by age at the start,
 # moves out of the area (2) and other (3) at any age. A few leavers have no other activity.
 TRANSITION_P_BY_AGE = np.array([0.0] * 16 + [0.08, 0.25, 0.35, 0.4] + [0.45] * 5)
@@ -59,6 +79,20 @@ MOVED_P = 0.02
 OTHER_LEAVING_P = 0.006
 LEAVER_WITHOUT_ACTIVITY_P = 0.1
 DEATH_P = 0.0005
+
+
+def _joining_ages() -> np.ndarray:
+    """Ages (at the start of the year) of the children who join a unit in a later year, newly
+    diagnosed: those that keep the ages of the unit at AGE_P from year to year, given who
+    leaves at each age (children of age a-1 who stay are a year older: what is missing at age a
+    must join there)."""
+    leaving = TRANSITION_P_BY_AGE + MOVED_P + OTHER_LEAVING_P + DEATH_P
+    staying = np.concatenate([[0.0], AGE_P[:-1] * (1 - leaving[:-1])])
+    joining = np.clip(AGE_P - staying, 0, None)
+    return joining / joining.sum()
+
+
+JOINING_AGE_P = _joining_ages()
 
 VISITS_PER_YEAR = (10, 20)  # rows for a child with a whole year of care
 VISITS_SKEW = 0.62  # binomial share of the range: mean about 16 rows a year

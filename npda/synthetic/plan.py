@@ -3,7 +3,8 @@
 Everything a unit's children depend on is derived from the seed and that unit's own codes, never
 from which other units are generated, so `--pdu` gives the same children as a national run. Unit
 sizes and effects do not depend on the audit year (a unit keeps its size and its quality from
-year to year); the children do.
+year to year, with the national trend of `UnitEffects.in_year` on top); the children are the
+unit's roster in that year (npda.synthetic.roster).
 """
 
 import zlib
@@ -24,7 +25,8 @@ class Stream(IntEnum):
     OUTLIERS = 2
     REGION_EFFECTS = 3
     UNIT_EFFECTS = 4
-    CHILDREN = 5
+    CHILDREN = 5  # a year's draws for the unit's children (visits and care)
+    ROSTER = 6  # who the unit's children are, year by year (npda.synthetic.roster)
 
 
 def key_number(key: str) -> int:
@@ -59,6 +61,18 @@ class UnitEffects:
     closed_loop: float
     cgm: float
     hba1c_mean: float  # mmol/mol, the unit's typical child level
+
+    def in_year(self, year: int) -> "UnitEffects":
+        """The effects in an audit year: the national trend against the base year applied."""
+        years = year - p.TREND_BASE_YEAR
+        care, tech = years * p.TREND_CARE_LOGIT, years * p.TREND_TECHNOLOGY_LOGIT
+        return UnitEffects(
+            care={name: value + care for name, value in self.care.items()},
+            pump=self.pump + tech,
+            closed_loop=self.closed_loop + tech,
+            cgm=self.cgm + tech,
+            hba1c_mean=self.hba1c_mean + years * p.TREND_HBA1C,
+        )
 
     def logit(self, process: str, twelve_plus: np.ndarray) -> np.ndarray:
         """Per-child log-odds of having the care process in the year, before the child's own
@@ -105,10 +119,10 @@ def plan_cohort(seed: int, units: list[UnitInfo], total: int) -> CohortPlan:
 
 
 def identifier_blocks(sizes: np.ndarray) -> list[tuple[int, int]]:
-    """Split one audit year's identifier space between the units in proportion to their sizes,
-    so that any cohort the space can hold fits (equal blocks would run out for the big units)."""
+    """Split the identifier space between the units in proportion to their sizes, so that any
+    cohort the space can hold fits (equal blocks would run out for the big units)."""
     total = max(int(sizes.sum()), 1)
-    counts = np.floor(sizes * p.IDENTIFIERS_PER_YEAR / total).astype(np.int64)
+    counts = np.floor(sizes * p.IDENTIFIER_SPACE / total).astype(np.int64)
     firsts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     return [(int(f), int(c)) for f, c in zip(firsts, counts, strict=True)]
 

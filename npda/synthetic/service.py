@@ -6,11 +6,13 @@ children and visits. Each unit is its own transaction and becomes the unit's act
 """
 
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from constants.codes import DatasetYear
@@ -86,7 +88,17 @@ def generate_cohort(
         Path(csv_dir).mkdir(parents=True, exist_ok=True)
         return _write_files(plan, selected, year, Path(csv_dir), progress)
     period = audit_period(year)
-    return _store(plan, [units[c] for c in selected], year, period, skip_existing, progress)
+    result = _store(plan, [units[c] for c in selected], year, period, skip_existing, progress)
+    if result.units:
+        _analyse_clinical_tables()
+    return result
+
+
+def _analyse_clinical_tables() -> None:
+    """Fresh planner statistics after bulk loading (the KPI run that follows plans with them;
+    autovacuum may be slow or off)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE npda_patient, npda_site, npda_submission_patients, npda_visit")
 
 
 def unit_info(unit: PaediatricDiabetesUnit) -> UnitInfo:
@@ -118,6 +130,22 @@ def audit_period(year: AuditYear) -> AuditPeriod:
     return period
 
 
+def derive_imd_quintiles(submission: Submission, quintiles: dict[str, int]) -> None:
+    """Set the derived deprivation quintile of the submission's children (the stand-in for the
+    postcode lookup: the synthetic generator knows where its children live)."""
+    children = submission.patients.values_list("id", "nhs_number", "unique_reference_number")
+    ids, values = [], []
+    for pk, nhs_number, reference in children:
+        ids.append(pk)
+        values.append(quintiles.get(nhs_number or reference))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE npda_patient p SET imd_quintile = v.q"
+            " FROM unnest(%s::bigint[], %s::smallint[]) AS v(id, q) WHERE p.id = v.id",
+            [ids, values],
+        )
+
+
 def _write_files(
     plan: CohortPlan,
     selected: list[str],
@@ -144,8 +172,6 @@ def _store(
     skip_existing: bool,
     progress: Callable[[UnitDone], None] | None,
 ) -> CohortResult:
-    from npda.submissions.store import store_submission  # imports the KPI job queue
-
     loaded = set()
     if skip_existing:
         loaded = set(
@@ -154,17 +180,40 @@ def _store(
             )
         )
     result = CohortResult()
-    for done, unit in enumerate(units, start=1):
-        if unit.pz_code in loaded:
-            result.add(UnitDone(done, len(units), unit.pz_code, 0, 0, skipped=True))
+    with _without_waiting_for_disk():
+        for done, unit in enumerate(units, start=1):
+            if unit.pz_code in loaded:
+                result.add(UnitDone(done, len(units), unit.pz_code, 0, 0, skipped=True))
+            else:
+                children, visits = _store_unit(plan, unit, year, period)
+                result.add(UnitDone(done, len(units), unit.pz_code, children, visits))
             if progress:
                 progress(result.last)
-            continue
-        cohort = generate_unit(plan, unit.pz_code, year)
-        name = csv_file_name(unit.pz_code, year.slug)
-        store_submission(unit, period, cohort.patients, cohort.visits, file_name=name)
-        children, visits = len(cohort.patients), len(cohort.visits)
-        result.add(UnitDone(done, len(units), unit.pz_code, children, visits))
-        if progress:
-            progress(result.last)
     return result
+
+
+@contextmanager
+def _without_waiting_for_disk():
+    """Synthetic data only: commits need not wait for the disk (one wait per unit otherwise;
+    a crash loses at most the last units, which a rerun with --skip-existing makes again)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
+def _store_unit(
+    plan: CohortPlan, unit: PaediatricDiabetesUnit, year: AuditYear, period: AuditPeriod
+) -> tuple[int, int]:
+    """One unit's children as its active submission (the upload's own write path), then their
+    derived deprivation quintiles. Returns the children and visits stored."""
+    from npda.submissions.store import store_submission  # imports the KPI job queue
+
+    cohort = generate_unit(plan, unit.pz_code, year)
+    name = csv_file_name(unit.pz_code, year.slug)
+    submission = store_submission(unit, period, cohort.patients, cohort.visits, file_name=name)
+    derive_imd_quintiles(submission, cohort.imd_quintiles)
+    return len(cohort.patients), len(cohort.visits)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from aggregation import disclosure
-from aggregation.releases import build_constraints, cells_of, check_release, control
+from aggregation.disclosure import build_constraints, cells_of, check_release, control
 from constants import disclosure as sdc
 
 SDC_1 = disclosure.Policy(

@@ -1,0 +1,125 @@
+"""Benchmark: releases and the open data API on the national cohort of three audit years.
+
+Targets (issue 8): a final release of one national year, disclosure control and benchmarking
+included, <= 15 s; /api/v1/aggregates for one level and measure, p95 <= 20 ms server time; the
+whole latest release as CSV (all levels x all measures) <= 2 s.
+
+The database is made to hold the demo of `make run` (three years of the same children, each
+with its KPIs and releases), built with the same command.
+"""
+
+import statistics
+import time
+
+from bench.common import report, timed
+
+YEARS = (2022, 2023, 2024)
+LEVELS_AND_MEASURES = [
+    (level, measure)
+    for level in ("icb", "region", "lhb", "country", "pdu", "trust", "network", "national")
+    for measure in ("25", "32.1", "41", "44", "46", "13")
+]
+
+
+def run(repeats: int = 3, requests: int = 400) -> None:
+    from django.core.management import call_command
+
+    from aggregation.models import Release
+    from bench import cohort
+
+    started = time.perf_counter()
+    if not _demo_present():
+        cohort.empty_clinical_tables()
+        call_command("load_demo", "--years", *map(str, YEARS), verbosity=0)
+    print(
+        f"releases on the demo of three years ({Release.objects.count()} releases, ready in "
+        f"{time.perf_counter() - started:.0f} s)"
+    )
+    final_release(repeats)
+    api(requests)
+
+
+def _demo_present() -> bool:
+    from aggregation.models import Release
+    from npda.models import Submission
+
+    years = set(
+        Release.objects.filter(kind="final", superseded_at__isnull=True).values_list(
+            "audit_period__start_date__year", flat=True
+        )
+    )
+    children = (
+        Submission.objects.filter(is_active=True, audit_period__start_date__year=YEARS[-1])
+        .values("patients")
+        .count()
+    )
+    return years >= set(YEARS) and abs(children - cohort_patients()) < 0.05 * cohort_patients()
+
+
+def cohort_patients() -> int:
+    from bench import cohort
+
+    return cohort.PATIENTS
+
+
+def final_release(repeats: int) -> None:
+    from aggregation.releases import publish_release
+    from aggregation.services import compute_kpis
+    from npda.models import AuditPeriod
+
+    period = AuditPeriod.objects.get(start_date__year=YEARS[-1])
+    copied = timed(lambda: publish_release(period, "final"), repeats)
+    report("final release, live rows current (copied)", copied)
+
+    def stale() -> None:  # live rows as at another date: every child is scored afresh
+        compute_kpis(period, calculation_date=period.end_date.replace(month=1, day=31))
+
+    scored = timed(lambda: publish_release(period, "final"), repeats, before=stale)
+    report("final release, every child scored afresh", scored)
+    compute_kpis(period, calculation_date=period.end_date)  # leave the live rows as they were
+    release = publish_release(period, "final")
+    print(
+        f"  {release.rows:,} rows, {release.suppressions.count():,} suppression log entries; "
+        f"target <= 15 s"
+    )
+
+
+def api(requests: int) -> None:
+    from django.test import Client
+
+    client = Client()
+    for level, measure in LEVELS_AND_MEASURES:  # warm-up: one of each
+        client.get(f"/api/v1/aggregates?level={level}&measure={measure}&release=latest")
+    seconds = []
+    for i in range(requests):
+        level, measure = LEVELS_AND_MEASURES[i % len(LEVELS_AND_MEASURES)]
+        started = time.perf_counter()
+        response = client.get(f"/api/v1/aggregates?level={level}&measure={measure}")
+        seconds.append(time.perf_counter() - started)
+        assert response.status_code == 200
+    seconds.sort()
+    p95 = seconds[int(0.95 * len(seconds)) - 1]
+    print(
+        f"  /api/v1/aggregates one level + measure ({requests} requests, in process): "
+        f"p50 {statistics.median(seconds) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, "
+        f"max {seconds[-1] * 1000:.1f} ms; target p95 <= 20 ms"
+    )
+    cached = client.get("/api/v1/aggregates?level=icb&measure=25")
+    started = time.perf_counter()
+    client.get("/api/v1/aggregates?level=icb&measure=25", HTTP_IF_NONE_MATCH=cached["ETag"])
+    print(f"  the same with a matching ETag (304): {(time.perf_counter() - started) * 1000:.1f} ms")
+
+    def whole(query: str) -> tuple[float, int]:
+        started = time.perf_counter()
+        response = client.get(f"/api/v1/aggregates?{query}")
+        size = sum(len(chunk) for chunk in response.streaming_content)
+        return time.perf_counter() - started, size
+
+    for query, label in (
+        ("format=csv", "whole latest release as CSV, all levels x all measures"),
+        ("format=json", "the same as JSON"),
+        ("format=csv&breakdown=all", "with every breakdown row too, CSV"),
+    ):
+        runs = [whole(query) for _ in range(3)]
+        report(f"{label} ({runs[0][1] / 1e6:.1f} MB)", [r[0] for r in runs])
+    print("  target: whole release as CSV <= 2 s")

@@ -1,0 +1,120 @@
+"""The demo of `make run`: ended audit years of synthetic children, each with its KPIs, its
+quarterly provisional releases and its final release. Every step is skipped when done.
+
+A year's releases are made in a second process while the next year's children are generated
+(the machine has two cores; the two touch different audit periods)."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from aggregation.models import KPIRun, Release
+from aggregation.releases import ReleaseError, publish_release, quarter_ends
+from aggregation.selectors import audit_period_for_year, kpis_are_current, release_is_up_to_date
+from aggregation.services import compute_kpis
+from npda.audit_periods import ensure_audit_periods
+from npda.synthetic.parameters import NATIONAL_PATIENTS
+from npda.synthetic.service import generate_cohort
+
+DEMO_YEARS = (2022, 2023, 2024)
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo: for each audit year (default 2022-23 to 2024-25), the synthetic "
+        "national cohort (the same children from year to year), its KPIs, a provisional "
+        "release at each quarter end and the final release. Skips whatever is already done."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--years", type=int, nargs="+", default=list(DEMO_YEARS))
+        parser.add_argument("--patients", type=int, default=NATIONAL_PATIENTS)
+        parser.add_argument(
+            "--releases-only", action="store_true", help="only the releases of the years"
+        )
+
+    def handle(self, *args, years, patients, releases_only, **options):
+        ensure_audit_periods()
+        today = timezone.localdate()
+        periods = [audit_period_for_year(year) for year in sorted(years)]
+        for period in periods:
+            if period.end_date >= today:
+                raise CommandError(f"{period} has not ended: the demo holds ended years only.")
+        if releases_only:
+            for period in periods:
+                self._releases(period)
+            return
+        making = None  # the process making the previous year's releases
+        for period in periods:
+            year = period.start_date.year
+            self._step(f"{period}: children", lambda y=year: self._cohort(y, patients))
+            if not kpis_are_current(period):
+                self._step(
+                    f"{period}: KPIs",
+                    lambda p=period: compute_kpis(p, trigger=KPIRun.Trigger.COMMAND),
+                )
+            self._finish(making)
+            making = self._start_releases(year)
+        self._finish(making)
+
+    def _cohort(self, year: int, patients: int) -> str:
+        def progress(unit) -> None:  # a mark every quarter of the units
+            if not unit.skipped and (unit.done % max(unit.total // 4, 1) == 0):
+                self.stdout.write(f" {unit.done}/{unit.total}", ending="")
+                self.stdout.flush()
+
+        result = generate_cohort(
+            audit_year=year, patients=patients, seed=1, skip_existing=True, progress=progress
+        )
+        if not result.units:
+            return "already loaded"
+        return f"{result.children:,} children, {result.visits:,} visits"
+
+    def _start_releases(self, year: int) -> subprocess.Popen:
+        manage = Path(settings.BASE_DIR) / "manage.py"
+        return subprocess.Popen(
+            [sys.executable, str(manage), "load_demo", "--releases-only", "--years", str(year)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def _finish(self, making: subprocess.Popen | None) -> None:
+        if making is None:
+            return
+        output, _ = making.communicate()
+        self.stdout.write(output, ending="")
+        if making.returncode:
+            raise CommandError("Making the demo's releases failed (above).")
+
+    def _releases(self, period) -> None:
+        for as_at in quarter_ends(period):
+            self._release(period, Release.Kind.PROVISIONAL, as_at)
+        self._release(period, Release.Kind.FINAL, period.end_date)
+
+    def _release(self, period, kind: str, as_at) -> None:
+        if release_is_up_to_date(period, kind, as_at):
+            return
+        label = f"{period}: {kind} release as at {as_at:%d %b %Y}"
+
+        def make() -> str:
+            try:
+                release = publish_release(period, kind, as_at=as_at)
+            except ReleaseError as error:
+                raise CommandError(str(error)) from None
+            return f"release {release.pk}, {release.rows:,} rows"
+
+        self._step(label, make)
+
+    def _step(self, label: str, action) -> None:
+        started = time.perf_counter()
+        self.stdout.write(f"  {label} ...", ending="")
+        self.stdout.flush()
+        outcome = action()
+        detail = outcome if isinstance(outcome, str) else "done"
+        self.stdout.write(f" {detail} ({time.perf_counter() - started:.1f} s)")
