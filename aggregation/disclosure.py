@@ -358,11 +358,10 @@ def control(
         np.where(rows["denominator_suppressed"], cells.reason[den], ""),
     )  # fmt: skip
     kind = rows["kind"].to_numpy()
-    controlled = (rows["level"].to_numpy() != NATIONAL) | np.isin(
-        rows["num_key"].to_numpy(), list(cells.quantity[cells.sensitive])
-    )
+    sensitive = set(cells.quantity[cells.sensitive])
+    controlled = (rows["level"] != NATIONAL).to_numpy() | rows["num_key"].isin(sensitive).to_numpy()
     few = (
-        np.isin(kind, ("mean", "median")) & controlled
+        rows["kind"].isin(("mean", "median")).to_numpy() & controlled
         & (rows["num_true"].to_numpy() > 0)
         & (rows["num_true"].to_numpy() < policy.min_contributors)
     )  # fmt: skip
@@ -370,7 +369,7 @@ def control(
     if policy.complement_protection:
         missing = rows["den_true"].to_numpy() - rows["num_true"].to_numpy()
         complement = (
-            np.isin(kind, ("proportion", "check_proportion")) & controlled
+            rows["kind"].isin(("proportion", "check_proportion")).to_numpy() & controlled
             & (missing >= 1) & (missing <= policy.small_count_max)
         )  # fmt: skip
         reason = np.where((reason == "") & complement, sdc.COMPLEMENT, reason)
@@ -382,7 +381,11 @@ def control(
     rows["value"] = np.round(value, DISPLAY_PLACES)
     rows["withheld"] = withheld
     rows["value_note"] = np.select(
-        [not_applicable & ~withheld, np.isin(reason, (sdc.SECONDARY, sdc.COMPLEMENT)), withheld],
+        [
+            not_applicable & ~withheld,
+            pd.Series(reason).isin((sdc.SECONDARY, sdc.COMPLEMENT)).to_numpy(),
+            withheld,
+        ],
         [sdc.NOTE_NOT_APPLICABLE, sdc.NOTE_SECONDARY, sdc.NOTE_SMALL],
         "",
     )
@@ -545,8 +548,9 @@ def suppression_log(rows: pd.DataFrame, cells, homes: pd.DataFrame) -> pd.DataFr
             "category": values["category"].to_numpy(),
             "cell_role": values["kind"].map(VALUE_ROLE).to_numpy(),
             "reason": np.where(
-                np.isin(values["suppression_reason"], (sdc.PRIMARY_FEW_CONTRIBUTORS,
-                                                       sdc.COMPLEMENT)),
+                values["suppression_reason"].isin(
+                    (sdc.PRIMARY_FEW_CONTRIBUTORS, sdc.COMPLEMENT)
+                ),
                 values["suppression_reason"],
                 sdc.DERIVED_FROM_SUPPRESSED,
             ),

@@ -9,15 +9,16 @@ import logging
 import os
 import socket
 from collections import defaultdict
+from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from npda.audit_periods import ensure_audit_periods
-from npda.models import AuditPeriod
+from npda.models import AuditPeriod, Submission
 
-from .models import KPIRun, RecomputeRequest
+from .models import KPIRun, RecomputeRequest, Release
 from .services import RunResult, compute_kpis
 
 logger = logging.getLogger(__name__)
@@ -111,7 +112,8 @@ def periods_to_recompute_nightly() -> list[AuditPeriod]:
 
 def nightly_recompute() -> list[RunResult]:
     """Full recompute of every open period; a failure is logged and retried the next night.
-    A new audit year that started today is created first, so it is open for uploads."""
+    A new audit year that started today is created first, so it is open for uploads; then the
+    provisional releases of quarters that have just ended are made."""
     ensure_audit_periods()
     results = []
     for period in periods_to_recompute_nightly():
@@ -121,7 +123,37 @@ def nightly_recompute() -> list[RunResult]:
             results.append(result)
         except Exception:
             logger.exception("Nightly KPI recompute of %s failed", period)
+    publish_due_provisional_releases()
     return results
+
+
+def publish_due_provisional_releases(today: date | None = None) -> list:
+    """In-year snapshots: a provisional release of every open period with data as at each
+    quarter end that has passed and has no release yet (so in-year trends are real data, as
+    known then). A failure is logged and retried the next night."""
+    from .releases import publish_release, quarter_ends
+
+    today = today or timezone.localdate()
+    made = []
+    for period in periods_to_recompute_nightly():
+        if not Submission.objects.filter(audit_period=period, is_active=True).exists():
+            continue
+        have = set(
+            Release.objects.filter(audit_period=period, kind=Release.Kind.PROVISIONAL).values_list(
+                "calculation_date", flat=True
+            )
+        )
+        for as_at in quarter_ends(period):
+            if as_at >= today or as_at in have:
+                continue
+            try:
+                made.append(
+                    publish_release(period, Release.Kind.PROVISIONAL, as_at=as_at, today=today)
+                )
+                logger.info("Provisional release of %s as at %s made", period, as_at)
+            except Exception:
+                logger.exception("Provisional release of %s as at %s failed", period, as_at)
+    return made
 
 
 def recover_interrupted_work() -> int:

@@ -247,7 +247,7 @@ def build_rows(
     areas = complete_grid(areas, keys)
     total = areas.breakdowns == ""
     of_key = {key: areas.breakdowns == key for key in keys}
-    equity_area = np.isin(areas.levels, EQUITY_LEVELS)
+    equity_area = pd.Series(areas.levels).isin(EQUITY_LEVELS).to_numpy()
     frames, funnels = [], {}
     for measure in MEASURES:
         number = measure.number

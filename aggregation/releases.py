@@ -177,6 +177,9 @@ def publish_release(
         cursor.execute("SET LOCAL jit = off")
         say(f"scoring every child as at {c:%d %B %Y}")
         params = _freeze(cursor, period, c)
+        cursor.execute(f"SELECT count(*) FROM {RELEASE_KPI_TABLE}")
+        if not cursor.fetchone()[0]:
+            raise ReleaseError(f"No unit has submitted data for {period}: nothing to release.")
         say("pooling to every level, with breakdowns")
         final = kind == Release.Kind.FINAL
         create_unit_area_table(cursor)

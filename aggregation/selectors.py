@@ -119,7 +119,10 @@ def resolve_release(spec: str | int) -> ReleaseSummary:
     if text == LATEST:
         latest = latest_final_release()
         if latest is None:
-            raise NotFound("release", spec, [], "There is no final release yet.")
+            raise NotFound(
+                "release", spec, _release_choices()[1:],
+                "There is no final release yet: give a release id (see /api/v1/releases).",
+            )  # fmt: skip
         return latest
     if not text.isdigit():
         raise NotFound(

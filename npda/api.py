@@ -281,7 +281,12 @@ def _release_record(release: ReleaseSummary) -> dict:
 LIST_ERRORS = {400: ErrorOut}
 
 
-@api.get("/releases", response={200: list[ReleaseOut], **LIST_ERRORS}, tags=["releases"])
+@api.get(
+    "/releases",
+    response={200: list[ReleaseOut], **LIST_ERRORS},
+    tags=["releases"],
+    summary="Every release, newest first",
+)
 def releases(request: HttpRequest):
     """Every release, newest first; superseded releases stay listed and readable."""
     _only(request, ())
@@ -290,7 +295,12 @@ def releases(request: HttpRequest):
     return _conditional(request, etag, lambda: _json([_release_record(r) for r in found]))
 
 
-@api.get("/releases/{release_id}", response={200: ReleaseOut, **LIST_ERRORS}, tags=["releases"])
+@api.get(
+    "/releases/{release_id}",
+    response={200: ReleaseOut, **LIST_ERRORS},
+    tags=["releases"],
+    summary="One release by id, or the latest final release",
+)
 def release(request: HttpRequest, release_id: str):
     """One release by id (or `latest`)."""
     _only(request, ())
@@ -299,7 +309,12 @@ def release(request: HttpRequest, release_id: str):
     return _conditional(request, etag, lambda: _json(_release_record(found)))
 
 
-@api.get("/measures", response={200: list[MeasureOut], **LIST_ERRORS}, tags=["reference"])
+@api.get(
+    "/measures",
+    response={200: list[MeasureOut], **LIST_ERRORS},
+    tags=["reference"],
+    summary="Every measure with its definition",
+)
 def measures(request: HttpRequest):
     """Every measure: number, name, definition, type, polarity, population and the unit of its
     value."""
@@ -309,7 +324,12 @@ def measures(request: HttpRequest):
     return _conditional(request, _digest("measures", repr(body)), lambda: _json(body))
 
 
-@api.get("/breakdowns", response={200: list[BreakdownOut], **LIST_ERRORS}, tags=["reference"])
+@api.get(
+    "/breakdowns",
+    response={200: list[BreakdownOut], **LIST_ERRORS},
+    tags=["reference"],
+    summary="The breakdowns and their categories",
+)
 def breakdowns(request: HttpRequest):
     """The breakdowns a release publishes rows for, their categories and measures."""
     _only(request, ())
@@ -326,7 +346,12 @@ def breakdowns(request: HttpRequest):
     return _conditional(request, _digest("breakdowns", repr(body)), lambda: _json(body))
 
 
-@api.get("/areas", response={200: list[AreaOut], **LIST_ERRORS}, tags=["reference"])
+@api.get(
+    "/areas",
+    response={200: list[AreaOut], **LIST_ERRORS},
+    tags=["reference"],
+    summary="The areas of a level and their parents",
+)
 def areas(request: HttpRequest, level: str | None = None, release: str | None = None):
     """The areas of a level (every level when left out) with their parents, as the geography
     stood in a release (default: the latest final release; today's when there is none)."""
@@ -349,6 +374,7 @@ def areas(request: HttpRequest, level: str | None = None, release: str | None = 
     "/aggregates",
     response={200: AggregatesOut, **LIST_ERRORS},
     tags=["results"],
+    summary="Published results: areas of a level for a measure, or everything",
     openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
 )
 def aggregates(

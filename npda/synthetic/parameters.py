@@ -71,6 +71,7 @@ TREND_BASE_YEAR = 2024
 TREND_CARE_LOGIT = 0.12
 TREND_TECHNOLOGY_LOGIT = 0.3
 TREND_HBA1C = -0.8  # mmol/mol
+TREND_COHORT_GROWTH = 0.015  # more children with diabetes each year (sizes are at the base year)
 
 # Leaving the unit during the year: transition to adult services (reason 1) by age at the start,
 # moves out of the area (2) and other (3) at any age. A few leavers have no other activity.

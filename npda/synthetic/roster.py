@@ -5,7 +5,8 @@ new diagnoses join, and leavers (transition to adult services, moves, deaths) le
 The roster of a unit is simulated from 2020-21 (the first audit period the platform knows) to
 the year asked for, each year from its own random stream, so a year's children depend only on
 the seed, the unit and the years before it, never on which other units or years are generated.
-Each year holds about the unit's planned size: the children still in the unit plus new ones.
+Each year holds the unit's size in that year (`size_in`): the children still in the unit plus
+new ones.
 """
 
 import re
@@ -189,15 +190,23 @@ def _old_diagnosis_dates(rng, year: Year, dob: np.ndarray, types: np.ndarray) ->
 # Years ---------------------------------------------------------------------------------------
 
 
+def size_in(unit: UnitPlan, year: int) -> int:
+    """The unit's number of children in a year: its planned size at the base year, growing
+    a little every year (as the number of children with diabetes does)."""
+    years = year - p.TREND_BASE_YEAR
+    return round(unit.size * (1 + p.TREND_COHORT_GROWTH) ** years)
+
+
 def _first_year(seed: int, unit: UnitPlan, year: Year) -> YearCohort:
-    """2020-21: a unit's planned number of children of every age, a few newly diagnosed."""
+    """2020-21: the unit's children of every age, a few newly diagnosed."""
     rng = make_rng(seed, Stream.ROSTER, key_number(unit.info.pz_code), year.year)
-    ages = rng.choice(len(p.AGE_P), size=unit.size, p=p.AGE_P)
+    size = size_in(unit, year.year)
+    ages = rng.choice(len(p.AGE_P), size=size, p=p.AGE_P)
     children, dob = _draw_children(rng, unit, year, ages, 0)
-    new = (rng.random(unit.size) < p.NEW_DIAGNOSIS_P_BY_AGE[ages]) | (year.start - dob < 60)
+    new = (rng.random(size) < p.NEW_DIAGNOSIS_P_BY_AGE[ages]) | (year.start - dob < 60)
     old = _old_diagnosis_dates(rng, year, dob, children.type)
     children.dx = np.where(new, _new_diagnosis_dates(rng, year, dob), old)
-    return _the_year(rng, children, new, year, unit.size)
+    return _the_year(rng, children, new, year, size)
 
 
 def _next_year(seed: int, unit: UnitPlan, before: YearCohort, year: Year) -> YearCohort:
@@ -206,7 +215,7 @@ def _next_year(seed: int, unit: UnitPlan, before: YearCohort, year: Year) -> Yea
     stayed = (before.reason == 0) & (before.death < 0)
     carried = before.children.take(stayed)
     carried = carried.take(ages_at(carried.dob, year.start) < len(p.AGE_P))
-    joining = max(unit.size - len(carried.index), 0)
+    joining = max(size_in(unit, year.year) - len(carried.index), 0)
     ages = rng.choice(len(p.AGE_P), size=joining, p=p.JOINING_AGE_P)
     new_children, dob = _draw_children(rng, unit, year, ages, before.roster_size)
     new_children.dx = _new_diagnosis_dates(rng, year, dob)

@@ -169,6 +169,13 @@ def test_a_release_that_cannot_be_made_says_why_and_writes_nothing(
     assert not Release.objects.exists()
 
 
+def test_a_year_without_data_is_not_released():
+    period = m.AuditPeriod.objects.get(start_date__year=2021)
+    with pytest.raises(ReleaseError, match="No unit has submitted data for 2021-2022"):
+        publish_release(period, "final", today=TODAY)
+    assert not Release.objects.exists()
+
+
 def test_breakdowns_are_rows_that_add_up_and_cover_every_category(large_units):
     period, _ = large_units
     release = publish_release(period, "final", today=TODAY)
@@ -267,3 +274,17 @@ def test_a_release_freezes_its_geography(large_units):
     assert ReleaseArea.objects.get(release=release, level="national").name == "England and Wales"
     assert set(ReleaseArea.objects.filter(release=release, level="pdu").values_list(
         "code", flat=True)) == set(LARGE_UNITS)  # fmt: skip
+
+
+def test_the_nightly_job_makes_the_provisional_releases_of_ended_quarters(large_units):
+    from aggregation import jobs
+    from tests.kpi_cohort import open_only
+
+    period, _ = large_units
+    open_only(period)
+    made = jobs.publish_due_provisional_releases(today=d("2024-10-05"))
+    assert [r.calculation_date for r in made] == [d("2024-06-30"), d("2024-09-30")]
+    assert all(r.kind == "provisional" for r in made)
+    assert jobs.publish_due_provisional_releases(today=d("2024-10-06")) == []  # made once
+    later = jobs.publish_due_provisional_releases(today=d("2025-01-02"))
+    assert [r.calculation_date for r in later] == [d("2024-12-31")]

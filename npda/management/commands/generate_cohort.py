@@ -11,7 +11,8 @@ from npda.synthetic.service import UnitDone, generate_cohort
 class Command(BaseCommand):
     help = (
         "Generate a deterministic synthetic national cohort (NPDA 2021 dataset) for an audit "
-        "year: stored as each unit's active submission, or written as one CSV per unit."
+        "year: stored as each unit's active submission, or written as one CSV per unit. The "
+        "same children come back from year to year."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -20,8 +21,9 @@ class Command(BaseCommand):
             "--patients",
             type=int,
             default=NATIONAL_PATIENTS,
-            help="national total the unit sizes are scaled to; with --pdu only the listed "
-            f"units' share is generated (default {NATIONAL_PATIENTS})",
+            help="national total the unit sizes are scaled to, in 2024-25 (1.5 %% fewer each "
+            "year before, more after); with --pdu only the listed units' share is generated "
+            f"(default {NATIONAL_PATIENTS})",
         )
         parser.add_argument("--seed", type=int, default=1, help="same seed, same cohort")
         parser.add_argument(

@@ -4,13 +4,16 @@ quarterly provisional releases and its final release. Every step is skipped when
 A year's releases are made in a second process while the next year's children are generated
 (the machine has two cores; the two touch different audit periods)."""
 
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils import timezone
 
 from aggregation.models import KPIRun, Release
@@ -22,6 +25,17 @@ from npda.synthetic.parameters import NATIONAL_PATIENTS
 from npda.synthetic.service import generate_cohort
 
 DEMO_YEARS = (2022, 2023, 2024)
+
+
+def database_url(database: dict) -> str:
+    """The URL of the database this process uses (the second process must use the same one,
+    whatever DATABASE_URL says: a benchmark or test may have changed its name)."""
+    user = quote(database.get("USER") or "", safe="")
+    password = quote(database.get("PASSWORD") or "", safe="")
+    credentials = f"{user}:{password}@" if user and password else (f"{user}@" if user else "")
+    host = quote(database.get("HOST") or "", safe="")
+    port = f":{database['PORT']}" if database.get("PORT") else ""
+    return f"postgres://{credentials}{host}{port}/{quote(database['NAME'], safe='')}"
 
 
 class Command(BaseCommand):
@@ -82,6 +96,7 @@ class Command(BaseCommand):
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            env=os.environ | {"DATABASE_URL": database_url(connection.settings_dict)},
         )
 
     def _finish(self, making: subprocess.Popen | None) -> None:
