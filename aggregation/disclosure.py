@@ -280,57 +280,66 @@ def cells_of(rows: pd.DataFrame, sensitive: set[str]) -> tuple[Cells, pd.DataFra
 
 def build_constraints(cells: Cells, relations: list[tuple[str, str, pd.DataFrame]]) -> Constraints:
     """§4: the categories of every additive breakdown with their total, and child areas with
-    their parent area, for each quantity. Each must add up (checked)."""
+    their parent area, for each quantity. Each must add up (checked). Keys are integer codes
+    (area, breakdown category, quantity): string joins would cost most of the time."""
+    area_names = pd.Series(cells.level + "|" + cells.code)
+    area, areas = pd.factorize(area_names)
+    combo, _ = pd.factorize(pd.Series(cells.breakdown + "|" + cells.category))
+    quantity, _ = pd.factorize(pd.Series(cells.quantity))
     frame = pd.DataFrame(
-        {
-            "level": cells.level,
-            "code": cells.code,
-            "breakdown": cells.breakdown,
-            "category": cells.category,
-            "quantity": cells.quantity,
-            "true": cells.true,
-            "cell": np.arange(len(cells)),
-        }
-    )
-    memberships = []
-    additive = [b.key for b in BREAKDOWNS if b.additive]
-    parts = frame[frame["breakdown"].isin(additive)]
-    totals = frame[frame["breakdown"] == ""][["level", "code", "quantity", "cell", "true"]]
-    joined = parts.merge(totals, on=["level", "code", "quantity"], suffixes=("", "_total"))
-    joined["name"] = (
-        "categories:" + joined["level"] + ":" + joined["code"] + ":" + joined["breakdown"]
-        + ":" + joined["quantity"]
+        {"area": area, "combo": combo, "quantity": quantity, "true": cells.true,
+         "cell": np.arange(len(cells)), "breakdown": cells.breakdown}
     )  # fmt: skip
-    memberships.append(joined)
+    kinds: list[str] = []  # what each kind of constraint is, for its name
+    memberships = []
+
+    def add(kind: str, joined: pd.DataFrame) -> None:
+        kinds.append(kind)
+        memberships.append(joined.assign(kind=len(kinds) - 1))
+
+    totals = frame[frame["breakdown"] == ""]
+    for key in (b.key for b in BREAKDOWNS if b.additive):
+        parts = frame[frame["breakdown"] == key]
+        add(
+            f"categories_of_{key}",
+            parts.merge(totals, on=["area", "quantity"], suffixes=("", "_total")),
+        )
+    area_of = {name: i for i, name in enumerate(areas)}
     for child, parent, mapping in relations:
-        parts = frame[frame["level"] == child].merge(mapping, left_on="code", right_on="child")
-        totals = frame[frame["level"] == parent].rename(columns={"code": "parent"})
+        parent_area = {
+            area_of.get(f"{child}|{c}"): area_of.get(f"{parent}|{p}")
+            for c, p in zip(mapping["child"], mapping["parent"], strict=True)
+        }
+        parts = frame[frame["area"].map(parent_area).notna()]
+        parts = parts.assign(parent=parts["area"].map(parent_area).astype(np.int64))
         joined = parts.merge(
-            totals[["parent", "breakdown", "category", "quantity", "cell", "true"]],
-            on=["parent", "breakdown", "category", "quantity"],
+            frame.rename(columns={"area": "parent"}),
+            on=["parent", "combo", "quantity"],
             suffixes=("", "_total"),
         )
-        joined["name"] = (
-            f"{child}s_in_{parent}:" + joined["parent"] + ":" + joined["breakdown"] + ":"
-            + joined["category"] + ":" + joined["quantity"]
-        )  # fmt: skip
-        memberships.append(joined)
+        add(f"{child}s_in_{parent}", joined)
     members = pd.concat(
-        [j[["name", "cell", "true", "cell_total", "true_total"]] for j in memberships],
+        [j[["kind", "cell", "true", "cell_total", "true_total"]] for j in memberships],
         ignore_index=True,
     )
-    members["con"] = members.groupby("name", sort=False).ngroup()
+    members["con"] = members.groupby(["kind", "cell_total"], sort=False).ngroup()
     sums = members.groupby("con").agg(parts=("true", "sum"), total=("true_total", "first"))
-    if (sums["parts"] != sums["total"]).any():
-        bad = members[members["con"].isin(sums.index[sums["parts"] != sums["total"]])]
-        raise RuntimeError(f"A constraint does not add up: {bad['name'].iloc[0]}")
     firsts = members.drop_duplicates("con").sort_values("con")
+    names = np.array(
+        [
+            f"{kinds[k]}:{cells.level[t]}:{cells.code[t]}:{cells.breakdown[t]}:"
+            f"{cells.category[t]}:{cells.quantity[t]}"
+            for k, t in zip(firsts["kind"], firsts["cell_total"], strict=True)
+        ],
+        dtype=object,
+    )
+    wrong = (sums["parts"] != sums["total"]).to_numpy()
+    if wrong.any():
+        raise RuntimeError(f"A constraint does not add up: {names[np.flatnonzero(wrong)[0]]}")
     con = np.concatenate([members["con"].to_numpy(), firsts["con"].to_numpy()])
     cell = np.concatenate([members["cell"].to_numpy(), firsts["cell_total"].to_numpy()])
     is_total = np.concatenate([np.zeros(len(members), bool), np.ones(len(firsts), bool)])
-    return Constraints(
-        con.astype(np.int64), cell.astype(np.int64), is_total, firsts["name"].to_numpy(object)
-    )
+    return Constraints(con.astype(np.int64), cell.astype(np.int64), is_total, names)
 
 
 def control(
@@ -344,7 +353,7 @@ def control(
     too few children contribute), rounded to their display precision."""
     primary_suppression(cells, policy)
     if policy.secondary_suppression:
-        tiebreak = pd.Series(cells.code + "\x00" + cells.category).rank(method="dense")
+        tiebreak = pd.Series(cells.code + "|" + cells.category).rank(method="dense")
         secondary_suppression(cells, constraints, tiebreak.to_numpy())
     shown = displayed_counts(cells, policy)
     has_num, has_den = rows["num_cell"].to_numpy() >= 0, rows["den_cell"].to_numpy() >= 0

@@ -201,6 +201,9 @@ def publish_release(
         release = _create_release(period, kind, c, policy, outlier, user, notes, ended)
         _write(cursor, release, rows, cells, homes, funnels)
         cursor.execute(f"DROP TABLE {RELEASE_KPI_TABLE}, {UNIT_AREA_TABLE}")
+        # Fresh planner statistics for the public reads (autovacuum may lag, or be off).
+        cursor.execute("ANALYZE aggregation_release, aggregation_releasearea")
+        cursor.execute("ANALYZE aggregation_releaseaggregate")
         release.duration_seconds = time.perf_counter() - started
         release.save(update_fields=["duration_seconds"])
     return release

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from constants.breakdowns import CHILD_BREAKDOWNS, NOT_RECORDED
+from constants.breakdowns import BREAKDOWNS_BY_KEY, CHILD_BREAKDOWNS, NOT_RECORDED
 from constants.codes import ETHNICITY_GROUP
-from constants.kpis import MEASURES, Measure
+from constants.kpis import MEASURES, MEASURES_BY_NUMBER, Measure
 from npda import models as m
 
 from . import statistics as st
@@ -137,10 +137,11 @@ assert set(CATEGORY_SQL) == {b.key for b in CHILD_BREAKDOWNS}
 TOTAL = ("", "")  # the (breakdown, category) of a measure's total row
 
 
-def _by_breakdown(breakdowns: tuple[str, ...]) -> str:
-    """Each KPI row once for its total and once more per child-attribute breakdown asked for,
-    under its category: (breakdown, category) columns b.breakdown, b.category."""
-    pairs = ["('', '')"] + [f"('{key}', {CATEGORY_SQL[key]})" for key in breakdowns]
+def _by_breakdown(breakdowns: tuple[str, ...], total: bool = True) -> str:
+    """Each KPI row once for its total (unless `total` is false) and once more per
+    child-attribute breakdown asked for, under its category: columns b.breakdown, b.category."""
+    pairs = ["('', '')"] if total else []
+    pairs += [f"('{key}', {CATEGORY_SQL[key]})" for key in breakdowns]
     return (
         f'CROSS JOIN LATERAL (SELECT breakdown COLLATE "C" AS breakdown,'
         f' category COLLATE "C" AS category FROM (VALUES {", ".join(pairs)})'
@@ -148,18 +149,38 @@ def _by_breakdown(breakdowns: tuple[str, ...]) -> str:
     )
 
 
+def breakdown_count_columns(measures: tuple[str, ...]) -> dict[str, str]:
+    """What a breakdown's categories need of the counts: the states that make the value of each
+    measure it is published for (numerator and denominator), P1 (the population of 44-47), and
+    the checks of 32.1; the totals take every column."""
+    fields = {MEASURES_BY_NUMBER[n].field_name for n in measures} | {"kpi_1"}
+    columns = {
+        name: sql
+        for name, sql in COUNT_COLUMNS.items()
+        if name.endswith(("_passed", "_failed", "_incomplete")) and name.rsplit("_", 1)[0] in fields
+    }
+    if "32.1" in measures:
+        columns |= {name: COUNT_COLUMNS[name] for name in ("checks_done", "checks_expected")}
+    return columns
+
+
 def counts_sql(
-    scope: str = "true", source: str = "npda_kpi", breakdowns: tuple[str, ...] = ()
+    scope: str = "true",
+    source: str = "npda_kpi",
+    breakdowns: tuple[str, ...] = (),
+    *,
+    total: bool = True,
+    columns: dict[str, str] = COUNT_COLUMNS,
 ) -> str:
-    unit_sums = ",\n            ".join(f"{sql} AS {name}" for name, sql in COUNT_COLUMNS.items())
-    level_sums = ",\n        ".join(
-        f"coalesce(sum(c.{n}), 0)::bigint AS {n}" for n in COUNT_COLUMNS
-    )
+    """Sums of `columns` per area (of `scope`), for the total and/or the breakdowns' categories:
+    rows of level, code, breakdown, category, then the columns in order."""
+    unit_sums = ",\n            ".join(f"{sql} AS {name}" for name, sql in columns.items())
+    level_sums = ",\n        ".join(f"coalesce(sum(c.{n}), 0)::bigint AS {n}" for n in columns)
     return f"""
     WITH unit_counts AS MATERIALIZED (  -- once, whatever the plan of the join below
         SELECT paediatric_diabetes_unit_id COLLATE "C" AS pdu, b.breakdown, b.category,
             {unit_sums}
-        FROM {source} {_by_breakdown(breakdowns)}
+        FROM {source} {_by_breakdown(breakdowns, total)}
         WHERE audit_period_id = %(period)s
         GROUP BY 1, b.breakdown, b.category
     )
@@ -255,13 +276,18 @@ class Areas:
     categories: np.ndarray
 
     @classmethod
-    def from_queries(cls, count_rows: list[tuple], value_rows: list[dict]) -> "Areas":
-        """From the rows of `counts_sql` (tuples: the four keys, then COUNT_COLUMNS in order)
-        and of `pooled_values`."""
-        keys = [row[:4] for row in count_rows]
-        numbers = np.array([row[4:] for row in count_rows], dtype=float).reshape(
-            len(count_rows), len(COUNT_COLUMNS)
-        )
+    def from_queries(
+        cls, count_blocks: list[tuple[list[tuple], list[str]]], value_rows: list[dict]
+    ) -> "Areas":
+        """From blocks of `counts_sql` rows (tuples: the four keys, then the block's columns;
+        a column a block lacks is 0 there) and the rows of `pooled_values`."""
+        keys = [row[:4] for rows, _ in count_blocks for row in rows]
+        numbers = np.zeros((len(keys), len(COUNT_COLUMNS)))
+        start, index = 0, {name: i for i, name in enumerate(COUNT_COLUMNS)}
+        for rows, names in count_blocks:
+            block = np.array([row[4:] for row in rows], dtype=float).reshape(len(rows), len(names))
+            numbers[start : start + len(rows), [index[n] for n in names]] = block
+            start += len(rows)
         counts = {name: numbers[:, i] for i, name in enumerate(COUNT_COLUMNS)}
         position = {key: i for i, key in enumerate(keys)}
         value_names = [f"{s}_{t}" for t in DIABETES_TYPES for s in ("n", "mean", "sd", "median")]
@@ -590,11 +616,19 @@ def pooled_areas(
     """The pooled counts and values of every area (of `scope`) from the KPI rows of `source`,
     with the child-attribute breakdowns asked for (keys of CATEGORY_SQL); needs the unit-area
     table."""
-    cursor.execute(counts_sql(scope, source, breakdowns), params)
-    count_rows = cursor.fetchall()
-    areas = {(row[0], row[1]) for row in count_rows}
+    cursor.execute(counts_sql(scope, source), params)
+    blocks = [(cursor.fetchall(), list(COUNT_COLUMNS))]
+    by_measures: dict[tuple[str, ...], list[str]] = {}  # one query per set of measures
+    for key in breakdowns:
+        by_measures.setdefault(BREAKDOWNS_BY_KEY[key].measures, []).append(key)
+    for measures, keys in by_measures.items():
+        columns = breakdown_count_columns(measures)
+        sql = counts_sql(scope, source, tuple(keys), total=False, columns=columns)
+        cursor.execute(sql, params)
+        blocks.append((cursor.fetchall(), list(columns)))
+    areas = {(row[0], row[1]) for row in blocks[0][0]}
     value_rows = pooled_values(cursor, params, source, breakdowns, areas)
-    return Areas.from_queries(count_rows, value_rows)
+    return Areas.from_queries(blocks, value_rows)
 
 
 def aggregate(cursor, params: dict, units: list[str] | None) -> int:

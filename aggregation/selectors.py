@@ -70,47 +70,34 @@ class ReleaseSummary:
         return f"{name} provisional, as at {self.calculation_date:%d %b %Y}"
 
 
-def _summary(release: Release) -> ReleaseSummary:
-    return ReleaseSummary(
-        id=release.pk,
-        period=release.audit_period.slug,
-        audit_year=release.audit_period.start_date.year,
-        kind=release.kind,
-        calculation_date=release.calculation_date,
-        created_at=release.created_at,
-        method_version=release.method_version,
-        outlier_policy_version=release.outlier_policy_version,
-        disclosure_policy=release.disclosure_policy.label,
-        benchmarked=release.benchmarked,
-        superseded_by=release.superseded_by_id,
-        is_current=release.is_current,
-        notes=release.notes,
-        rows=release.rows,
-        suppression_summary=release.suppression_summary,
-    )
+# One query, no ORM: "latest" is resolved on every API request.
+RELEASE_SQL = """
+    SELECT r.id, p.slug, extract(year FROM p.start_date)::int, r.kind, r.calculation_date,
+        r.created_at, r.method_version, r.outlier_policy_version,
+        d.policy_id || '-' || d.version, r.benchmarked, r.superseded_by_id,
+        r.superseded_at IS NULL, r.notes, r.rows, r.suppression_summary
+    FROM aggregation_release r
+    JOIN npda_auditperiod p ON p.id = r.audit_period_id
+    JOIN aggregation_disclosurepolicy d ON d.id = r.disclosure_policy_id
+    WHERE {where}
+    ORDER BY p.start_date DESC, r.calculation_date DESC, r.id DESC {limit}"""
 
 
-def _releases():
-    return Release.objects.select_related("audit_period", "disclosure_policy")
+def _summaries(where: str = "true", params=(), limit: str = "") -> list[ReleaseSummary]:
+    with connection.cursor() as cursor:
+        cursor.execute(RELEASE_SQL.format(where=where, limit=limit), params)
+        return [ReleaseSummary(*row) for row in cursor.fetchall()]
 
 
 def releases(*, current_only: bool = False) -> list[ReleaseSummary]:
     """Every release, newest period and date first."""
-    query = _releases().order_by("-audit_period__start_date", "-calculation_date", "-id")
-    if current_only:
-        query = query.filter(superseded_at__isnull=True)
-    return [_summary(r) for r in query]
+    return _summaries("r.superseded_at IS NULL" if current_only else "true")
 
 
 def latest_final_release() -> ReleaseSummary | None:
     """The current final release of the latest period that has one."""
-    release = (
-        _releases()
-        .filter(kind=Release.Kind.FINAL, superseded_at__isnull=True)
-        .order_by("-audit_period__start_date", "-id")
-        .first()
-    )
-    return _summary(release) if release else None
+    found = _summaries("r.kind = 'final' AND r.superseded_at IS NULL", limit="LIMIT 1")
+    return found[0] if found else None
 
 
 def resolve_release(spec: str | int) -> ReleaseSummary:
@@ -128,10 +115,10 @@ def resolve_release(spec: str | int) -> ReleaseSummary:
         raise NotFound(
             "release", spec, _release_choices(), "release must be a release id or 'latest'"
         )
-    release = _releases().filter(pk=int(text)).first()
-    if release is None:
+    found = _summaries("r.id = %s", [int(text)]) if int(text) < 2**62 else []
+    if not found:
         raise NotFound("release", spec, _release_choices(), f"There is no release {text}.")
-    return _summary(release)
+    return found[0]
 
 
 def _release_choices() -> list[str]:
@@ -189,13 +176,6 @@ def measures() -> list[MeasureInfo]:
         )
         for m_ in MEASURES
     ]
-
-
-def measure_info(number: str) -> MeasureInfo:
-    for info in measures():
-        if info.number == number:
-            return info
-    raise NotFound("measure", number, [m_.number for m_ in MEASURES])
 
 
 def check_level(level: str) -> str:

@@ -405,8 +405,15 @@ def aggregates(
     small = level is not None and measure is not None
 
     def build():
-        rows = selectors.release_results(chosen.id, level=level, measure=measure,
-                                         breakdown=selected)  # fmt: skip
+        if small:  # one level and measure: a plain query, one JSON document
+            rows = selectors.area_results(chosen.id, level, measure, breakdown=selected)
+            if format == "json":
+                return _json(
+                    _aggregates_head(chosen) | {"rows": [open_data.record(r) for r in rows]}
+                )
+        else:
+            rows = selectors.release_results(chosen.id, level=level, measure=measure,
+                                             breakdown=selected)  # fmt: skip
         if format == "csv":
             name = f"npda-release-{chosen.id}-{level or 'all'}-{measure or 'all'}.csv"
             chunks = open_data.csv_chunks(rows, chosen)
@@ -417,21 +424,22 @@ def aggregates(
             )
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
-        chunks = _json_chunks(chosen, rows)
-        if small:
-            return HttpResponse("".join(chunks), content_type=JSON)
-        return StreamingHttpResponse(chunks, content_type=JSON)
+        return StreamingHttpResponse(_json_chunks(chosen, rows), content_type=JSON)
 
     return _conditional(request, etag, build)
 
 
-def _json_chunks(release: ReleaseSummary, rows) -> Iterator[str]:
-    head = {
+def _aggregates_head(release: ReleaseSummary) -> dict:
+    return {
         "release": _release_record(release),
         "disclosure_policy": release.disclosure_policy,
         "footnote": sdc.footnote(release.disclosure_policy),
     }
-    yield json.dumps(head, default=_json_default)[:-1] + ', "rows": ['
+
+
+def _json_chunks(release: ReleaseSummary, rows) -> Iterator[str]:
+    """The same document as a small answer, a few thousand rows at a time."""
+    yield json.dumps(_aggregates_head(release), default=_json_default)[:-1] + ', "rows": ['
     batch, first = [], True
     for row in rows:
         batch.append(json.dumps(open_data.record(row)))

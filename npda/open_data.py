@@ -18,40 +18,6 @@ from constants.kpis import MEASURES_BY_NUMBER
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-RECORD_FIELDS = (
-    "release_id",
-    "level",
-    "area_code",
-    "area_name",
-    "parent_level",
-    "parent_code",
-    "measure",
-    "breakdown",
-    "category",
-    "numerator",
-    "numerator_suppressed",
-    "denominator",
-    "denominator_suppressed",
-    "value",
-    "unit",
-    "value_note",
-    "suppression_reason",
-    "ci95_low",
-    "ci95_high",
-    "ci998_low",
-    "ci998_high",
-    "comparison",
-    "comparison_5",
-    "funnel_n",
-    "funnel_lower_95",
-    "funnel_upper_95",
-    "funnel_lower_998",
-    "funnel_upper_998",
-    "z_score",
-    "outlier",
-    "outlier_direction",
-)
-
 
 def record(result: AreaResult) -> dict:
     """One published result as a flat JSON-ready dict (None where suppressed or not

@@ -13,6 +13,7 @@ from aggregation.models import Release, ReleaseAggregate
 from aggregation.releases import publish_release
 from constants.kpis import MEASURES
 from npda import models as m
+from npda.api import AggregateOut
 from tests.kpi_cohort import d
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +104,7 @@ def test_aggregates_of_a_level_and_measure(client, published):
     assert unit["area_name"] == "Northampton General Hospital" and unit["parent_level"] == "icb"
     assert unit["outlier"] in ("within", "alert", "alarm") and unit["funnel_n"] == 40
     assert unit["release_id"] == final.pk and unit["unit"] == "%"
+    assert set(unit) == set(AggregateOut.model_fields)  # the rows are what the schema says
     by_id = get_json(client, f"/aggregates?level=pdu&measure=25&release={final.pk}")
     assert by_id["rows"] == body["rows"]
 

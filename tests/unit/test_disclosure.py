@@ -225,7 +225,7 @@ def test_a_policy_without_secondary_suppression_fails_the_release_check():
     assert [f.check for f in failures] == ["one suppressed cell in a constraint"]
     failure = failures[0]
     assert (failure.level, failure.area_code, failure.measure) == ("icb", "ICB1", "32.3")
-    assert "pdus_in_icb:ICB1" in failure.detail and "exactly one suppressed" in failure.detail
+    assert "pdus_in_icb:icb:ICB1" in failure.detail and "exactly one suppressed" in failure.detail
 
 
 def test_the_checks_catch_a_small_or_unrounded_count_and_a_leaked_interval():

@@ -73,7 +73,7 @@ class Command(BaseCommand):
                     lambda p=period: compute_kpis(p, trigger=KPIRun.Trigger.COMMAND),
                 )
             self._finish(making)
-            making = self._start_releases(year)
+            making = self._start_releases(year) if self._missing_releases(period) else None
         self._finish(making)
 
     def _cohort(self, year: int, patients: int) -> str:
@@ -107,10 +107,21 @@ class Command(BaseCommand):
         if making.returncode:
             raise CommandError("Making the demo's releases failed (above).")
 
+    @staticmethod
+    def _wanted_releases(period) -> list[tuple[str, object]]:
+        """Each quarter's provisional release, then the final release."""
+        quarters = [(Release.Kind.PROVISIONAL, as_at) for as_at in quarter_ends(period)]
+        return [*quarters, (Release.Kind.FINAL, period.end_date)]
+
+    def _missing_releases(self, period) -> bool:
+        return not all(
+            release_is_up_to_date(period, kind, as_at)
+            for kind, as_at in self._wanted_releases(period)
+        )
+
     def _releases(self, period) -> None:
-        for as_at in quarter_ends(period):
-            self._release(period, Release.Kind.PROVISIONAL, as_at)
-        self._release(period, Release.Kind.FINAL, period.end_date)
+        for kind, as_at in self._wanted_releases(period):
+            self._release(period, kind, as_at)
 
     def _release(self, period, kind: str, as_at) -> None:
         if release_is_up_to_date(period, kind, as_at):
