@@ -201,12 +201,25 @@ def publish_release(
         release = _create_release(period, kind, c, policy, outlier, user, notes, ended)
         _write(cursor, release, rows, cells, homes, funnels)
         cursor.execute(f"DROP TABLE {RELEASE_KPI_TABLE}, {UNIT_AREA_TABLE}")
-        # Fresh planner statistics for the public reads (autovacuum may lag, or be off).
-        cursor.execute("ANALYZE aggregation_release, aggregation_releasearea")
-        cursor.execute("ANALYZE aggregation_releaseaggregate")
+        _keep_statistics_fresh(cursor)
         release.duration_seconds = time.perf_counter() - started
         release.save(update_fields=["duration_seconds"])
     return release
+
+
+def _keep_statistics_fresh(cursor) -> None:
+    """Planner statistics for the public reads when the release tables have changed by more
+    than a fifth since they were last analysed (autovacuum may lag, or be off)."""
+    cursor.execute(
+        """SELECT relname FROM pg_stat_user_tables
+           WHERE relname IN ('aggregation_release', 'aggregation_releasearea',
+                             'aggregation_releaseaggregate')
+             AND (coalesce(last_analyze, last_autoanalyze) IS NULL
+                  OR n_mod_since_analyze > 0.2 * greatest(n_live_tup, 1))"""
+    )
+    stale = [name for (name,) in cursor.fetchall()]
+    if stale:
+        cursor.execute(f"ANALYZE {', '.join(stale)}")
 
 
 def current_disclosure_policy() -> DisclosurePolicy:
