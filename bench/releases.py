@@ -90,11 +90,22 @@ def final_release(repeats: int) -> None:
 
 
 def api(requests: int) -> None:
+    from django.core.cache import cache
     from django.test import Client
 
     client = Client(HTTP_HOST="127.0.0.1")  # in process: the server time of each request
-    for level, measure in LEVELS_AND_MEASURES:  # warm-up: one of each
-        client.get(f"/api/v1/aggregates?level={level}&measure={measure}&release=latest")
+    cache.clear()
+    cold = []
+    for level, measure in LEVELS_AND_MEASURES:  # the first request of each: built from the table
+        started = time.perf_counter()
+        client.get(f"/api/v1/aggregates?level={level}&measure={measure}")
+        cold.append(time.perf_counter() - started)
+    cold.sort()
+    print(
+        f"  /api/v1/aggregates one level + measure, first request of each of "
+        f"{len(cold)} (built from the table): p50 {statistics.median(cold) * 1000:.1f} ms, "
+        f"p95 {cold[int(0.95 * len(cold)) - 1] * 1000:.1f} ms, max {cold[-1] * 1000:.1f} ms"
+    )
     seconds = []
     for i in range(requests):
         level, measure = LEVELS_AND_MEASURES[i % len(LEVELS_AND_MEASURES)]
@@ -105,7 +116,7 @@ def api(requests: int) -> None:
     seconds.sort()
     p95 = seconds[int(0.95 * len(seconds)) - 1]
     print(
-        f"  /api/v1/aggregates one level + measure ({requests} requests, in process): "
+        f"  the same, {requests} requests (kept answers, as every later visitor gets): "
         f"p50 {statistics.median(seconds) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, "
         f"max {seconds[-1] * 1000:.1f} ms; target p95 <= 20 ms"
     )

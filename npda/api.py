@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
@@ -23,6 +24,7 @@ from npda import open_data
 
 API_VERSION = "1"
 CACHE_CONTROL = "public, max-age=300"  # results change only when a release is made
+KEEP_SECONDS = 24 * 3600  # rendered answers of one level and measure, in the server's cache
 JSON = "application/json"
 CSV = "text/csv; charset=utf-8"
 
@@ -135,11 +137,28 @@ def _with_cache_headers(response, etag: str, cache_control: str = CACHE_CONTROL)
     return response
 
 
-def _conditional(request: HttpRequest, etag: str, build: Callable[[], HttpResponse]):
-    """304 when the caller already has this version; else the built response, tagged."""
+def _conditional(
+    request: HttpRequest, etag: str, build: Callable[[], HttpResponse], *, keep: bool = False
+):
+    """304 when the caller already has this version; else the built response, tagged. With
+    `keep`, a built (not streamed) response is kept in the cache under its ETag, which names
+    exactly what it holds (releases never change but for being superseded, which changes the
+    ETag): the next caller gets it without a query."""
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
         return _with_cache_headers(HttpResponse(status=304), etag)
-    return _with_cache_headers(build(), etag)
+    kept = cache.get(f"api:{etag}") if keep else None
+    if kept is not None:
+        content, headers = kept
+        response = HttpResponse(content)
+        for name, value in headers.items():
+            response[name] = value
+        return _with_cache_headers(response, etag)
+    response = build()
+    if keep and not response.streaming:
+        headers = {name: response[name] for name in ("Content-Type", "Content-Disposition")
+                   if response.has_header(name)}  # fmt: skip
+        cache.set(f"api:{etag}", (response.content, headers), KEEP_SECONDS)
+    return _with_cache_headers(response, etag)
 
 
 def _json(data) -> HttpResponse:
@@ -426,7 +445,7 @@ def aggregates(
             return response
         return StreamingHttpResponse(_json_chunks(chosen, rows), content_type=JSON)
 
-    return _conditional(request, etag, build)
+    return _conditional(request, etag, build, keep=small)
 
 
 def _aggregates_head(release: ReleaseSummary) -> dict:

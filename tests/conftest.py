@@ -28,3 +28,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
     # is rolled back, so it is never modified for the next test.
     with django_db_blocker.unblock():
         seed_lookups()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty in-process cache (the API keeps answers there)."""
+    from django.core.cache import cache
+
+    cache.clear()

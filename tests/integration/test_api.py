@@ -225,6 +225,18 @@ def test_bad_input_gets_400_naming_the_parameter(client, published, query, param
     assert len(json.dumps(body)) < 2000  # a long bad value is not echoed back
 
 
+def test_an_answer_is_kept_and_served_again_without_a_query(client, published):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = client.get(API + "/aggregates?level=icb&measure=25")
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(API + "/aggregates?level=icb&measure=25")
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+    assert len(queries) == 1  # resolving "latest" only
+    assert again["Content-Type"] == "application/json"
+
+
 def test_etags_answer_304_and_change_with_a_new_release(client, published):
     final, _, _ = published
     first = client.get(API + "/aggregates?level=icb&measure=25")
