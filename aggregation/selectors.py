@@ -7,6 +7,7 @@ per-level tables, read by dispatch to the level's table (`rollup.LEVELS`) and on
 whose role allows them. See docs/adr/0007-releases-and-read-api.md.
 """
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -86,7 +87,9 @@ RELEASE_SQL = """
 def _summaries(where: str = "true", params=(), limit: str = "") -> list[ReleaseSummary]:
     with connection.cursor() as cursor:
         cursor.execute(RELEASE_SQL.format(where=where, limit=limit), params)
-        return [ReleaseSummary(*row) for row in cursor.fetchall()]
+        rows = cursor.fetchall()
+    # Django's connection hands jsonb over as text (its JSONField decodes it): decode it here.
+    return [ReleaseSummary(*row[:-1], json.loads(row[-1])) for row in rows]
 
 
 def releases(*, current_only: bool = False) -> list[ReleaseSummary]:

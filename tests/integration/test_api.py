@@ -50,6 +50,7 @@ def test_releases_lists_every_release_with_its_versions(client, published):
     assert body[0]["disclosure_policy"] == "SDC-1" and body[0]["period"] == "2024-2025"
     assert body[0]["method_version"] and body[0]["outlier_policy_version"].startswith("OP-")
     assert body[1]["calculation_date"] == "2024-09-30" and body[1]["benchmarked"] is False
+    assert isinstance(body[0]["suppression_summary"], dict)
     assert get_json(client, f"/releases/{provisional.pk}")["label"] == (
         "2024-25 provisional, as at 30 Sep 2024"
     )
@@ -169,6 +170,8 @@ def test_suppressed_values_are_never_served(client, five_units):
     assert ",*,2," not in line and ",*," in line
     for body in (get_json(client, "/aggregates"), get_json(client, "/releases")):
         assert "true_value" not in json.dumps(body)
+    summary = get_json(client, "/releases")[0]["suppression_summary"]  # cells by reason, level
+    assert summary["primary_small_count"]["pdu"] > 0 and summary["secondary"]
 
 
 def test_live_results_are_not_reachable(client, large_units):
