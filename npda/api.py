@@ -171,11 +171,6 @@ def _json_default(value):
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
-def _releases_version() -> tuple:
-    """Changes whenever a release is made or superseded."""
-    return tuple((r.id, r.superseded_by) for r in selectors.releases())
-
-
 # Schemas (the OpenAPI contract) ------------------------------------------------------------------
 
 
