@@ -64,3 +64,18 @@ def current_areas() -> list[Area]:
     ]
     areas.append(Area("national", NATIONAL_CODE, NATIONAL_NAME))
     return areas
+
+
+def within(code: str, areas: list[Area]) -> set[str]:
+    """The codes of every area inside an area: its children, their children and so on (units
+    inside an ICB, inside a region, inside England)."""
+    children: dict[str, list[str]] = {}
+    for area in areas:
+        children.setdefault(area.parent_code, []).append(area.code)
+    found, todo = set(), [code]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found

@@ -18,15 +18,16 @@ from django.db import connection
 from django.db.models import Max
 
 from constants.breakdowns import BREAKDOWNS_BY_KEY
-from constants.kpis import DEFINITIONS, MEASURES, MEASURES_BY_NUMBER, POPULATIONS
+from constants.kpis import DEFINITIONS, MEASURES, MEASURES_BY_NUMBER, POPULATIONS, Polarity
 from constants.levels import Level
 from npda import models as m
 from npda.models import AuditPeriod, Submission
 
-from .areas import Area, current_areas
+from .areas import Area, current_areas, within
 from .figures import LIMITS, figures, value_unit
 from .models import FORMAL_OUTLIER_MEASURES, KPIRun, Release, ReleaseArea, ReleaseMeasure
 from .rollup import LEVELS, NATIONAL_CODE
+from .statistics import compare_three_levels
 
 LEVEL_CODES = tuple(Level.values)
 LATEST = "latest"
@@ -214,6 +215,14 @@ def areas(level: str | None = None, release_id: int | None = None) -> list[Area]
     ]
 
 
+def areas_within(code: str, release_id: int | None = None) -> set[str]:
+    """The codes of the areas inside an area, by a release's geography (or today's)."""
+    every = areas(None, release_id)
+    if code not in {a.code for a in every}:
+        raise NotFound("parent", code, [], f"There is no area {code!r} to look inside.")
+    return within(code, every)
+
+
 # Area results ------------------------------------------------------------------------------------
 
 
@@ -327,9 +336,11 @@ def area_results(
     breakdown: str = "",
     category: str | None = None,
     code: str | None = None,
+    parent: str | None = None,
 ) -> list[AreaResult]:
     """One measure's published results for every area of a level (and breakdown), from one
-    release, in area code order."""
+    release, in area code order; `code` picks one area, `parent` the areas within another
+    (e.g. the ICBs of a region, the units of an ICB or of a region)."""
     check_level(level)
     check_measure(measure)
     check_breakdown(breakdown)
@@ -337,6 +348,9 @@ def area_results(
     if code is not None:
         where += " AND a.area_code = %(code)s"
         params["code"] = code
+    if parent is not None:
+        where += " AND a.area_code = ANY(%(inside)s)"
+        params["inside"] = list(areas_within(parent, release_id))
     sql = RESULT_SQL.format(where=where, order="a.area_code, a.category")
     with connection.cursor() as cursor:
         cursor.execute(sql, {"release": release_id, **params})
@@ -398,12 +412,8 @@ def live_area_results(user, period: AuditPeriod, level: str, measure: str) -> li
     if not records:
         return []
     names = {(a.level, a.code): a for a in current_areas() if a.level == level}
-    columns = {
-        name: np.array([_nan(getattr(r, name)) for r in records], dtype=float)
-        for name in ("passed", "denominator", "value", *LIMITS, "checks_done", "checks_expected",
-                     "n_contributors", "n_population", "sd", "events")
-    }  # fmt: skip
-    f = figures(measure, columns)
+    f = _live_figures(measure, records)
+    comparisons = _live_comparisons(period, measure, f)
     results = []
     for i, record in enumerate(records):
         code = getattr(record, f"{area_field}_id") if area_field else NATIONAL_CODE
@@ -419,10 +429,35 @@ def live_area_results(user, period: AuditPeriod, level: str, measure: str) -> li
                 unit=value_unit(measure), value_note="", suppression_reason="",
                 ci95=_pair(_float(f["ci95_low"][i]), _float(f["ci95_high"][i])),
                 ci998=_pair(_float(f["ci998_low"][i]), _float(f["ci998_high"][i])),
-                comparison="", comparison_5="", incomplete=incomplete,
+                comparison=comparisons[i], comparison_5="", incomplete=incomplete,
             )
         )  # fmt: skip
     return results
+
+
+LIVE_COLUMNS = ("passed", "denominator", "value", *LIMITS, "checks_done", "checks_expected",
+                "n_contributors", "n_population", "sd", "events")  # fmt: skip
+
+
+def _live_figures(measure: str, records: list) -> dict[str, np.ndarray]:
+    columns = {
+        name: np.array([_nan(getattr(r, name)) for r in records], dtype=float)
+        for name in LIVE_COLUMNS
+    }
+    return figures(measure, columns)
+
+
+def _live_comparisons(period: AuditPeriod, measure: str, f: dict[str, np.ndarray]) -> list[str]:
+    """Each live area against the live England and Wales value (§3.1, three levels), on the
+    display scale of the areas' intervals; "" where the measure is not benchmarked."""
+    polarity = MEASURES_BY_NUMBER[measure].polarity
+    national = LEVELS["national"][0].objects.filter(audit_period=period, measure_id=measure)
+    national = national.first()
+    if polarity == Polarity.CONTEXT or national is None:
+        return [""] * len(f["value"])
+    benchmark = _live_figures(measure, [national])["value"][0]
+    compared = compare_three_levels(f["ci95_low"], f["ci95_high"], benchmark, polarity.value)
+    return [str(c) for c in compared]
 
 
 def _nan(x) -> float:
@@ -721,3 +756,9 @@ def kpis_are_current(period: AuditPeriod) -> bool:
     if last_upload["at"] is not None:
         full_runs = full_runs.filter(started_at__gt=last_upload["at"])
     return full_runs.exists()
+
+
+def live_years() -> list[int]:
+    """The audit years that have live results, newest first."""
+    starts = LEVELS["national"][0].objects.values_list("audit_period__start_date", flat=True)
+    return sorted({start.year for start in starts.distinct()}, reverse=True)

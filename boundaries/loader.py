@@ -17,11 +17,12 @@ from django.utils import timezone
 
 from boundaries import sources
 from boundaries.sources import Area, Problem, ReferenceData, ReferenceDataError
-from boundaries.web_shapes import AreaShape, dumps, web_feature_collection
+from boundaries.web_shapes import RECIPE, AreaShape, dumps, web_feature_collection
 from constants.levels import BoundaryLevel
 from npda import models as m
 
 logger = logging.getLogger(__name__)
+AUDIT_COUNTRIES = ("E92000001", "W92000004")
 
 BOUNDARY_MODELS: dict[BoundaryLevel, type[models.Model]] = {
     BoundaryLevel.COUNTRY: m.Country,
@@ -62,7 +63,12 @@ def load_reference_data(
         last = m.ReferenceDataLoad.objects.order_by("-loaded_at").first()
         if last and last.fingerprint == sources.source_fingerprint(source):
             progress(f"Reference data unchanged since {last.loaded_at:%Y-%m-%d %H:%M}; skipped.")
-            return LoadResult(True, time.perf_counter() - started, last.counts, {}, {})
+            layer_sizes = {}
+            if m.BoundaryLayer.objects.exclude(recipe=RECIPE).exists():
+                progress("Web boundary layers made another way: rebuilding them")
+                with transaction.atomic():
+                    layer_sizes = _build_web_layers(progress)
+            return LoadResult(True, time.perf_counter() - started, last.counts, {}, layer_sizes)
 
     progress(f"Reading and checking {source}")
     data = sources.parse_reference_data(source)
@@ -207,11 +213,14 @@ def _build_web_layers(progress: Callable[[str], None]) -> dict[str, int]:
     sizes = {}
     now = timezone.now()
     for level, model in BOUNDARY_MODELS.items():
+        shapes = model.objects.filter(boundary__isnull=False)
+        if model is m.Country:  # the audit covers England and Wales only
+            shapes = shapes.filter(code__in=AUDIT_COUNTRIES)
         areas = [
             AreaShape(code, name, shapely.from_wkb(bytes(boundary.wkb)))
-            for code, name, boundary in model.objects.filter(boundary__isnull=False)
-            .order_by("code")
-            .values_list("code", "name", "boundary")
+            for code, name, boundary in shapes.order_by("code").values_list(
+                "code", "name", "boundary"
+            )
         ]
         text = dumps(web_feature_collection(areas))
         encoded = text.encode()
@@ -223,6 +232,7 @@ def _build_web_layers(progress: Callable[[str], None]) -> dict[str, int]:
                 "feature_count": len(areas),
                 "size_bytes": len(encoded),
                 "fingerprint": hashlib.sha256(encoded).hexdigest(),
+                "recipe": RECIPE,
                 "produced_at": now,
             },
         )

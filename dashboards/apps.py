@@ -5,4 +5,5 @@ class DashboardsConfig(AppConfig):
     name = "dashboards"
 
     def ready(self) -> None:
-        from dashboards import reference_map  # noqa: F401  (registers the DjangoDash app)
+        # Importing the modules registers their DjangoDash apps.
+        from dashboards import map_explorer, reference_map  # noqa: F401

@@ -397,12 +397,14 @@ def aggregates(
     measure: str | None = None,
     release: str | None = None,
     breakdown: str | None = None,
+    parent: str | None = None,
     format: str = "json",
 ):
     """Published results of one release: every area of a level for one measure (or, leaving
     out level or measure, everything, streamed). `breakdown` picks a breakdown's rows (see
-    /breakdowns; `all` for every row, default the totals). `format=csv` gives tidy CSV."""
-    _only(request, ("level", "measure", "release", "breakdown", "format"))
+    /breakdowns; `all` for every row, default the totals); `parent` (with level and measure)
+    only the areas within an area, e.g. the ICBs of a region. `format=csv` gives tidy CSV."""
+    _only(request, ("level", "measure", "release", "breakdown", "parent", "format"))
     level, measure = _text(level, "level"), _text(measure, "measure")
     breakdown, format = _text(breakdown, "breakdown"), (_text(format, "format") or "json")
     if level is not None:
@@ -415,12 +417,21 @@ def aggregates(
         raise BadParameter("format", "format must be json or csv", ["json", "csv"])
     chosen = _release(release)
     selected = None if breakdown == "all" else (breakdown or "")
-    etag = _digest("aggregates", chosen.id, chosen.superseded_by, level, measure, selected, format)
     small = level is not None and measure is not None
+    parent = _text(parent, "parent")
+    if parent is not None:
+        if not small:
+            raise BadParameter("parent", "parent needs a level and a measure", [])
+        selectors.areas_within(parent, chosen.id)  # 400 for an unknown area
+    etag = _digest(
+        "aggregates", chosen.id, chosen.superseded_by, level, measure, selected, parent, format
+    )
 
     def build():
         if small:  # one level and measure: a plain query, one JSON document
-            rows = selectors.area_results(chosen.id, level, measure, breakdown=selected)
+            rows = selectors.area_results(
+                chosen.id, level, measure, breakdown=selected, parent=parent
+            )
             if format == "json":
                 return _json(
                     _aggregates_head(chosen) | {"rows": [open_data.record(r) for r in rows]}
@@ -429,7 +440,8 @@ def aggregates(
             rows = selectors.release_results(chosen.id, level=level, measure=measure,
                                              breakdown=selected)  # fmt: skip
         if format == "csv":
-            name = f"npda-release-{chosen.id}-{level or 'all'}-{measure or 'all'}.csv"
+            name = f"npda-release-{chosen.id}-{level or 'all'}-{measure or 'all'}"
+            name += f"-in-{parent}.csv" if parent else ".csv"
             chunks = open_data.csv_chunks(rows, chosen)
             response = (
                 HttpResponse("".join(chunks), content_type=CSV)

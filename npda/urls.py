@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from boundaries.views import boundary_layer_geojson
+from boundaries.views import boundary_layer_geojson, boundary_layer_version
 from npda import release_views, submission_views, views
 from npda.api import api
 
@@ -11,6 +11,7 @@ admin.site.site_title = "NPDA"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("maps/", views.maps, name="maps"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("submissions/upload/", submission_views.upload, name="upload"),
@@ -25,7 +26,12 @@ urlpatterns = [
         submission_views.submission_errors_xlsx,
         name="submission-errors-xlsx",
     ),
-    path("boundaries/<str:level>.geojson", boundary_layer_geojson, name="boundary-layer"),
+    path(
+        "boundaries/<slug:level>.<slug:version>.geojson",
+        boundary_layer_version,
+        name="boundary-layer-version",
+    ),
+    path("boundaries/<slug:level>.geojson", boundary_layer_geojson, name="boundary-layer"),
     path("api/v1/", api.urls),
     path(
         "releases/<int:release_id>/suppression-log.csv",

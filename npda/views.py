@@ -1,7 +1,10 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from constants.kpis import MEASURES
 from constants.levels import OGL_ATTRIBUTION, RCPCH_ATTRIBUTION
+from dashboards.map_data import release_choices
+from dashboards.map_state import COLOURINGS, MAP_LEVELS, MapState, parse_state
 from npda import selectors
 
 
@@ -15,5 +18,27 @@ def home(request: HttpRequest) -> HttpResponse:
             "last_load": selectors.latest_reference_load(),
             "ogl_attribution": OGL_ATTRIBUTION,
             "rcpch_attribution": RCPCH_ATTRIBUTION,
+        },
+    )
+
+
+def maps(request: HttpRequest) -> HttpResponse:
+    """The map explorer: the controls (a plain GET form) around the embedded Dash app, which
+    reads the same query string."""
+    choices = release_choices(request.user)
+    state, _ = parse_state(request.GET.urlencode(), choices)
+    groups: dict[str, list] = {}
+    for measure in MEASURES:
+        groups.setdefault(measure.group.value, []).append(measure)
+    return render(
+        request,
+        "npda/maps.html",
+        {
+            "state": state,
+            "default": MapState(),
+            "levels": MAP_LEVELS.items(),
+            "colourings": COLOURINGS.items(),
+            "measure_groups": groups.items(),
+            "releases": choices,
         },
     )

@@ -41,6 +41,7 @@ base=(gdal-bin)                                   # GDAL + GEOS + PROJ for GeoDj
 "$PYTHON" -c "import ensurepip, venv" 2>/dev/null || base+=(python3-venv)
 [ -z "${DATABASE_URL:-}" ] && ! ls /etc/postgresql/*/main >/dev/null 2>&1 && base+=(postgresql)
 [ "$WITH_BROWSER" -eq 1 ] && base+=(chromium chromium-driver)
+[ "$WITH_BROWSER" -eq 1 ] && ! command -v npm >/dev/null && base+=(npm)
 apt_install "${base[@]}"
 
 # --- local PostgreSQL + PostGIS (only when DATABASE_URL is not given) -------------------------
@@ -75,4 +76,10 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q -r requirements.lock
   rm -f .venv/.installed-*
   touch "$stamp"
+fi
+
+# --- axe-core for the browser tests' accessibility checks (tests/browser/package-lock.json) ---
+if [ "$WITH_BROWSER" -eq 1 ] && [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
+  log "Installing axe-core (npm ci)"
+  npm ci --prefix tests/browser --no-audit --no-fund --silent
 fi

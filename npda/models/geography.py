@@ -239,6 +239,7 @@ class BoundaryLayer(models.Model):
     feature_count = models.PositiveIntegerField()
     size_bytes = models.PositiveIntegerField()
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the GeoJSON text")
+    recipe = models.CharField(max_length=80, default="", help_text="how the layer was made")
     produced_at = models.DateTimeField()
 
     def __str__(self) -> str:

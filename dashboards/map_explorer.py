@@ -1,0 +1,250 @@
+"""The map explorer (`/maps/`): KPI choropleths by ICB, region, Welsh health board and country,
+with the units as points, embedded in the Django page by `{% plotly_direct %}`.
+
+One callback: the query string in, everything drawn out. Geometry comes once per level from
+its immutable URL; a new measure, release or colouring only changes the layers' `hideout`.
+The controls are the Django page's own form (native, labelled, working without JavaScript);
+`static/dashboards/map.js` turns their changes and map clicks into new query strings.
+"""
+
+import dash_leaflet as dl
+from dash import Input, Output, State, dcc, html, no_update
+from django.conf import settings
+from django_plotly_dash import DjangoDash
+
+from boundaries.selectors import UNITS
+from constants.levels import OGL_ATTRIBUTION, RCPCH_ATTRIBUTION
+
+from .map_data import MapView, map_view
+
+app = DjangoDash("map_explorer", serve_locally=True)
+
+STYLE = "dashExtensions.npda."
+COLUMNS = (
+    ("name", "Area"),
+    ("value", "Value"),
+    ("numerator", "n"),
+    ("denominator", "N"),
+    (None, "95% CI"),
+    ("comparison", "Compared with England and Wales"),
+)
+
+
+def _layers() -> list:
+    layers = [
+        dl.GeoJSON(
+            id="context-layer",
+            style={"variable": STYLE + "contextStyle"},
+            filter={"variable": STYLE + "contextFilter"},
+            hideout={"show": []},
+            interactive=False,
+        ),
+        dl.GeoJSON(
+            id="area-layer",
+            style={"variable": STYLE + "areaStyle"},
+            onEachFeature={"variable": STYLE + "onEachArea"},
+            hideout={},
+        ),
+        dl.GeoJSON(
+            id="unit-layer",
+            pointToLayer={"variable": STYLE + "unitPoint"},
+            filter={"variable": STYLE + "unitFilter"},
+            hideout={},
+        ),
+    ]
+    if settings.NPDA_MAP_TILE_URL:
+        tiles = dl.TileLayer(
+            url=settings.NPDA_MAP_TILE_URL, attribution=settings.NPDA_MAP_TILE_ATTRIBUTION
+        )
+        layers.insert(0, tiles)
+    return layers
+
+
+def layout() -> html.Div:
+    return html.Div(
+        [
+            dcc.Location(id="url", refresh=False),
+            dcc.Store(id="shown-place"),
+            html.Div(id="map-problems", role="status", className="map-problems"),
+            html.Nav(id="map-breadcrumb", className="breadcrumb", **{"aria-label": "Breadcrumb"}),
+            html.H2(id="map-title", className="map-title"),
+            html.P(id="map-release", className="map-release"),
+            html.Details(
+                [html.Summary("Definition"), html.P(id="map-definition")],
+                className="definition",
+            ),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Div(
+                                dl.Map(
+                                    _layers(),
+                                    id="map",
+                                    center=[52.5, -2.3],
+                                    zoom=6,
+                                    zoomSnap=0.25,
+                                    style={"height": "640px", "background": "#f8f9fa"},
+                                    attributionControl=False,
+                                ),
+                                role="img",
+                                className="map-canvas",
+                                **{"aria-label": "Map: the table beside it lists the same values"},
+                            ),
+                            html.Div(id="map-legend", className="legend"),
+                            html.P(
+                                f"{OGL_ATTRIBUTION} {RCPCH_ATTRIBUTION}",
+                                className="attribution",
+                            ),
+                        ],
+                        className="map-column",
+                    ),
+                    html.Div(
+                        [html.Div(id="map-table"), html.P(id="map-download")],
+                        className="table-column",
+                    ),
+                ],
+                className="map-layout",
+            ),
+        ],
+        className="map-explorer",
+    )
+
+
+app.layout = layout
+
+
+@app.expanded_callback(
+    [
+        Output("map-problems", "children"),
+        Output("map-breadcrumb", "children"),
+        Output("map-title", "children"),
+        Output("map-release", "children"),
+        Output("map-definition", "children"),
+        Output("area-layer", "url"),
+        Output("area-layer", "hideout"),
+        Output("context-layer", "url"),
+        Output("context-layer", "hideout"),
+        Output("unit-layer", "url"),
+        Output("unit-layer", "hideout"),
+        Output("map-legend", "children"),
+        Output("map-table", "children"),
+        Output("map-download", "children"),
+        Output("map", "viewport"),
+        Output("shown-place", "data"),
+    ],
+    [Input("url", "search")],
+    [State("shown-place", "data")],
+)
+def render(search, shown_place, **kwargs):
+    view = map_view(search or "", kwargs.get("user"))
+    place = [view.state.level, view.state.area]
+    viewport = no_update if place == shown_place else {"bounds": view.bounds}
+    return (
+        [html.P(problem) for problem in view.problems],
+        breadcrumb(view),
+        view.title,
+        release_note(view),
+        view.definition,
+        view.layer_urls.get(view.area_level, ""),
+        view.area_hideout,
+        view.layer_urls.get("country", ""),
+        view.context_hideout,
+        view.layer_urls.get(UNITS, ""),
+        view.unit_hideout,
+        legend(view),
+        table(view),
+        download(view),
+        viewport,
+        place,
+    )
+
+
+# Small pure builders of the components (tested with the view) -----------------------------------
+
+
+def state_link(label: str, query: str, **attributes) -> html.A:
+    return html.A(label, href=query, **{"data-state": "1"}, **attributes)
+
+
+def breadcrumb(view: MapView) -> html.Ol:
+    items = []
+    for crumb in view.crumbs:
+        if crumb.state is None:
+            items.append(html.Li(html.Span(crumb.label, **{"aria-current": "page"})))
+        else:
+            items.append(html.Li(state_link(crumb.label, crumb.state.query())))
+    return html.Ol(items)
+
+
+def release_note(view: MapView) -> list:
+    if view.is_live:
+        return [html.Strong("Live, not published. ", className="live-badge"), view.release_text]
+    return [view.release_text]
+
+
+def legend(view: MapView) -> html.Div:
+    items = [
+        html.Li([html.Span(className="swatch", style={"background": item.colour}), item.label])
+        for item in view.legend
+    ]
+    return html.Div(
+        [html.P(view.legend_title, className="legend-title"), html.Ul(items)],
+        role="group",
+        **{"aria-label": "Legend"},
+    )
+
+
+def table(view: MapView) -> html.Table:
+    head = []
+    for key, label in COLUMNS:
+        if key is None:
+            head.append(html.Th(label, scope="col"))
+            continue
+        query, aria = view.sort_queries[key]
+        if key == "value" and view.unit:
+            label = f"Value ({view.unit})"
+        head.append(
+            html.Th(
+                state_link(label, query, title=f"Sort by {label}"),
+                scope="col",
+                **{"aria-sort": aria},
+            )
+        )
+    if view.is_live:
+        head.append(html.Th("Incomplete", scope="col"))
+    body = []
+    for row in view.rows:
+        name = (
+            state_link(row.name, row.drill_query, title=f"Show the areas in {row.name}")
+            if row.drill_query
+            else row.name
+        )
+        cells = [
+            html.Th(name, scope="row"),
+            html.Td(row.value, className="num"),
+            html.Td(row.numerator, className="num"),
+            html.Td(row.denominator, className="num"),
+            html.Td(row.interval, className="num"),
+            html.Td(row.comparison),
+        ]
+        if view.is_live:
+            cells.append(html.Td(row.incomplete, className="num"))
+        body.append(html.Tr(cells, **{"data-code": row.code}))
+    caption = f"{view.title} ({len(view.rows)} rows)"
+    if not view.rows:
+        body.append(html.Tr(html.Td("No results for this choice.", colSpan=len(head))))
+    return html.Table(
+        [html.Caption(caption), html.Thead(html.Tr(head)), html.Tbody(body)],
+        className="results",
+        id="results-table",
+    )
+
+
+def download(view: MapView) -> list:
+    if not view.csv_url:
+        return ["Live results are not published, so they cannot be downloaded here."]
+    return [
+        html.A("Download these rows (CSV)", href=view.csv_url, download=""),
+        " from the open data API.",
+    ]

@@ -1,0 +1,355 @@
+"""Pure builders for the map explorer: class breaks, colours, legends, the `hideout` that the
+style functions in `static/dashboards/map.js` read, tooltips and the table beside the map.
+
+Input is the read API's `AreaResult` rows; output is plain data (dicts, lists, strings), so
+changing a measure, release or colouring sends a few kilobytes of styling and never geometry.
+"""
+
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import mapclassify
+import numpy as np
+
+from aggregation.selectors import AreaResult
+from constants.disclosure import NOT_APPLICABLE, SUPPRESSED
+
+from .map_state import MapState, drill_target, sort_link
+
+CLASSES = 5
+# ColorBrewer YlGnBu, 5 classes: sequential and colour-blind safe (light = low, dark = high).
+VALUE_COLOURS = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
+# Blue and orange stay apart for every common colour-vision deficiency; purples for measures
+# with no better or worse direction. The legend and table carry the same words.
+COMPARISON_COLOURS = {
+    "better": "#2166ac",
+    "similar": "#f6e8c3",
+    "worse": "#e66101",
+    "lower": "#b2abd2",
+    "higher": "#5e3c99",
+    "not compared": "#ffffff",
+}
+COMPARISON_WORDS = {
+    "better": "Better than England and Wales",
+    "similar": "Similar to England and Wales",
+    "worse": "Worse than England and Wales",
+    "lower": "Lower than England and Wales",
+    "higher": "Higher than England and Wales",
+    "not compared": "Not compared",
+}
+WITHHELD_COLOUR = "#bdbdbd"
+NO_DATA_COLOUR = "#f2f2f2"  # areas outside the chosen one, or with no result
+OUTSIDE_COLOUR = "#e5e5e5"
+REASON_WORDS = {
+    "primary_small_count": "withheld: a count of 1 to 7",
+    "primary_few_contributors": "withheld: fewer than 8 children",
+    "sensitive_measure": "withheld: a sensitive measure",
+    "secondary": "withheld to protect another withheld figure",
+    "derived_from_suppressed": "withheld: it depends on a withheld count",
+    "complement": "withheld to protect a withheld figure",
+}
+
+
+# Numbers as people read them --------------------------------------------------------------------
+
+
+def format_value(value: float | None, unit: str, *, suppressed: bool = False) -> str:
+    if suppressed:
+        return SUPPRESSED
+    if value is None:
+        return NOT_APPLICABLE
+    if unit == "children":
+        return f"{value:,.0f}"
+    number = f"{value:,.1f}"
+    return f"{number}%" if unit == "%" else f"{number} {unit}"
+
+
+def format_number(value: float | None, unit: str, *, suppressed: bool = False) -> str:
+    """A value without its unit (the table names the unit in its heading)."""
+    if suppressed:
+        return SUPPRESSED
+    if value is None:
+        return NOT_APPLICABLE
+    return f"{value:,.0f}" if unit == "children" else f"{value:,.1f}"
+
+
+def format_count(count: int | None, suppressed: bool) -> str:
+    if suppressed:
+        return SUPPRESSED
+    return NOT_APPLICABLE if count is None else f"{count:,}"
+
+
+def format_interval(ci: tuple[float, float] | None) -> str:
+    return NOT_APPLICABLE if ci is None else f"{ci[0]:,.1f} to {ci[1]:,.1f}"
+
+
+def comparison_words(result: AreaResult) -> str:
+    if result.suppressed:
+        return "Not compared (value withheld)"
+    return COMPARISON_WORDS.get(result.comparison, "Not compared")
+
+
+def comparison_short(result: AreaResult) -> str:
+    """The table's comparison cell, under the heading "Compared with England and Wales"."""
+    if result.suppressed:
+        return "Not compared (withheld)"
+    return (result.comparison or "not compared").capitalize()
+
+
+def short_name(name: str) -> str:
+    """Area names as tables show them: "NHS Kent and Medway ICB"."""
+    return name.removesuffix(" Integrated Care Board").strip() + (
+        " ICB" if name.endswith(" Integrated Care Board") else ""
+    )
+
+
+def withheld_words(result: AreaResult) -> str:
+    return REASON_WORDS.get(result.suppression_reason, result.value_note or "withheld")
+
+
+# Colouring ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    colour: str
+    label: str
+
+
+POLARITY_WORDS = {
+    "up": "higher is better",
+    "down": "lower is better",
+    "none": "neither higher nor lower is better",
+    "n/a": "a count, not compared",
+}
+
+
+def legend_title(measure_name: str, unit: str, polarity: str, mode: str) -> str:
+    unit_text = f" ({unit})" if unit and unit != "children" else ""
+    basis = "compared with England and Wales" if mode == "comparison" else "value"
+    return f"{measure_name}{unit_text}, {basis}: {POLARITY_WORDS[polarity]}"
+
+
+@dataclass(frozen=True)
+class Colouring:
+    """How each result gets its fill: by comparison, or by value class (upper class bounds)."""
+
+    mode: str  # "comparison" | "value"
+    upper_bounds: tuple[float, ...] = ()
+    unit: str = ""
+
+    def fill(self, result: AreaResult) -> str:
+        if result.suppressed:
+            return WITHHELD_COLOUR
+        if self.mode == "comparison":
+            return COMPARISON_COLOURS.get(result.comparison or "not compared", NO_DATA_COLOUR)
+        if result.value is None or not self.upper_bounds:
+            return NO_DATA_COLOUR
+        return VALUE_COLOURS[value_class(result.value, self.upper_bounds)]
+
+
+def value_class(value: float, upper_bounds: Sequence[float]) -> int:
+    """The class of a value: the first whose upper bound it does not exceed (the last class
+    for values above every bound, as a unit can lie outside the areas' range)."""
+    for i, bound in enumerate(upper_bounds):
+        if value <= bound:
+            return i
+    return len(upper_bounds) - 1
+
+
+def class_bounds(values: Sequence[float | None]) -> tuple[float, ...]:
+    """Upper bounds of up to 5 classes by Fisher-Jenks natural breaks (fewer when there are
+    fewer distinct values), rounded to the published 1 decimal place."""
+    present = np.array([v for v in values if v is not None and math.isfinite(v)], dtype=float)
+    distinct = np.unique(present)
+    if distinct.size == 0:
+        return ()
+    if distinct.size <= CLASSES:
+        return tuple(float(v) for v in distinct)
+    bins = mapclassify.FisherJenks(present, k=CLASSES).bins
+    return tuple(float(b) for b in np.unique(np.round(bins, 1)))
+
+
+def colouring(mode: str, results: Sequence[AreaResult], unit: str) -> Colouring:
+    if mode != "value":
+        return Colouring("comparison")
+    shown = [r.value for r in results if not r.suppressed]
+    return Colouring("value", class_bounds(shown), unit)
+
+
+def legend(colour: Colouring, results: Sequence[AreaResult]) -> list[LegendItem]:
+    """The legend in words, listing only classes present (with their number of areas)."""
+    if colour.mode == "comparison":
+        counts: dict[str, int] = {}
+        for r in results:
+            key = "withheld" if r.suppressed else (r.comparison or "not compared")
+            counts[key] = counts.get(key, 0) + 1
+        items = [
+            LegendItem(COMPARISON_COLOURS[k], f"{COMPARISON_WORDS[k]} ({counts[k]})")
+            for k in COMPARISON_COLOURS
+            if k in counts
+        ]
+    else:
+        bounds = colour.upper_bounds
+        counts = {}
+        for r in results:
+            if not r.suppressed and r.value is not None and bounds:
+                i = value_class(r.value, bounds)
+                counts[i] = counts.get(i, 0) + 1
+        items = []
+        for i, upper in enumerate(bounds):
+            top = _bound_text(upper, colour.unit)
+            label = (
+                f"up to {top}"
+                if i == 0
+                else f"over {_bound_text(bounds[i - 1], colour.unit)} to {top}"
+            )
+            items.append(LegendItem(VALUE_COLOURS[i], f"{label} ({counts.get(i, 0)})"))
+    if any(r.suppressed for r in results):
+        n = sum(r.suppressed for r in results)
+        items.append(LegendItem(WITHHELD_COLOUR, f"Value withheld (disclosure control) ({n})"))
+    return items
+
+
+def _bound_text(value: float, unit: str) -> str:
+    return format_value(value, unit) if unit != "children" else f"{value:,.0f}"
+
+
+# Tooltips and hideouts ----------------------------------------------------------------------------
+
+
+def tooltip(result: AreaResult, measure_name: str) -> str:
+    """The hover text of an area or unit, as escaped HTML lines."""
+    lines = [f"<strong>{html.escape(result.area_name)}</strong>"]
+    if result.suppressed:
+        lines.append(f"{html.escape(measure_name)}: {SUPPRESSED} ({withheld_words(result)})")
+    else:
+        lines.append(f"{html.escape(measure_name)}: {format_value(result.value, result.unit)}")
+    if result.denominator is not None or result.denominator_suppressed:
+        n = format_count(result.numerator, result.numerator_suppressed)
+        big_n = format_count(result.denominator, result.denominator_suppressed)
+        lines.append(f"n of N: {n} of {big_n}")
+    if result.ci95 is not None:
+        lines.append(f"95% CI: {format_interval(result.ci95)}")
+    lines.append(comparison_words(result))
+    if result.incomplete:
+        lines.append(f"Still incomplete: {result.incomplete:,} children")
+    return "<br>".join(lines)
+
+
+def area_hideout(
+    results: Sequence[AreaResult],
+    colour: Colouring | None,
+    measure_name: str,
+    *,
+    focus: str = "",
+    names: dict[str, str] | None = None,
+    drill: dict[str, str] | None = None,
+) -> dict:
+    """What the area style function reads: a fill and a tooltip per area code, the area to
+    outline, and the query string a click on an area leads to. `colour` None draws the areas
+    as a plain base (when units carry the colours)."""
+    fill, tip = {}, {}
+    for code, name in (names or {}).items():
+        fill[code], tip[code] = OUTSIDE_COLOUR, f"<strong>{html.escape(name)}</strong>"
+    for r in results:
+        fill[r.area_code] = colour.fill(r) if colour else NO_DATA_COLOUR
+        tip[r.area_code] = tooltip(r, measure_name) if colour else tip.get(r.area_code, "")
+    return {"fill": fill, "tip": tip, "focus": focus, "drill": drill or {}}
+
+
+def unit_radius(children: int | None, scale: float = 1.0) -> float:
+    """Circle radius in pixels, its area growing with the number of children (a small dot if
+    unknown); `scale` shrinks the points where they sit over coloured areas."""
+    if not children:
+        return round(3.0 * scale, 1)
+    return round((2.5 + 0.4 * math.sqrt(children)) * scale, 1)
+
+
+def unit_hideout(
+    results: Sequence[AreaResult],
+    colour: Colouring,
+    measure_name: str,
+    children: dict[str, int | None],
+    scale: float = 1.0,
+) -> dict:
+    """What the unit style functions read: fill, radius and tooltip per shown unit."""
+    return {
+        "fill": {r.area_code: colour.fill(r) for r in results},
+        "radius": {r.area_code: unit_radius(children.get(r.area_code), scale) for r in results},
+        "tip": {r.area_code: tooltip(r, measure_name) for r in results},
+    }
+
+
+# The table beside the map ------------------------------------------------------------------------
+
+
+COMPARISON_ORDER = ["better", "higher", "similar", "lower", "worse", "not compared", ""]
+
+
+def _sort_value(result: AreaResult, key: str):
+    if key == "name":
+        return (0, result.area_name.lower())
+    if key == "comparison":
+        known = result.comparison if result.comparison in COMPARISON_ORDER else ""
+        return (1 if result.suppressed else 0, COMPARISON_ORDER.index(known))
+    value = {"value": result.value, "numerator": result.numerator,
+             "denominator": result.denominator}[key]  # fmt: skip
+    return (1, 0) if value is None or result.suppressed else (0, value)
+
+
+def sorted_results(results: Sequence[AreaResult], sort: str) -> list[AreaResult]:
+    """Rows in the order asked for; withheld and empty values last either way."""
+    key, descending = sort.removeprefix("-"), sort.startswith("-")
+    by_name = sorted(results, key=lambda r: r.area_name.lower())
+    if key == "name":
+        return by_name[::-1] if descending else by_name
+    present = [r for r in by_name if _sort_value(r, key)[0] == 0]
+    missing = [r for r in by_name if _sort_value(r, key)[0] != 0]
+    present.sort(key=lambda r: _sort_value(r, key)[1], reverse=descending)
+    return present + missing
+
+
+@dataclass(frozen=True)
+class TableRow:
+    code: str
+    name: str
+    value: str
+    numerator: str
+    denominator: str
+    interval: str
+    comparison: str
+    incomplete: str
+    drill_query: str  # "" when the area has nothing below it on the map
+
+
+def table_rows(results: Sequence[AreaResult], state: MapState) -> list[TableRow]:
+    rows = []
+    for r in sorted_results(results, state.sort):
+        target = drill_target(state, r.level, r.area_code)
+        rows.append(
+            TableRow(
+                code=r.area_code,
+                name=short_name(r.area_name),
+                value=format_number(r.value, r.unit, suppressed=r.suppressed),
+                numerator=format_count(r.numerator, r.numerator_suppressed),
+                denominator=format_count(r.denominator, r.denominator_suppressed),
+                interval=SUPPRESSED if r.suppressed else format_interval(r.ci95),
+                comparison=comparison_short(r),
+                incomplete="" if r.incomplete is None else f"{r.incomplete:,}",
+                drill_query=target.query() if target else "",
+            )
+        )
+    return rows
+
+
+def sort_queries(state: MapState) -> dict[str, tuple[str, str]]:
+    """Per sortable column: the query its heading links to and its aria-sort value."""
+    current, descending = state.sort.removeprefix("-"), state.sort.startswith("-")
+    result = {}
+    for key in ("name", "value", "numerator", "denominator", "comparison"):
+        aria = ("descending" if descending else "ascending") if key == current else "none"
+        result[key] = (sort_link(state, key).query(), aria)
+    return result
