@@ -1,3 +1,8 @@
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -22,6 +27,15 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@lru_cache(maxsize=1)
+def _asset_version() -> str:
+    """Changes with the map page's script and styles, so browsers fetch new ones at once."""
+    digest = hashlib.sha256()
+    for name in ("dashboards/map.js", "dashboards/map.css"):
+        digest.update(Path(finders.find(name)).read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def maps(request: HttpRequest) -> HttpResponse:
     """The map explorer: the controls (a plain GET form) around the embedded Dash app, which
     reads the same query string."""
@@ -40,5 +54,6 @@ def maps(request: HttpRequest) -> HttpResponse:
             "colourings": COLOURINGS.items(),
             "measure_groups": groups.items(),
             "releases": choices,
+            "asset_version": _asset_version(),
         },
     )

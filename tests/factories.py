@@ -99,3 +99,13 @@ class VisitFactory(factory.django.DjangoModelFactory):
     patient = factory.SubFactory(PatientFactory)
     visit_date = dt.date(2024, 6, 10)
     source_row = factory.Sequence(lambda n: n + 2)
+
+
+def user_in_group(group: str, units=()) -> m.NPDAUser:
+    """A user in one of the six groups, working for the given units (PZ codes)."""
+    from django.contrib.auth.models import Group
+
+    person = NPDAUserFactory()
+    person.groups.add(Group.objects.get(name=group))
+    person.organisation_employers.set(m.PaediatricDiabetesUnit.objects.filter(pz_code__in=units))
+    return person

@@ -259,7 +259,7 @@ def test_the_schema_and_the_docs_page(client):
         schema["paths"]
     )
     parameters = {p["name"] for p in schema["paths"]["/api/v1/aggregates"]["get"]["parameters"]}
-    assert parameters == {"level", "measure", "release", "breakdown", "format"}
+    assert parameters == {"level", "measure", "release", "breakdown", "parent", "format"}
     docs = client.get(API + "/docs")
     assert docs.status_code == 200 and b"/static/ninja/swagger-ui-bundle.js" in docs.content
     assert b"cdn." not in docs.content  # works offline

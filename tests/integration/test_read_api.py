@@ -6,7 +6,6 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 
 from aggregation import selectors
@@ -14,18 +13,11 @@ from aggregation.models import ReleaseAggregate, ReleaseMeasure
 from aggregation.releases import publish_release
 from constants.groups import GroupName
 from npda import models as m
-from tests.factories import NPDAUserFactory
+from tests.factories import user_in_group as user
 from tests.kpi_cohort import aggregate, d
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 12, 1)
-
-
-def user(group: str, units=()):
-    person = NPDAUserFactory()
-    person.groups.add(Group.objects.get(name=group))
-    person.organisation_employers.set(m.PaediatricDiabetesUnit.objects.filter(pz_code__in=units))
-    return person
 
 
 @pytest.fixture

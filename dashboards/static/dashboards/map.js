@@ -31,6 +31,7 @@
       fillOpacity: 0.9,
       color: focused ? "#1d1d1b" : "#ffffff",
       weight: focused ? 3 : 0.8,
+      className: "npda-area",
     };
   }
 
@@ -51,7 +52,9 @@
   }
 
   function contextStyle() {
-    return { fillColor: "#e5e5e5", fillOpacity: 1, color: "#ffffff", weight: 0.8 };
+    return {
+      fillColor: "#e5e5e5", fillOpacity: 1, color: "#ffffff", weight: 0.8, className: "npda-context",
+    };
   }
 
   function unitFilter(feature, context) {
@@ -67,6 +70,7 @@
       fillOpacity: 0.95,
       color: "#1d1d1b",
       weight: 1,
+      className: "npda-unit",
     });
     bindTip(marker, (h.tip || {})[code]);
     return marker;
@@ -82,17 +86,24 @@
     return document.getElementById("map-controls");
   }
 
+  // The form's choices over the current query string, leaving out what is at its default.
   function formQuery() {
-    const params = new URLSearchParams(window.location.search);
-    new FormData(form()).forEach(function (value, name) {
-      params.set(name, value);
+    const current = new URLSearchParams(window.location.search);
+    const params = new URLSearchParams(current);
+    Array.prototype.forEach.call(form().elements, function (control) {
+      if (!control.name || (control.type === "radio" && !control.checked)) return;
+      if (control.value === "" || control.value === control.dataset.default) {
+        params.delete(control.name);
+      } else {
+        params.set(control.name, control.value);
+      }
     });
-    const level = params.get("level");
-    if (level !== new URLSearchParams(window.location.search).get("level")) {
+    if (params.get("level") !== current.get("level")) {
       params.delete("area"); // a new level starts from the whole of England and Wales
       params.delete("sort");
     }
-    return "?" + params.toString();
+    const text = params.toString();
+    return "?" + text;
   }
 
   function syncControls() {

@@ -1,0 +1,158 @@
+"""Pure builders of the map explorer: classes, colours, legend, tooltips, hideout and table."""
+
+import numpy as np
+import pytest
+
+from aggregation.selectors import AreaResult
+from dashboards import map_figures as fig
+from dashboards.map_state import MapState
+
+
+def result(code="E54000001", value=50.0, **fields) -> AreaResult:
+    values = dict(
+        release_id=1, level="icb", area_code=code, area_name=f"Area {code}", parent_level="region",
+        parent_code="E40000006", measure="41", breakdown="", category="", numerator=20,
+        numerator_suppressed=False, denominator=40, denominator_suppressed=False, value=value,
+        unit="%", value_note="", suppression_reason="", ci95=(35.2, 64.8), ci998=(27.0, 73.0),
+        comparison="similar", comparison_5="similar",
+    )  # fmt: skip
+    values.update(fields)
+    return AreaResult(**values)
+
+
+WITHHELD = dict(
+    numerator=None, numerator_suppressed=True, value=None, ci95=None,
+    suppression_reason="primary_small_count", value_note="suppressed – small number",
+    comparison="not compared",
+)  # fmt: skip
+
+
+def test_class_bounds_are_quintiles():
+    values = [1, 2, 3, 10, 11, 12, 30, 31, 50, 51, 52, 90, 91, 92]
+    bounds = fig.class_bounds(values)
+    # Linear interpolation at positions 13 x 0.2, 0.4 ...: 3 + 0.6 x 7, 12 + 0.2 x 18, ...
+    assert bounds == (7.2, 15.6, 46.2, 67.2, 92.0)
+    assert [fig.value_class(v, bounds) for v in (1, 7.2, 7.3, 52, 92)] == [0, 0, 1, 3, 4]
+
+
+def test_few_distinct_values_get_a_class_each_and_missing_values_none():
+    assert fig.class_bounds([5.0, None, 5.0, 7.0, float("nan")]) == (5.0, 7.0)
+    assert fig.class_bounds([None]) == ()
+
+
+def test_a_value_beyond_the_areas_range_takes_the_end_class():
+    assert fig.value_class(1000.0, (1.0, 2.0, 3.0)) == 2
+
+
+def test_comparison_colouring_and_withheld_values():
+    colour = fig.colouring("comparison", [], "%")
+    assert colour.fill(result(comparison="better")) == fig.COMPARISON_COLOURS["better"]
+    assert colour.fill(result(comparison="worse")) == fig.COMPARISON_COLOURS["worse"]
+    assert colour.fill(result(**WITHHELD)) == fig.WITHHELD_COLOUR
+
+
+def test_value_colouring_ignores_withheld_rows_when_classifying():
+    rows = [result(str(i), float(v)) for i, v in enumerate(np.linspace(10, 90, 20))]
+    colour = fig.colouring("value", [*rows, result("x", **WITHHELD)], "%")
+    assert len(colour.upper_bounds) == 5
+    assert colour.fill(rows[0]) == fig.VALUE_COLOURS[0]
+    assert colour.fill(rows[-1]) == fig.VALUE_COLOURS[-1]
+
+
+def test_legend_uses_words_and_counts_areas():
+    rows = [result("a", comparison="better"), result("b", comparison="better"),
+            result("c", comparison="worse"), result("d", **WITHHELD)]  # fmt: skip
+    items = fig.legend(fig.colouring("comparison", rows, "%"), rows)
+    assert [i.label for i in items] == [
+        "Better than England and Wales (2)",
+        "Worse than England and Wales (1)",
+        "Value withheld (disclosure control) (1)",
+    ]
+
+
+def test_value_legend_names_each_class_range_with_its_unit():
+    rows = [result(str(v), float(v), unit="mmol/mol") for v in (50, 55, 60, 65, 70, 75)]
+    items = fig.legend(fig.colouring("value", rows, "mmol/mol"), rows)
+    assert items[0].label == "up to 55.0 mmol/mol (2)"
+    assert items[1].label == "over 55.0 mmol/mol to 60.0 mmol/mol (1)"
+    assert len(items) == 5
+
+
+def test_legend_title_states_the_polarity():
+    title = fig.legend_title("Mean HbA1c", "mmol/mol", "down", "value")
+    assert title == "Mean HbA1c (mmol/mol), value: lower is better"
+
+
+def test_tooltip_shows_value_n_of_n_interval_and_comparison_escaped():
+    text = fig.tooltip(result(area_name="A & <B>", comparison="better"), "Coeliac screen")
+    assert text.split("<br>") == [
+        "<strong>A &amp; &lt;B&gt;</strong>",
+        "Coeliac screen: 50.0%",
+        "n of N: 20 of 40",
+        "95% CI: 35.2 to 64.8",
+        "Better than England and Wales",
+    ]
+
+
+def test_tooltip_of_a_withheld_value_gives_the_reason_and_no_number():
+    text = fig.tooltip(result(**WITHHELD), "Coeliac screen")
+    assert "Coeliac screen: * (withheld: a count of 1 to 7)" in text
+    assert "n of N: * of 40" in text and "CI" not in text and "50.0" not in text
+
+
+def test_area_hideout_fills_every_area_and_outlines_the_focus():
+    rows = [result("E54000001", comparison="worse")]
+    hideout = fig.area_hideout(
+        rows, fig.colouring("comparison", rows, "%"), "Coeliac screen", focus="E54000001",
+        names={"E54000001": "One", "E54000002": "Two"}, drill={"E54000001": "?level=pdu"},
+    )  # fmt: skip
+    assert hideout["fill"] == {
+        "E54000001": fig.COMPARISON_COLOURS["worse"], "E54000002": fig.OUTSIDE_COLOUR,
+    }  # fmt: skip
+    assert hideout["tip"]["E54000002"] == "<strong>Two</strong>"
+    assert hideout["focus"] == "E54000001" and hideout["drill"] == {"E54000001": "?level=pdu"}
+
+
+def test_unit_points_grow_with_the_number_of_children():
+    radii = [fig.unit_radius(n) for n in (None, 10, 100, 1000)]
+    assert radii == sorted(radii) and radii[0] == 3.0
+    assert fig.unit_radius(100, scale=0.5) == pytest.approx(fig.unit_radius(100) / 2, abs=0.1)
+
+
+def test_table_sorts_with_withheld_rows_last_either_way():
+    rows = [
+        result("a", 30.0, area_name="Alpha"),
+        result("b", 70.0, area_name="Beta"),
+        result("c", area_name="Gamma", **WITHHELD),
+        result("d", 50.0, area_name="Delta"),
+    ]
+    by = {s: [r.name for r in fig.table_rows(rows, MapState(sort=s))] for s in ("value", "-value")}
+    assert by["value"] == ["Alpha", "Delta", "Beta", "Gamma"]
+    assert by["-value"] == ["Beta", "Delta", "Alpha", "Gamma"]
+    names = [r.name for r in fig.table_rows(rows, MapState(sort="-name"))]
+    assert names == ["Gamma", "Delta", "Beta", "Alpha"]
+
+
+def test_table_cells_are_text_with_suppression_symbols():
+    rows = fig.table_rows([result(**WITHHELD, area_name="NHS Devon Integrated Care Board")],
+                          MapState(level="icb"))  # fmt: skip
+    row = rows[0]
+    assert row.name == "NHS Devon ICB"
+    assert (row.value, row.numerator, row.denominator, row.interval) == ("*", "*", "40", "*")
+    assert row.comparison == "Not compared (withheld)"
+    assert row.drill_query == "?level=pdu&area=E54000001"
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [(57.64, "mmol/mol", "57.6 mmol/mol"), (12.0, "%", "12.0%"), (1234.0, "children", "1,234"),
+     (None, "%", "–"), (3.25, "per 100 children", "3.2 per 100 children")],
+)  # fmt: skip
+def test_values_are_shown_to_one_decimal_place_with_their_unit(value, unit, text):
+    assert fig.format_value(value, unit) == text
+
+
+def test_sort_headings_say_which_column_is_sorted():
+    queries = fig.sort_queries(MapState(sort="-value"))
+    assert queries["value"] == ("?sort=value", "descending")
+    assert queries["name"] == ("?sort=-name", "none") or queries["name"][1] == "none"
