@@ -38,6 +38,7 @@ from .map_state import (
 ENGLAND_AND_WALES_BOUNDS = [[49.1, -6.5], [55.9, 1.9]]
 CONTEXT_AREAS = {"icb": [WALES], "region": [WALES], "lhb": [ENGLAND]}
 CHILDREN_MEASURE = "1"  # eligible children: sizes the unit points
+COMPARED = ("better", "similar", "worse", "lower", "higher")
 
 
 # Releases a person may choose ------------------------------------------------------------------
@@ -77,7 +78,8 @@ def release_choices(user) -> list[ReleaseChoice]:
 @dataclass
 class MapView:
     state: MapState
-    problems: list[str]
+    problems: list[str]  # parts of the query that could not be used
+    notes: list[str]  # what else the person should know about this view
     release: ReleaseSummary | None
     title: str
     release_text: str
@@ -114,7 +116,15 @@ def map_view(search: str, user) -> MapView:
     state = _checked_area(state, by_code, problems)
     results, units, children = _results(state, release, user, all_areas)
     measure = MEASURES_BY_NUMBER[state.measure]
-    colour = fig.colouring(state.colour, results, value_unit(state.measure))
+    notes = []
+    mode = state.colour
+    if mode == "comparison" and results and not any(r.comparison in COMPARED for r in results):
+        mode = "value"
+        notes.append(
+            f"{measure.name} is not compared with England and Wales here, so the map is "
+            "coloured by value."
+        )
+    colour = fig.colouring(mode, results, value_unit(state.measure))
     area_level = _polygon_level(state, by_code)
     drawn = results if state.level == area_level else []
     names = {a.code: a.name for a in all_areas if a.level == area_level}
@@ -127,6 +137,7 @@ def map_view(search: str, user) -> MapView:
     return MapView(
         state=state,
         problems=problems,
+        notes=notes,
         release=release,
         title=f"{measure.number} {measure.name}: {MAP_LEVELS[state.level]}"
         + (f" in {by_code[state.area].name}" if state.area else ""),
@@ -212,6 +223,9 @@ def _results(state, release, user, all_areas):
         inside = within(state.area, all_areas)
         rows = [r for r in rows if r.area_code in inside]
         unit_rows = [r for r in unit_rows if r.area_code in inside]
+    elif state.level in CONTEXT_AREAS:  # the other nation is a grey backdrop: no points on it
+        outside = within(CONTEXT_AREAS[state.level][0], all_areas)
+        unit_rows = [r for r in unit_rows if r.area_code not in outside]
     children = {r.area_code: (None if r.suppressed else r.value) for r in sizes}
     return rows, unit_rows, children
 

@@ -39,7 +39,7 @@ COMPARISON_WORDS = {
     "higher": "Higher than England and Wales",
     "not compared": "Not compared",
 }
-WITHHELD_COLOUR = "#bdbdbd"
+WITHHELD_COLOUR = "#969696"
 NO_DATA_COLOUR = "#f2f2f2"  # areas outside the chosen one, or with no result
 OUTSIDE_COLOUR = "#e5e5e5"
 REASON_WORDS = {
@@ -355,3 +355,66 @@ def sort_queries(state: MapState) -> dict[str, tuple[str, str]]:
         aria = ("descending" if descending else "ascending") if key == current else "none"
         result[key] = (sort_link(state, key).query(), aria)
     return result
+
+
+COLUMNS = (
+    ("name", "Area"),
+    ("value", "Value"),
+    ("numerator", "n"),
+    ("denominator", "N"),
+    (None, "95% CI"),
+    ("comparison", "Compared with England and Wales"),
+)
+
+
+def _link(label: str, query: str, title: str) -> str:
+    return (
+        f'<a href="{html.escape(query)}" data-state="1" title="{html.escape(title)}">'
+        f"{html.escape(label)}</a>"
+    )
+
+
+def table_html(
+    rows: Sequence[TableRow],
+    sort_queries: dict[str, tuple[str, str]],
+    caption: str,
+    unit: str,
+    *,
+    live: bool = False,
+) -> str:
+    """The sortable table beside the map (its text alternative), as escaped HTML: headings
+    link to the sorted view, area names to the view of the areas within them."""
+    head = []
+    for key, label in COLUMNS:
+        if key is None:
+            head.append(f'<th scope="col">{label}</th>')
+            continue
+        label = f"Value ({unit})" if key == "value" and unit else label
+        query, aria = sort_queries[key]
+        head.append(
+            f'<th scope="col" aria-sort="{aria}">{_link(label, query, f"Sort by {label}")}</th>'
+        )
+    if live:
+        head.append('<th scope="col">Incomplete</th>')
+    body = []
+    for row in rows:
+        name = (
+            _link(row.name, row.drill_query, f"Show the areas in {row.name}")
+            if row.drill_query
+            else html.escape(row.name)
+        )
+        cells = [f'<th scope="row">{name}</th>']
+        cells += [
+            f'<td class="num">{html.escape(text)}</td>'
+            for text in (row.value, row.numerator, row.denominator, row.interval)
+        ]
+        cells.append(f"<td>{html.escape(row.comparison)}</td>")
+        if live:
+            cells.append(f'<td class="num">{html.escape(row.incomplete)}</td>')
+        body.append(f'<tr data-code="{html.escape(row.code)}">{"".join(cells)}</tr>')
+    if not rows:
+        body.append(f'<tr><td colspan="{len(head)}">No results for this choice.</td></tr>')
+    return (
+        f'<table class="results" id="results-table"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{''.join(head)}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )

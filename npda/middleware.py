@@ -1,5 +1,6 @@
 """Project middleware."""
 
+from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import get_conditional_response, set_response_etag
 
 API_PREFIX = "/api/"
@@ -25,3 +26,14 @@ class ApiCacheHeadersMiddleware:
             if request.method in ("GET", "HEAD") and response.status_code == 200:
                 return get_conditional_response(request, etag=response["ETag"], response=response)
         return response
+
+
+class DashGZipMiddleware(GZipMiddleware):
+    """Gzip the Dash apps' layouts and callback answers (a layout is 200 KB of JSON, 50 KB
+    gzipped). Only there: they hold no secret, whereas compressing pages that carry a CSRF
+    token would open them to BREACH."""
+
+    def process_response(self, request, response):
+        if not request.path.startswith("/django_plotly_dash/"):
+            return response
+        return super().process_response(request, response)

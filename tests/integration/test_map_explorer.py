@@ -16,6 +16,7 @@ from boundaries import selectors as boundaries
 from boundaries.loader import BOUNDARY_MODELS
 from constants.groups import GroupName
 from dashboards.map_data import map_view, release_choices
+from dashboards.map_explorer import update_request
 from npda import models as m
 from tests.factories import user_in_group
 
@@ -151,6 +152,7 @@ def test_the_view_shows_the_release_rows_of_the_level(released):
     released_icbs = {a.code for a in selectors.areas("icb", final.pk)}
     assert set(view.area_hideout["fill"]) == released_icbs  # others are drawn without data
     assert view.context_hideout == {"show": [WALES]}
+    assert set(view.unit_hideout["fill"]) == {"PZ041", "PZ002", "PZ003", "PZ004"}  # not Wales
     assert view.csv_url == f"/api/v1/aggregates?level=icb&measure=25&release={final.pk}&format=csv"
     assert "SDC-1" in view.release_text and view.problems == []
 
@@ -194,24 +196,9 @@ def test_the_audit_team_sees_live_results_compared_with_england_and_wales(releas
 
 # The one callback, through django-plotly-dash's endpoint ----------------------------------------
 
-OUTPUTS = (
-    "map-problems.children", "map-breadcrumb.children", "map-title.children",
-    "map-release.children", "map-definition.children", "area-layer.url", "area-layer.hideout",
-    "context-layer.url", "context-layer.hideout", "unit-layer.url", "unit-layer.hideout",
-    "map-legend.children", "map-table.children", "map-download.children", "map.viewport",
-    "shown-place.data",
-)  # fmt: skip
-
 
 def callback(client, search: str, shown=None) -> dict:
-    outputs = [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in OUTPUTS]
-    body = {
-        "output": ".." + "...".join(OUTPUTS) + "..",
-        "outputs": outputs,
-        "inputs": [{"id": "url", "property": "search", "value": search}],
-        "state": [{"id": "shown-place", "property": "data", "value": shown}],
-        "changedPropIds": ["url.search"],
-    }
+    body = update_request(search, shown)
     response = client.post(
         "/django_plotly_dash/app/map_explorer/_dash-update-component",
         json.dumps(body),
@@ -246,3 +233,21 @@ def test_the_api_gives_exactly_the_areas_within_a_parent(client, released):
     bad = client.get(query.replace(ENGLAND, "E99999999"))
     assert bad.status_code == 400 and bad.json()["parameter"] == "parent"
     assert client.get(query + "&format=csv")["Content-Disposition"].endswith(f'-in-{ENGLAND}.csv"')
+
+
+def test_a_measure_never_compared_is_coloured_by_value_with_a_note(released):
+    view = map_view("?level=icb&measure=45", None)  # the median has no interval
+    assert view.notes == [
+        "Median HbA1c is not compared with England and Wales here, so the map is coloured by value."
+    ]
+    assert "value" in view.legend_title
+
+
+def test_dash_answers_are_gzipped_and_pages_are_not(client, released):
+    body = json.dumps(update_request("?level=pdu&measure=25"))
+    url = "/django_plotly_dash/app/map_explorer/_dash-update-component"
+    answer = client.post(url, body, content_type="application/json", HTTP_ACCEPT_ENCODING="gzip")
+    assert answer["Content-Encoding"] == "gzip"
+    assert "PZ041" in gzip.decompress(answer.content).decode()
+    page = client.get("/maps/", HTTP_ACCEPT_ENCODING="gzip")
+    assert page.status_code == 200 and not page.has_header("Content-Encoding")

@@ -156,3 +156,22 @@ def test_sort_headings_say_which_column_is_sorted():
     queries = fig.sort_queries(MapState(sort="-value"))
     assert queries["value"] == ("?sort=value", "descending")
     assert queries["name"] == ("?sort=-name", "none") or queries["name"][1] == "none"
+
+
+def test_table_html_is_escaped_with_sort_state_and_drill_links():
+    state = MapState(level="region", sort="-value")
+    rows = fig.table_rows([result("E40000007", 62.5, level="region", area_name="East <&> West")],
+                          state)  # fmt: skip
+    text = fig.table_html(rows, fig.sort_queries(state), "Caption & more", "%")
+    assert "<caption>Caption &amp; more</caption>" in text
+    assert '<th scope="col" aria-sort="descending"><a href="?level=region&amp;sort=value"' in text
+    assert 'data-state="1" title="Show the areas in East &lt;&amp;&gt; West">East &lt;&amp;' in text
+    assert 'href="?area=E40000007"' in text  # a region opens its ICBs (the default level)
+    assert '<td class="num">62.5</td>' in text and "Incomplete" not in text
+    live = fig.table_html(rows, fig.sort_queries(state), "", "%", live=True)
+    assert '<th scope="col">Incomplete</th>' in live
+
+
+def test_an_empty_table_says_so():
+    text = fig.table_html([], fig.sort_queries(MapState()), "Nothing", "%")
+    assert '<td colspan="6">No results for this choice.</td>' in text

@@ -29,8 +29,8 @@
     return {
       fillColor: (h.fill || {})[code] || "#f2f2f2",
       fillOpacity: 0.9,
-      color: focused ? "#1d1d1b" : "#ffffff",
-      weight: focused ? 3 : 0.8,
+      color: focused ? "#1d1d1b" : "#7a7a7a",
+      weight: focused ? 3 : 0.6,
       className: "npda-area",
     };
   }
@@ -42,7 +42,8 @@
   function onEachArea(feature, layer, context) {
     const h = hideoutOf(context);
     const code = feature.properties.code;
-    bindTip(layer, (h.tip || {})[code] || "<strong>" + feature.properties.name + "</strong>");
+    const none = "<strong>" + feature.properties.name + "</strong><br>No unit reports here";
+    bindTip(layer, (h.tip || {})[code] || none);
     const drill = (h.drill || {})[code];
     if (drill) layer.on("click", function () { go(drill); });
   }
