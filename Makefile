@@ -9,7 +9,7 @@ PORT ?= 8000
 DEMO_YEARS ?= 2022 2023 2024
 DEMO ?= 1
 
-.PHONY: run test setup setup-test prepare demo bench lint lock
+.PHONY: run serve test setup setup-test prepare demo bench lint lock
 
 setup:
 	@scripts/setup.sh
@@ -36,11 +36,17 @@ run: demo
 	@$(MANAGE) run_scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT; \
 		$(MANAGE) runserver --noreload $(HOST):$(PORT)
 
+# Production-style serving with gunicorn (NPDA_ENV=production needs SECRET_KEY, DATABASE_URL
+# and ALLOWED_HOSTS; see the README); static files are served by WhiteNoise.
+serve: prepare
+	@.venv/bin/gunicorn --config gunicorn.conf.py
+
 test: setup-test
 	@$(MANAGE) collectstatic --no-input -v 0
 	@NPDA_ENV=test $(PY) -m pytest
 
-bench: prepare
+bench: setup-test
+	@$(MANAGE) collectstatic --no-input -v 0
 	@$(PY) bench/run.py
 
 lint: setup

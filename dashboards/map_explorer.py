@@ -17,6 +17,7 @@ from constants.levels import OGL_ATTRIBUTION, RCPCH_ATTRIBUTION
 
 from . import map_figures as fig
 from .map_data import MapView, map_view
+from .map_outputs import OUTPUTS
 
 app = DjangoDash("map_explorer", serve_locally=True)
 
@@ -62,10 +63,7 @@ def layout() -> html.Div:
             html.Nav(id="map-breadcrumb", className="breadcrumb", **{"aria-label": "Breadcrumb"}),
             html.H2(id="map-title", className="map-title"),
             html.P(id="map-release", className="map-release"),
-            html.Details(
-                [html.Summary("Definition"), html.P(id="map-definition")],
-                className="definition",
-            ),
+            html.P(id="map-definition", className="definition"),
             html.Div(
                 [
                     html.Div(
@@ -110,31 +108,9 @@ def layout() -> html.Div:
 app.layout = layout
 
 
-# What the callback draws, as "component.property".
-OUTPUTS = (
-    "map-problems.children", "map-breadcrumb.children", "map-title.children",
-    "map-release.children", "map-definition.children", "area-layer.url", "area-layer.hideout",
-    "context-layer.url", "context-layer.hideout", "unit-layer.url", "unit-layer.hideout",
-    "map-legend.children", "map-table.children", "map-download.children", "map.viewport",
-    "shown-place.data",
-)  # fmt: skip
-
-
 def _output(name: str) -> Output:
     component, prop = name.split(".")
     return Output(component, prop)
-
-
-def update_request(search: str, shown_place: list | None = None) -> dict:
-    """The body the browser posts to django-plotly-dash when the query string changes (for
-    tests and benchmarks that call the endpoint as the page does)."""
-    return {
-        "output": ".." + "...".join(OUTPUTS) + "..",
-        "outputs": [dict(zip(("id", "property"), o.split("."), strict=True)) for o in OUTPUTS],
-        "inputs": [{"id": "url", "property": "search", "value": search}],
-        "state": [{"id": "shown-place", "property": "data", "value": shown_place}],
-        "changedPropIds": ["url.search"],
-    }
 
 
 @app.expanded_callback(
@@ -152,7 +128,7 @@ def render(search, shown_place, **kwargs):
         breadcrumb(view),
         view.title,
         release_note(view),
-        view.definition,
+        [html.Strong("Definition: "), view.definition],
         view.layer_urls.get(view.area_level, ""),
         view.area_hideout,
         view.layer_urls.get("country", ""),

@@ -7,6 +7,7 @@ changing a measure, release or colouring sends a few kilobytes of styling and ne
 
 import html
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -170,7 +171,9 @@ def class_bounds(values: Sequence[float | None]) -> tuple[float, ...]:
         return ()
     if distinct.size <= CLASSES:
         return tuple(float(v) for v in distinct)
-    bins = mapclassify.Quantiles(present, k=CLASSES).bins
+    with warnings.catch_warnings():  # ties leave fewer classes: that is what np.unique is for
+        warnings.simplefilter("ignore", UserWarning)
+        bins = mapclassify.Quantiles(present, k=CLASSES).bins
     return tuple(float(b) for b in np.unique(np.round(bins, 1)))
 
 

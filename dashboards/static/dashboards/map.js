@@ -31,7 +31,7 @@
       fillOpacity: 0.9,
       color: focused ? "#1d1d1b" : "#7a7a7a",
       weight: focused ? 3 : 0.6,
-      className: "npda-area",
+      className: "npda-area npda-area-" + code,
     };
   }
 
@@ -71,7 +71,7 @@
       fillOpacity: 0.95,
       color: "#1d1d1b",
       weight: 1,
-      className: "npda-unit",
+      className: "npda-unit npda-unit-" + code,
     });
     bindTip(marker, (h.tip || {})[code]);
     return marker;

@@ -1,0 +1,21 @@
+"""gunicorn settings for serving the site in production (`make serve`, and the map benchmark).
+
+Server settings only; the application's settings stay in npda/settings.py. Each can be
+changed from the environment: NPDA_BIND, WEB_CONCURRENCY (worker processes), NPDA_THREADS.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("NPDA_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("NPDA_THREADS", "2"))
+worker_class = "gthread"
+preload_app = True  # import Django and register the Dash apps once, before forking
+timeout = 60
+graceful_timeout = 20
+max_requests = 5000  # recycle workers now and then
+max_requests_jitter = 500
+accesslog = os.environ.get("NPDA_ACCESS_LOG") or None
+errorlog = "-"
+wsgi_app = "npda.wsgi:application"
