@@ -25,25 +25,39 @@ STYLE = "dashExtensions.npda."
 
 
 def _layers() -> list:
+    # Each layer in its own pane, so the order holds whichever geometry arrives last: the other
+    # nation below, the areas, then the unit points on top.
     layers = [
-        dl.GeoJSON(
-            id="context-layer",
-            style={"variable": STYLE + "contextStyle"},
-            filter={"variable": STYLE + "contextFilter"},
-            hideout={"show": []},
-            interactive=False,
+        dl.Pane(
+            dl.GeoJSON(
+                id="context-layer",
+                style={"variable": STYLE + "contextStyle"},
+                filter={"variable": STYLE + "contextFilter"},
+                hideout={"show": []},
+                interactive=False,
+            ),
+            name="context",
+            style={"zIndex": 380},
         ),
-        dl.GeoJSON(
-            id="area-layer",
-            style={"variable": STYLE + "areaStyle"},
-            onEachFeature={"variable": STYLE + "onEachArea"},
-            hideout={},
+        dl.Pane(
+            dl.GeoJSON(
+                id="area-layer",
+                style={"variable": STYLE + "areaStyle"},
+                onEachFeature={"variable": STYLE + "onEachArea"},
+                hideout={},
+            ),
+            name="areas",
+            style={"zIndex": 400},
         ),
-        dl.GeoJSON(
-            id="unit-layer",
-            pointToLayer={"variable": STYLE + "unitPoint"},
-            filter={"variable": STYLE + "unitFilter"},
-            hideout={},
+        dl.Pane(
+            dl.GeoJSON(
+                id="unit-layer",
+                pointToLayer={"variable": STYLE + "unitPoint"},
+                filter={"variable": STYLE + "unitFilter"},
+                hideout={},
+            ),
+            name="units",
+            style={"zIndex": 450},
         ),
     ]
     if settings.NPDA_MAP_TILE_URL:
@@ -181,7 +195,8 @@ def legend(view: MapView) -> html.Div:
 def table(view: MapView) -> dcc.Markdown:
     """The table as one HTML string (escaped by its builder): a table of 172 units as Dash
     components costs 30 ms to build and encode, as a string under 1 ms."""
-    caption = f"{view.title} ({len(view.rows)} rows)"
+    count = len(view.rows)
+    caption = f"{view.title} ({count} {'row' if count == 1 else 'rows'})"
     text = fig.table_html(view.rows, view.sort_queries, caption, view.unit, live=view.is_live)
     return dcc.Markdown(text, dangerously_allow_html=True)
 

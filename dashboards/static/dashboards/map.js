@@ -66,6 +66,7 @@
     const h = hideoutOf(context);
     const code = feature.properties.code;
     const marker = L.circleMarker(latlng, {
+      pane: "units", // created here, so not in the pane of the GeoJSON layer unless told
       radius: (h.radius || {})[code] || 4,
       fillColor: (h.fill || {})[code] || "#f2f2f2",
       fillOpacity: 0.95,
