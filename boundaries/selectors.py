@@ -67,6 +67,22 @@ def layer_file(level: str) -> LayerFile | None:
     return LayerFile(text, bytes(compressed), fingerprint[:VERSION_LENGTH], count)
 
 
+def layer_text(level: str) -> str:
+    """A level's GeoJSON text (an empty collection before the reference data is loaded)."""
+    layer = layer_file(level)
+    return layer.text if layer else '{"type":"FeatureCollection","features":[]}'
+
+
+def unit_points() -> list[dict]:
+    """Code, name and WGS84 point of every unit that has a location."""
+    return [
+        {"pz_code": code, "name": name, "longitude": point.x, "latitude": point.y}
+        for code, name, point in PaediatricDiabetesUnit.objects.filter(point__isnull=False)
+        .order_by("pz_code")
+        .values_list("pz_code", "name", "point")
+    ]
+
+
 def unit_layer() -> LayerFile:
     """The units with a location as GeoJSON points (code, name, ICB or health board)."""
     last_load = ReferenceDataLoad.objects.order_by("-loaded_at").values_list("pk", flat=True)

@@ -10,8 +10,8 @@ from dash import html
 from django.conf import settings
 from django_plotly_dash import DjangoDash
 
+from boundaries import selectors
 from constants.levels import OGL_ATTRIBUTION, RCPCH_ATTRIBUTION, BoundaryLevel
-from dashboards import selectors
 
 app = DjangoDash("reference_map", serve_locally=True)
 
@@ -22,12 +22,12 @@ WALES_STYLE = {"color": "#0d8a6a", "weight": 1, "fillColor": "#cdeee2", "fillOpa
 def layout() -> html.Div:
     layers = [
         dl.GeoJSON(
-            data=json.loads(selectors.boundary_layer_text(BoundaryLevel.INTEGRATED_CARE_BOARD)),
+            data=json.loads(selectors.layer_text(BoundaryLevel.INTEGRATED_CARE_BOARD)),
             id="icb-layer",
             style=AREA_STYLE,
         ),
         dl.GeoJSON(
-            data=json.loads(selectors.boundary_layer_text(BoundaryLevel.LOCAL_HEALTH_BOARD)),
+            data=json.loads(selectors.layer_text(BoundaryLevel.LOCAL_HEALTH_BOARD)),
             id="lhb-layer",
             style=WALES_STYLE,
         ),

@@ -220,6 +220,9 @@ def test_the_callback_restyles_without_geometry_and_moves_only_on_a_new_place(cl
     assert "viewport" in first["map"] and "map" not in second  # same place: the view stays
     assert first["map-title"]["children"] == "25 HbA1c: NHS England regions"
     assert len(json.dumps(second)) < 40_000  # styling only, never geometry
+    anonymous = callback(client, "?level=region&measure=25&release=live-2024")
+    assert "Live results are for signed-in members" in json.dumps(anonymous["map-problems"])
+    assert "Live, not published" not in json.dumps(anonymous["map-release"])
 
 
 # The open data API's parent filter --------------------------------------------------------------
