@@ -15,7 +15,12 @@ LIMITS = ("ci95_low", "ci95_high", "ci998_low", "ci998_high")
 
 
 def value_unit(number: str) -> str:
-    return VALUE_UNITS[MEASURES_BY_NUMBER[number].kind]
+    """The unit a measure's value is published in. Counts 10-12 are shown as a % of P1 (their
+    value and limits are a proportion's), the other counts in children."""
+    kind = MEASURES_BY_NUMBER[number].kind
+    if kind == MeasureKind.COUNT and has_denominator(number):
+        return VALUE_UNITS[MeasureKind.PROPORTION]
+    return VALUE_UNITS[kind]
 
 
 def has_denominator(number: str) -> bool:

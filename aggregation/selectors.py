@@ -363,10 +363,11 @@ def release_results(
     level: str | None = None,
     measure: str | None = None,
     breakdown: str | None = "",
+    code: str | None = None,
     chunk: int = 5000,
 ) -> Iterator[AreaResult]:
-    """Every published result of a release (optionally one level, measure or breakdown;
-    breakdown None for all of them), streamed from a server-side cursor."""
+    """Every published result of a release (optionally one level, measure, breakdown or area
+    code; breakdown None for all of them), streamed from a server-side cursor."""
     if level is not None:
         check_level(level)
     if measure is not None:
@@ -374,11 +375,66 @@ def release_results(
     if breakdown:
         check_breakdown(breakdown)
     where, params = _filters(level, measure, breakdown, None)
+    if code is not None:
+        where += " AND a.area_code = %(code)s"
+        params["code"] = code
     sql = RESULT_SQL.format(where=where, order=RESULT_ORDER)
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, {"release": release_id, **params})
         while rows := cursor.fetchmany(chunk):
             yield from (_result(row) for row in rows)
+
+
+# An area's page --------------------------------------------------------------------------------
+
+AREA_PAGE_LEVELS = ("icb", "region", "lhb", "country", "network", "trust", "national")
+
+
+@dataclass(frozen=True)
+class AreaPage:
+    release_id: int
+    area: Area
+    ancestors: list[Area]  # from the country (or England and Wales) down to the area's parent
+    children: list[Area]  # the areas one level down (ICBs of a region, units of an ICB ...)
+    units: list[Area]  # every unit within the area
+    results: list[AreaResult]  # every measure for the area, totals only
+    national: dict[str, AreaResult]  # England and Wales, by measure
+
+
+def area_page(release_id: int, level: str, code: str) -> AreaPage:
+    """What an area's page shows from one release: its every measure beside England and
+    Wales, where it sits in the tree, and its units."""
+    if level not in AREA_PAGE_LEVELS:
+        raise NotFound("level", level, list(AREA_PAGE_LEVELS))
+    every = areas(None, release_id)
+    by_key = {(a.level, a.code): a for a in every}
+    area = by_key.get((level, code))
+    if area is None:
+        raise NotFound("area", code, [], f"There is no {level} {code!r} in release {release_id}.")
+    ancestors, parent = [], by_key.get((area.parent_level, area.parent_code))
+    while parent is not None:
+        ancestors.insert(0, parent)
+        parent = by_key.get((parent.parent_level, parent.parent_code))
+    children = [a for a in every if (a.parent_level, a.parent_code) == (level, code)]
+    units = _units_within(level, code, every)
+    rows = list(release_results(release_id, code=code, level=level))
+    national = {r.measure: r for r in release_results(release_id, level="national")}
+    order = {m_.number: i for i, m_ in enumerate(MEASURES)}
+    rows.sort(key=lambda r: order[r.measure])
+    return AreaPage(release_id, area, ancestors, children, units, rows, national)
+
+
+def _units_within(level: str, code: str, every: list[Area]) -> list[Area]:
+    units = {a.code: a for a in every if a.level == "pdu"}
+    if level == "national":
+        return sorted(units.values(), key=lambda a: a.name)
+    if level in ("network", "trust"):  # groupings, not geography: today's memberships
+        field = {"network": "paediatric_diabetes_network_id", "trust": "trust_id"}[level]
+        members = m.PaediatricDiabetesUnit.objects.filter(**{field: code})
+        inside = set(members.values_list("pz_code", flat=True))
+    else:
+        inside = within(code, every)
+    return sorted((u for c, u in units.items() if c in inside), key=lambda a: a.name)
 
 
 # Live results (the audit team's working view) ----------------------------------------------------

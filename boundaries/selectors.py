@@ -109,6 +109,22 @@ def _unit_layer(load_id: int | None) -> LayerFile:
     return LayerFile(text, gzip.compress(encoded, mtime=0), version, len(features))
 
 
+def area_geometry(level: str) -> dict[str, dict]:
+    """Each area's web GeoJSON geometry (WGS84), by code: for small maps drawn on the server."""
+    if level not in BoundaryLevel.values:
+        return {}
+    fingerprint = BoundaryLayer.objects.filter(level=level).values_list("fingerprint", flat=True)
+    return _geometries(level, fingerprint.first())
+
+
+@lru_cache(maxsize=8)
+def _geometries(level: str, fingerprint: str | None) -> dict[str, dict]:
+    if fingerprint is None:
+        return {}
+    text = BoundaryLayer.objects.values_list("geojson", flat=True).get(level=level)
+    return {f["properties"]["code"]: f["geometry"] for f in json.loads(text)["features"]}
+
+
 def area_bounds(level: str) -> dict[str, list[list[float]]]:
     """Each area's bounding box as Leaflet wants it, [[south, west], [north, east]]."""
     if level not in BoundaryLevel.values:
@@ -119,13 +135,8 @@ def area_bounds(level: str) -> dict[str, list[list[float]]]:
 
 @lru_cache(maxsize=8)
 def _bounds(level: str, fingerprint: str | None) -> dict[str, list[list[float]]]:
-    if fingerprint is None:
-        return {}
-    collection = json.loads(
-        BoundaryLayer.objects.values_list("geojson", flat=True).get(level=level)
-    )
     bounds = {}
-    for feature in collection["features"]:
-        west, south, east, north = shapely.geometry.shape(feature["geometry"]).bounds
-        bounds[feature["properties"]["code"]] = [[south, west], [north, east]]
+    for code, geometry in _geometries(level, fingerprint).items():
+        west, south, east, north = shapely.geometry.shape(geometry).bounds
+        bounds[code] = [[south, west], [north, east]]
     return bounds

@@ -8,6 +8,9 @@ controls. Published releases never change, so what is read from one is kept in-p
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
+from urllib.parse import urlencode
+
+from django.urls import reverse
 
 from aggregation import selectors
 from aggregation.areas import Area, within
@@ -154,7 +157,7 @@ def map_view(search: str, user) -> MapView:
         legend_title=fig.legend_title(
             measure.name, value_unit(measure.number), measure.polarity.value, colour.mode
         ),
-        rows=fig.table_rows(results, state),
+        rows=fig.table_rows(results, state, _page_url(release, state.measure)),
         sort_queries=fig.sort_queries(state),
         csv_url=_csv_url(state, release),
         bounds=_bounds(state, by_code),
@@ -179,6 +182,20 @@ def _checked_area(state: MapState, by_code: dict[str, Area], problems: list[str]
     if LEVEL_RANK[area.level] <= LEVEL_RANK[state.level]:  # e.g. the ICBs of an ICB
         return drill_target(state, area.level, area.code) or replace(state, area="")
     return state
+
+
+def _page_url(release: ReleaseSummary | None, measure: str):
+    """Links from the table to each area's own page (published releases only)."""
+    if release is None:
+        return None
+
+    def url(result: AreaResult) -> str:
+        if result.level not in selectors.AREA_PAGE_LEVELS:
+            return ""
+        path = reverse("area-page", args=[result.level, result.area_code])
+        return f"{path}?{urlencode({'release': release.id, 'measure': measure})}"
+
+    return url
 
 
 def _drill_query(state: MapState, area: Area) -> str:

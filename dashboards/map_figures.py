@@ -8,7 +8,7 @@ changing a measure, release or colouring sends a few kilobytes of styling and ne
 import html
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import mapclassify
@@ -225,13 +225,13 @@ def _bound_text(value: float, unit: str) -> str:
 # Tooltips and hideouts ----------------------------------------------------------------------------
 
 
-def tooltip(result: AreaResult, measure_name: str) -> str:
-    """The hover text of an area or unit, as escaped HTML lines."""
-    lines = [f"<strong>{html.escape(result.area_name)}</strong>"]
+def tooltip_lines(result: AreaResult, measure_name: str) -> list[str]:
+    """What hovering over an area or unit says, line by line (plain text)."""
+    lines = [result.area_name]
     if result.suppressed:
-        lines.append(f"{html.escape(measure_name)}: {SUPPRESSED} ({withheld_words(result)})")
+        lines.append(f"{measure_name}: {SUPPRESSED} ({withheld_words(result)})")
     else:
-        lines.append(f"{html.escape(measure_name)}: {format_value(result.value, result.unit)}")
+        lines.append(f"{measure_name}: {format_value(result.value, result.unit)}")
     if result.denominator is not None or result.denominator_suppressed:
         n = format_count(result.numerator, result.numerator_suppressed)
         big_n = format_count(result.denominator, result.denominator_suppressed)
@@ -241,7 +241,13 @@ def tooltip(result: AreaResult, measure_name: str) -> str:
     lines.append(comparison_words(result))
     if result.incomplete:
         lines.append(f"Still incomplete: {result.incomplete:,} children")
-    return "<br>".join(lines)
+    return lines
+
+
+def tooltip(result: AreaResult, measure_name: str) -> str:
+    """The hover text as escaped HTML, the area's name in bold."""
+    name, *rest = (html.escape(line) for line in tooltip_lines(result, measure_name))
+    return "<br>".join([f"<strong>{name}</strong>", *rest])
 
 
 def area_hideout(
@@ -328,9 +334,14 @@ class TableRow:
     comparison: str
     incomplete: str
     drill_query: str  # "" when the area has nothing below it on the map
+    page_url: str = ""  # the area's own page, where it has one
 
 
-def table_rows(results: Sequence[AreaResult], state: MapState) -> list[TableRow]:
+def table_rows(
+    results: Sequence[AreaResult],
+    state: MapState,
+    page_url: Callable[[AreaResult], str] | None = None,
+) -> list[TableRow]:
     rows = []
     for r in sorted_results(results, state.sort):
         target = drill_target(state, r.level, r.area_code)
@@ -345,6 +356,7 @@ def table_rows(results: Sequence[AreaResult], state: MapState) -> list[TableRow]
                 comparison=comparison_short(r),
                 incomplete="" if r.incomplete is None else f"{r.incomplete:,}",
                 drill_query=target.query() if target else "",
+                page_url=page_url(r) if page_url else "",
             )
         )
     return rows
@@ -399,6 +411,9 @@ def table_html(
         )
     if live:
         head.append('<th scope="col">Incomplete</th>')
+    pages = any(row.page_url for row in rows)
+    if pages:
+        head.append('<th scope="col">Details</th>')
     body = []
     for row in rows:
         name = (
@@ -414,6 +429,14 @@ def table_html(
         cells.append(f"<td>{html.escape(row.comparison)}</td>")
         if live:
             cells.append(f'<td class="num">{html.escape(row.incomplete)}</td>')
+        if pages:
+            link = (
+                f'<a href="{html.escape(row.page_url)}" aria-label="All measures for '
+                f'{html.escape(row.name)}">All measures</a>'
+                if row.page_url
+                else ""
+            )
+            cells.append(f"<td>{link}</td>")
         body.append(f'<tr data-code="{html.escape(row.code)}">{"".join(cells)}</tr>')
     if not rows:
         body.append(f'<tr><td colspan="{len(head)}">No results for this choice.</td></tr>')

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from boundaries.views import boundary_layer_geojson, boundary_layer_version
-from npda import release_views, submission_views, views
+from npda import area_views, release_views, submission_views, views
 from npda.api import api
 
 admin.site.site_header = "NPDA administration"
@@ -12,6 +12,7 @@ admin.site.site_title = "NPDA"
 urlpatterns = [
     path("", views.home, name="home"),
     path("maps/", views.maps, name="maps"),
+    path("areas/<slug:level>/<slug:code>/", area_views.area_page, name="area-page"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("submissions/upload/", submission_views.upload, name="upload"),

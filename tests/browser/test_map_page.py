@@ -65,6 +65,20 @@ def api_json(browser, url: str) -> dict:
     )
 
 
+def serious_violations(browser) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it stands."""
+    browser.execute_script(AXE.read_text())
+    results = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations));"
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+        for v in results
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 def title(browser) -> str:
     return browser.find_element(By.ID, "map-title").text
 
@@ -153,6 +167,15 @@ def test_a_shared_link_reloads_the_same_view(browser, published):
     save_screenshot(browser, "map-lhb-value")
     assert javascript_errors(browser) == []
 
+    # Each area's own page is one link away: every measure with its interval, units ranked.
+    browser.find_element(By.LINK_TEXT, "All measures").click()
+    wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#units-table"))
+    assert browser.find_element(By.TAG_NAME, "h1").text.endswith("Health Board")
+    assert browser.find_elements(By.CSS_SELECTOR, "svg.area-map circle")
+    save_screenshot(browser, "area-lhb")
+    serious = serious_violations(browser)
+    assert serious == [], json.dumps(serious, indent=1)
+
 
 def test_keyboard_only_use_and_no_serious_accessibility_violations(browser, published):
     site, _ = published
@@ -170,15 +193,6 @@ def test_keyboard_only_use_and_no_serious_accessibility_violations(browser, publ
     wait(browser, lambda: areas(browser) != before and title(browser).startswith("45 "))
     assert "measure=45" in browser.current_url
 
-    browser.execute_script(AXE.read_text())
-    results = browser.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations));"
-    )
-    serious = [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in results
-        if v["impact"] in ("serious", "critical")
-    ]
     save_screenshot(browser, "map-keyboard")
+    serious = serious_violations(browser)
     assert serious == [], json.dumps(serious, indent=1)

@@ -175,3 +175,11 @@ def test_table_html_is_escaped_with_sort_state_and_drill_links():
 def test_an_empty_table_says_so():
     text = fig.table_html([], fig.sort_queries(MapState()), "Nothing", "%")
     assert '<td colspan="6">No results for this choice.</td>' in text
+
+
+def test_counts_shown_over_p1_are_published_as_percentages():
+    from aggregation.figures import value_unit
+
+    assert [value_unit(n) for n in ("1", "9", "10", "12", "25", "44", "46")] == [
+        "children", "children", "%", "%", "%", "mmol/mol", "per 100 children",
+    ]  # fmt: skip
