@@ -6,6 +6,7 @@ from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from boundaries.selectors import UNITS, web_layers
 from constants.kpis import MEASURES
 from constants.levels import OGL_ATTRIBUTION, RCPCH_ATTRIBUTION
 from dashboards.map_data import release_choices
@@ -36,6 +37,14 @@ def _asset_version() -> str:
     return digest.hexdigest()[:12]
 
 
+def _geometry_urls(state: MapState) -> list[str]:
+    """The layers the first view draws, fetched by the browser alongside the scripts rather
+    than after the first callback (their URLs are immutable, so the cache keeps them)."""
+    layers = web_layers()
+    level = state.level if state.level in layers and state.level != "pdu" else "country"
+    return [layers[name].url for name in dict.fromkeys((level, "country", UNITS)) if name in layers]
+
+
 def maps(request: HttpRequest) -> HttpResponse:
     """The map explorer: the controls (a plain GET form) around the embedded Dash app, which
     reads the same query string."""
@@ -55,5 +64,6 @@ def maps(request: HttpRequest) -> HttpResponse:
             "measure_groups": groups.items(),
             "releases": choices,
             "asset_version": _asset_version(),
+            "preload": _geometry_urls(state),
         },
     )
