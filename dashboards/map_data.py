@@ -119,22 +119,14 @@ def map_view(search: str, user) -> MapView:
     state = _checked_area(state, by_code, problems)
     results, units, children = _results(state, release, user, all_areas)
     measure = MEASURES_BY_NUMBER[state.measure]
-    notes = []
-    mode = state.colour
-    if mode == "comparison" and results and not any(r.comparison in COMPARED for r in results):
-        mode = "value"
-        notes.append(
-            f"{measure.name} is not compared with England and Wales here, so the map is "
-            "coloured by value."
-        )
-    colour = fig.colouring(mode, results, value_unit(state.measure))
+    colour, notes = _colouring(state, results)
     area_level = _polygon_level(state, by_code)
     drawn = results if state.level == area_level else []
-    names = {a.code: a.name for a in all_areas if a.level == area_level}
+    polygons = [a for a in all_areas if a.level == area_level]
     area_hideout = fig.area_hideout(
-        drawn, colour if drawn else None, measure.name, focus=state.area, names=names,
-        drill={a.code: q for a in all_areas if a.level == area_level
-               if (q := _drill_query(state, a))},
+        drawn, colour if drawn else None, measure.name, focus=state.area,
+        names={a.code: a.name for a in polygons},
+        drill={a.code: _drill_query(state, a) for a in polygons},
     )  # fmt: skip
     layers = boundaries.web_layers()
     return MapView(
@@ -166,6 +158,19 @@ def map_view(search: str, user) -> MapView:
         results=results,
         unit=value_unit(state.measure),
     )
+
+
+def _colouring(state: MapState, results: list[AreaResult]) -> tuple[fig.Colouring, list[str]]:
+    """The colouring asked for, or by value (with a note saying so) when no area of this
+    measure is compared with England and Wales (counts, the median)."""
+    mode, notes = state.colour, []
+    if mode == "comparison" and results and not any(r.comparison in COMPARED for r in results):
+        mode = "value"
+        name = MEASURES_BY_NUMBER[state.measure].name
+        notes.append(
+            f"{name} is not compared with England and Wales here, so the map is coloured by value."
+        )
+    return fig.colouring(mode, results, value_unit(state.measure)), notes
 
 
 # Drilling down: an area is shown divided into a level below its own.
