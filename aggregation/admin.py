@@ -15,6 +15,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class PermanentRecordAdmin(ReadOnlyAdmin):
+    """Records that are never deleted either: what was published, and under which policy."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(KPIRun)
 class KPIRunAdmin(ReadOnlyAdmin):
     list_display = (
@@ -69,7 +76,7 @@ class OutlierPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Release)
-class ReleaseAdmin(ReadOnlyAdmin):
+class ReleaseAdmin(PermanentRecordAdmin):
     """Made by publish_aggregates and never deleted; the audit team downloads the log here."""
 
     list_display = (
@@ -86,9 +93,6 @@ class ReleaseAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "audit_period")
     readonly_fields = [f.name for f in Release._meta.fields]
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
     @admin.display(description="suppression log")
     def suppression_log(self, release: Release) -> str:
         url = reverse("suppression-log", args=[release.pk])
@@ -96,11 +100,8 @@ class ReleaseAdmin(ReadOnlyAdmin):
 
 
 @admin.register(DisclosurePolicy)
-class DisclosurePolicyAdmin(ReadOnlyAdmin):
+class DisclosurePolicyAdmin(PermanentRecordAdmin):
     """Versions are seeded from constants.disclosure; a stored version never changes."""
 
     list_display = ("label", "effective_from", "small_count_max", "rounding_base")
     readonly_fields = [f.name for f in DisclosurePolicy._meta.fields]
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
