@@ -32,7 +32,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def _asset_version() -> str:
     """Changes with the map page's script and styles, so browsers fetch new ones at once."""
     digest = hashlib.sha256()
-    for name in ("dashboards/map.js", "dashboards/map.css"):
+    for name in ("dashboards/state.js", "dashboards/map.js", "dashboards/map.css"):
         digest.update(Path(finders.find(name)).read_bytes())
     return digest.hexdigest()[:12]
 

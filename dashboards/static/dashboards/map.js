@@ -1,12 +1,10 @@
-/* The map explorer in the browser.
+/* The map explorer's layers in the browser.
  *
  * 1. Style functions for dash-leaflet's GeoJSON layers. They read the `hideout` the Dash
  *    callback sends (fills, radii and tooltips per area code, built by dashboards/map_figures.py),
  *    so a new measure, release or colouring restyles the shapes without resending geometry.
- * 2. The page's state lives in its query string. Every change (a control, a click on the map, a
- *    breadcrumb or table link) pushes a new query string and tells dcc.Location, which runs the
- *    one Dash callback; the back button does the same through `popstate`. Without JavaScript the
- *    controls form submits the same query string to the server.
+ * 2. A click on an area drills down: it goes to the query string the hideout names for it
+ *    (see state.js).
  */
 (function () {
   "use strict";
@@ -16,10 +14,7 @@
   }
 
   function go(query) {
-    if (query === window.location.search || (query === "?" && !window.location.search)) return;
-    window.history.pushState({}, "", window.location.pathname + query);
-    window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
-    syncControls();
+    window.npdaState.go(query);
   }
 
   function areaStyle(feature, context) {
@@ -82,62 +77,4 @@
     npda: { areaStyle, onEachArea, contextFilter, contextStyle, unitFilter, unitPoint },
   });
 
-  // The controls form ----------------------------------------------------------------------
-
-  function form() {
-    return document.getElementById("map-controls");
-  }
-
-  // The form's choices over the current query string, leaving out what is at its default.
-  function formQuery() {
-    const current = new URLSearchParams(window.location.search);
-    const params = new URLSearchParams(current);
-    Array.prototype.forEach.call(form().elements, function (control) {
-      if (!control.name || (control.type === "radio" && !control.checked)) return;
-      if (control.value === "" || control.value === control.dataset.default) {
-        params.delete(control.name);
-      } else {
-        params.set(control.name, control.value);
-      }
-    });
-    if (params.get("level") !== current.get("level")) {
-      params.delete("area"); // a new level starts from the whole of England and Wales
-      params.delete("sort");
-    }
-    const text = params.toString();
-    return "?" + text;
-  }
-
-  function syncControls() {
-    const f = form();
-    if (!f) return;
-    const params = new URLSearchParams(window.location.search);
-    Array.prototype.forEach.call(f.elements, function (control) {
-      if (!control.name || control.type === "submit") return;
-      const wanted = params.get(control.name) || control.dataset.default || "";
-      if (control.type === "radio") control.checked = control.value === wanted;
-      else if (control.type === "hidden") control.value = params.get(control.name) || "";
-      else if (Array.prototype.some.call(control.options || [], (o) => o.value === wanted)) {
-        control.value = wanted;
-      }
-    });
-  }
-
-  document.addEventListener("DOMContentLoaded", function () {
-    const f = form();
-    if (!f) return;
-    f.addEventListener("change", function () { go(formQuery()); });
-    f.addEventListener("submit", function (event) {
-      event.preventDefault();
-      go(formQuery());
-    });
-    // Links inside the app (breadcrumb, table) change the state without reloading the page.
-    document.addEventListener("click", function (event) {
-      const link = event.target.closest && event.target.closest("a[data-state]");
-      if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
-      event.preventDefault();
-      go(link.getAttribute("href"));
-    });
-    window.addEventListener("popstate", syncControls);
-  });
 })();
