@@ -25,6 +25,7 @@ from npda.models import AuditPeriod, Submission
 
 from .areas import Area, current_areas, within
 from .figures import LIMITS, figures, value_unit
+from .measures import RULES
 from .models import FORMAL_OUTLIER_MEASURES, KPIRun, Release, ReleaseArea, ReleaseMeasure
 from .rollup import LEVELS, NATIONAL_CODE
 from .statistics import compare_three_levels
@@ -616,12 +617,19 @@ class FunnelData:
     target: float | None  # the centre line, in the published unit
     points: list[AreaResult]  # every unit with a published value
     curves: dict[str, list[float]] = field(default_factory=dict)  # n and the four limits
+    classes: dict[str, tuple[str, str]] = field(default_factory=dict)  # code: class, direction
+    adjusted: bool = True  # limits widened for overdispersion as the outlier policy says
 
 
-def funnel(release_id: int, measure: str) -> FunnelData:
+def funnel(release_id: int, measure: str, *, adjusted: bool = True) -> FunnelData:
     """Every unit's point and the full limit curves of a final release's funnel (for 44 the
-    type 1 mean, the formal outlier measure), the curves from the stored parameters."""
+    type 1 mean, the formal outlier measure), the curves from the stored parameters.
+
+    `adjusted=False` draws the plain limits (no overdispersion allowance) and classes each unit
+    against them, for comparison; the classes the outlier process uses are the adjusted ones,
+    stored with the release."""
     from .benchmarking import funnel_curves
+    from .statistics import classify
 
     check_measure(measure)
     release = resolve_release(release_id)
@@ -635,14 +643,28 @@ def funnel(release_id: int, measure: str) -> FunnelData:
     ]
     if not parameters or not points:
         return FunnelData(release, measure, value_unit(measure), parameters, None, points)
-    largest = max(p.funnel_n for p in points)
-    n = np.arange(1, int(largest * 1.1) + 2)
-    kind = MEASURES_BY_NUMBER[measure].kind.value
+    adjusted = adjusted or not parameters.get("overdispersed")  # no allowance: the same limits
+    if not adjusted:
+        parameters = {**parameters, "overdispersed": False}
+    kind = RULES[measure].value_kind  # the engine's kind: "events" for admissions
+    n = np.arange(1, int(max(p.funnel_n for p in points) * 1.1) + 2)
     curves = funnel_curves(kind, parameters, n)
+    if adjusted:
+        classes = {p.area_code: (p.outlier, p.outlier_direction) for p in points}
+    else:  # each unit against the plain limits at its own n
+        at = funnel_curves(kind, parameters, np.array([p.funnel_n for p in points]))
+        klass, direction = classify(
+            np.array([p.value for p in points]), at["funnel_lower_95"], at["funnel_upper_95"],
+            at["funnel_lower_998"], at["funnel_upper_998"], MEASURES_BY_NUMBER[measure].polarity,
+        )  # fmt: skip
+        classes = {
+            p.area_code: (str(k), str(d)) for p, k, d in zip(points, klass, direction, strict=True)
+        }
     return FunnelData(
         release, measure, value_unit(measure), parameters,
         _float(curves.pop("target")), points,
         {"n": n.tolist(), **{k: [_float(x) for x in v] for k, v in curves.items()}},
+        classes, adjusted,
     )  # fmt: skip
 
 

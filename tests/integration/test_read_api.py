@@ -11,10 +11,11 @@ from django.core.exceptions import PermissionDenied
 from aggregation import selectors
 from aggregation.models import ReleaseAggregate, ReleaseMeasure
 from aggregation.releases import publish_release
+from aggregation.services import compute_kpis
 from constants.groups import GroupName
 from npda import models as m
 from tests.factories import user_in_group as user
-from tests.kpi_cohort import aggregate, d
+from tests.kpi_cohort import CLINIC, Cohort, E, aggregate, d
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 12, 1)
@@ -87,6 +88,39 @@ def test_funnel_data_has_every_units_point_and_curves_from_the_parameters(releas
     hba1c = selectors.funnel(final.pk, "44")
     assert hba1c.points and all(p.breakdown == "diabetes_type" for p in hba1c.points)
     assert hba1c.unit == "mmol/mol" and hba1c.parameters["sigma"] > 0
+
+
+def test_admission_funnels_have_curves_on_the_per_100_scale():
+    units = {code: Cohort(code) for code in ("PZ041", "PZ002", "PZ004", "PZ003")}
+    period = units["PZ041"].period
+    admitted = {"visit_date": "2024-06-01", "hospital_admission_date": "2024-06-01",
+                "hospital_admission_reason": 4}  # fmt: skip
+    for i, cohort in enumerate(units.values()):
+        for child in range(30):
+            cohort.child(rows=(admitted,) if child < 3 + 3 * i else (CLINIC,))
+    compute_kpis(period, calculation_date=E)
+    final = publish_release(period, "final", today=TODAY)
+    data = selectors.funnel(final.pk, "46")
+    assert data.unit == "per 100 children" and data.curves["n"]
+    lower, upper = (np.array(data.curves[k]) for k in ("funnel_lower_95", "funnel_upper_95"))
+    finite = np.isfinite(lower) & np.isfinite(upper)
+    assert finite.any() and (lower[finite] <= data.target).all()
+    assert (upper[finite] >= data.target).all()
+
+
+def test_unadjusted_limits_are_never_wider_and_classes_follow_them(releases):
+    _, final, _ = releases
+    for measure in ("25", "32.1", "44"):
+        adjusted = selectors.funnel(final.pk, measure)
+        plain = selectors.funnel(final.pk, measure, adjusted=False)
+        assert set(plain.classes) == {p.area_code for p in plain.points}
+        if not adjusted.parameters.get("overdispersed"):
+            assert plain.adjusted and plain.classes == adjusted.classes  # one set of limits
+            continue
+        assert not plain.adjusted
+        wide = np.array(adjusted.curves["funnel_upper_998"]) - adjusted.target
+        narrow = np.array(plain.curves["funnel_upper_998"]) - plain.target
+        assert (narrow <= wide + 1e-9).all()
 
 
 def test_a_trend_reads_one_area_across_years_and_quarters(releases):
