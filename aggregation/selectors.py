@@ -183,6 +183,18 @@ def measures() -> list[MeasureInfo]:
     ]
 
 
+FUNNEL_KINDS = ("proportion", "check_proportion", "mean", "events")
+
+
+def funnel_measures() -> list[MeasureInfo]:
+    """The measures a final release draws funnels for: benchmarked proportions, the mean
+    HbA1c and the admission rates (not counts, not the median)."""
+    return [
+        m_ for m_ in measures()
+        if m_.polarity != Polarity.CONTEXT and RULES[m_.number].value_kind in FUNNEL_KINDS
+    ]  # fmt: skip
+
+
 def check_level(level: str) -> str:
     if level not in LEVEL_CODES:
         raise NotFound("level", level, list(LEVEL_CODES))

@@ -3,15 +3,21 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
+from aggregation.selectors import funnel_measures
 from boundaries.selectors import UNITS, web_layers
 from constants.kpis import MEASURES
 from constants.levels import OGL_ATTRIBUTION, RCPCH_ATTRIBUTION
+from dashboards import funnel_explorer
 from dashboards.map_data import release_choices
 from dashboards.map_state import COLOURINGS, MAP_LEVELS, MapState, parse_state
 from npda import selectors
+from npda.models import PaediatricDiabetesUnit
+
+DEFAULT_FUNNEL_MEASURE = "32.1"  # the health-check completion rate: a formal outlier measure
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -65,5 +71,40 @@ def maps(request: HttpRequest) -> HttpResponse:
             "releases": choices,
             "asset_version": _asset_version(),
             "preload": _geometry_urls(state),
+        },
+    )
+
+
+def benchmarking_index(request: HttpRequest) -> HttpResponse:
+    """`/benchmarking/?measure=44&...` (the controls without JavaScript): to the measure's page."""
+    query = request.GET.copy()
+    measure = query.pop("measure", [DEFAULT_FUNNEL_MEASURE])[-1]
+    if measure not in {m.number for m in funnel_measures()}:
+        raise Http404(f"There is no funnel plot for the measure {measure!r}.")
+    target = reverse("benchmarking", args=[measure])
+    return redirect(target + (f"?{query.urlencode()}" if query else ""))
+
+
+def benchmarking(request: HttpRequest, measure: str) -> HttpResponse:
+    """Funnel and caterpillar plots of every unit for one measure: the controls around the
+    embedded Dash app, which reads the same path and query string."""
+    funnels = funnel_measures()
+    if measure not in {m.number for m in funnels}:
+        raise Http404(f"There is no funnel plot for the measure {measure!r}.")
+    state, _ = funnel_explorer.parse(request.path, request.GET.urlencode())
+    groups: dict[str, list] = {}
+    for info in funnels:
+        groups.setdefault(info.group, []).append(info)
+    return render(
+        request,
+        "npda/benchmarking.html",
+        {
+            "state": state,
+            "measure_groups": groups.items(),
+            "releases": funnel_explorer.final_releases(),
+            "units": PaediatricDiabetesUnit.objects.order_by("name").values_list("pz_code", "name"),
+            "limits": funnel_explorer.LIMITS.items(),
+            "asset_version": _asset_version(),
+            "navigate": reverse("benchmarking", args=["0"]).replace("/0/", "/{value}/"),
         },
     )

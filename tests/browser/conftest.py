@@ -1,5 +1,6 @@
 """Headless Debian Chromium driven by Selenium against pytest-django's live server."""
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -7,6 +8,10 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
+from aggregation.releases import publish_release
+from aggregation.selectors import audit_period_for_year
+from aggregation.services import compute_kpis
+from npda.synthetic.service import generate_cohort
 from tests.conftest import seed_lookups
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -42,6 +47,16 @@ def live_site(live_server, transactional_db):
     """The live server with the reference data (transactional tests start from a flushed DB)."""
     seed_lookups()
     return live_server
+
+
+@pytest.fixture
+def published(live_site):
+    """A small national cohort (every unit, 5,000 children), scored and released."""
+    generate_cohort(audit_year=2024, patients=5000, seed=2, today=dt.date(2025, 6, 1))
+    period = audit_period_for_year(2024)
+    compute_kpis(period)
+    release = publish_release(period, "final", today=dt.date(2025, 6, 2))
+    return live_site, release
 
 
 def save_screenshot(driver, name: str) -> Path:

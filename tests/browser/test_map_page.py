@@ -1,6 +1,5 @@
 """The map explorer as a person uses it: headless Chromium against the served app, offline."""
 
-import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,25 +9,11 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
-from aggregation.releases import publish_release
-from aggregation.selectors import audit_period_for_year
-from aggregation.services import compute_kpis
-from npda.synthetic.service import generate_cohort
 from tests.browser.conftest import javascript_errors, save_screenshot
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 EAST_OF_ENGLAND = "E40000007"
-
-
-@pytest.fixture
-def published(live_site):
-    """A small national cohort (every unit, 5,000 children), scored and released."""
-    generate_cohort(audit_year=2024, patients=5000, seed=2, today=dt.date(2025, 6, 1))
-    period = audit_period_for_year(2024)
-    compute_kpis(period)
-    release = publish_release(period, "final", today=dt.date(2025, 6, 2))
-    return live_site, release
 
 
 def areas(browser) -> list[str]:

@@ -20,11 +20,12 @@
   }
 
   // The form's choices over the current query string, leaving out what is at its default.
-  function formQuery() {
+  function formQuery(skip) {
     const current = new URLSearchParams(window.location.search);
     const params = new URLSearchParams(current);
     Array.prototype.forEach.call(form().elements, function (control) {
       if (!control.name || (control.type === "radio" && !control.checked)) return;
+      if ((skip || []).indexOf(control.name) >= 0) return;
       if (control.value === "" || control.value === control.dataset.default) {
         params.delete(control.name);
       } else {
@@ -60,7 +61,18 @@
   document.addEventListener("DOMContentLoaded", function () {
     const f = form();
     if (!f) return;
-    f.addEventListener("change", function () { go(formQuery()); });
+    f.addEventListener("change", function (event) {
+      // A control marked data-navigate="/path/{value}/" opens another page (its value is in
+      // the path, e.g. the measure of a funnel plot), keeping the rest of the query string.
+      const to = event.target.dataset && event.target.dataset.navigate;
+      if (to) {
+        const path = to.replace("{value}", encodeURIComponent(event.target.value));
+        const query = formQuery([event.target.name]);
+        window.location.href = path + (query === "?" ? "" : query);
+        return;
+      }
+      go(formQuery());
+    });
     f.addEventListener("submit", function (event) {
       event.preventDefault();
       go(formQuery());

@@ -1,0 +1,179 @@
+"""Funnel and caterpillar plots of every unit for one measure of a final release
+(`/benchmarking/<measure>/`), embedded in the Django page by `{% plotly_direct %}`.
+
+As on the map: the path and query string are the state (`?release=latest&unit=PZ041
+&limits=adjusted`), the page's form changes them (static/dashboards/state.js) and one callback
+draws everything from the read API's `funnel`.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from dash import Input, Output, dcc, html
+from django_plotly_dash import DjangoDash
+
+from aggregation import selectors
+from aggregation.measures import RULES
+from aggregation.selectors import NotFound, ReleaseSummary
+from constants.kpis import MEASURES_BY_NUMBER
+
+from . import funnel_figures as ff
+
+app = DjangoDash("funnel_explorer", serve_locally=True)
+LIMITS = {"adjusted": "As the outlier policy says (overdispersion allowed for)", "plain": "Plain"}
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+GRAPH_STYLE = {"height": "520px"}
+
+
+def _graph(graph_id: str) -> dcc.Graph:
+    return dcc.Graph(id=graph_id, config=GRAPH_CONFIG, style=GRAPH_STYLE)
+
+
+@dataclass(frozen=True)
+class FunnelState:
+    measure: str
+    release: str = "latest"
+    unit: str = ""
+    limits: str = "adjusted"
+
+
+def final_releases() -> list[ReleaseSummary]:
+    return [r for r in selectors.releases(current_only=True) if r.kind == "final"]
+
+
+def parse(pathname: str, search: str) -> tuple[FunnelState | None, list[str]]:
+    """The state a path and query string ask for; bad parts fall back with a message."""
+    number = pathname.rstrip("/").rsplit("/", 1)[-1]
+    if number not in {m.number for m in selectors.funnel_measures()}:
+        return None, [f"There is no funnel plot for the measure {number!r}."]
+    params = {k: v[-1].strip() for k, v in parse_qs(search.lstrip("?")).items()}
+    state, problems = FunnelState(number), []
+    release = params.get("release", "latest").lower()
+    if release not in ("latest", *(str(r.id) for r in final_releases())):
+        problems.append(f"Release {release!r} has no funnel plots: showing the latest final.")
+        release = "latest"
+    unit = params.get("unit", "").upper()
+    limits = params.get("limits", "adjusted")
+    if limits not in LIMITS:
+        problems.append(f"Unknown limits {limits!r}: showing the policy's limits.")
+        limits = "adjusted"
+    return FunnelState(state.measure, release, unit, limits), problems
+
+
+def _points(data) -> list[ff.FunnelPoint]:
+    return [
+        ff.FunnelPoint(
+            p.area_code, p.area_name, int(p.funnel_n), p.value, p.ci95,
+            *data.classes.get(p.area_code, ("", "")),
+        )
+        for p in data.points
+    ]  # fmt: skip
+
+
+def _method_text(data) -> str:
+    parameters = data.parameters
+    if not parameters:
+        return "This release has no funnel for this measure."
+    method = parameters.get("method", "")
+    allowance = (
+        "limits widened for overdispersion" if data.adjusted and parameters.get("overdispersed")
+        else "no overdispersion allowance"
+    )  # fmt: skip
+    formal = (
+        "a formal outlier measure"
+        if parameters.get("policy", {}).get("formal")
+        else ("shown for information (not a formal outlier measure)")
+    )
+    return (
+        f"Limits: {method}, {allowance}; centre line England and Wales "
+        f"{ff.format_number(data.target, data.unit)} {data.unit}; {formal}. Outlier policy "
+        f"{data.release.outlier_policy_version}, {parameters.get('method_version', '')}."
+    )
+
+
+def layout() -> html.Div:
+    return html.Div(
+        [
+            dcc.Location(id="url", refresh=False),
+            html.Div(id="funnel-problems", role="status", className="map-problems"),
+            html.H2(id="funnel-title", className="map-title"),
+            html.P(id="funnel-method", className="map-release"),
+            html.Div(
+                [
+                    html.Figure(
+                        [
+                            _graph("funnel-plot"),
+                            html.Figcaption("Funnel plot: the table below lists the same units."),
+                        ],
+                    ),
+                    html.Figure(
+                        [
+                            dcc.Graph(
+                                id="caterpillar-plot", config=GRAPH_CONFIG, style=GRAPH_STYLE
+                            ),
+                            html.Figcaption("Caterpillar plot: units ranked with 95% intervals."),
+                        ],
+                    ),
+                ],
+                className="funnel-plots",
+            ),
+            html.Div(id="funnel-table"),
+            html.P(id="funnel-download"),
+        ],
+        className="funnel-explorer",
+    )
+
+
+app.layout = layout
+
+
+@app.expanded_callback(
+    [
+        Output("funnel-problems", "children"),
+        Output("funnel-title", "children"),
+        Output("funnel-method", "children"),
+        Output("funnel-plot", "figure"),
+        Output("caterpillar-plot", "figure"),
+        Output("funnel-table", "children"),
+        Output("funnel-download", "children"),
+    ],
+    [Input("url", "pathname"), Input("url", "search")],
+)
+def render(pathname, search, **kwargs):
+    state, problems = parse(pathname or "", search or "")
+    empty = {"data": [], "layout": {}}
+    if state is None:
+        return [html.P(p, className="problem") for p in problems], "", "", empty, empty, "", ""
+    try:
+        data = selectors.funnel(state.release, state.measure, adjusted=state.limits == "adjusted")
+    except NotFound as error:
+        return [html.P(str(error), className="problem")], "", "", empty, empty, "", ""
+    measure = MEASURES_BY_NUMBER[state.measure]
+    points = _points(data)
+    if state.unit and state.unit not in {p.code for p in points}:
+        problems.append(f"Unit {state.unit!r} has no published value here.")
+    title = f"{measure.number} {measure.name}: {len(points)} units, {data.release.label} release"
+    funnel = ff.funnel_figure(
+        points, data.curves, data.target, unit=data.unit, kind=RULES[state.measure].value_kind,
+        title=f"Funnel plot: {measure.name}", highlight=state.unit,
+    )  # fmt: skip
+    caterpillar = ff.caterpillar_figure(
+        points, data.target, unit=data.unit, title=f"Units ranked: {measure.name}",
+        highlight=state.unit,
+    )  # fmt: skip
+    table = ff.units_table_html(points, data.unit, f"{title}, largest first", state.unit)
+    csv = (
+        f"/api/v1/aggregates?level=pdu&measure={state.measure}&release={data.release.id}"
+        + ("&breakdown=diabetes_type" if state.measure == "44" else "")
+        + "&format=csv"
+    )
+    return (
+        [html.P(p, className="problem") for p in problems],
+        title,
+        _method_text(data),
+        funnel,
+        caterpillar,
+        dcc.Markdown(table, dangerously_allow_html=True),
+        [html.A("Download the units' figures (CSV)", href=csv, download=""),
+         " from the open data API (funnel limits, z-scores and classes included)."],
+    )  # fmt: skip

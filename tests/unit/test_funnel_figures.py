@@ -1,0 +1,93 @@
+"""Pure builders of the funnel and caterpillar plots, fed with limits from the stored
+parameters as a release keeps them (benchmarking-methods.md §7 worked numbers)."""
+
+import numpy as np
+import pytest
+
+from aggregation.benchmarking import funnel_curves
+from dashboards import funnel_figures as ff
+
+# §7.3: theta = 0.80, exact binomial limits, no overdispersion allowance.
+PROPORTION = {"method": "exact binomial", "target": 0.80, "k": 50, "phi": 1.0, "tau2": 0.0,
+              "overdispersed": False}  # fmt: skip
+# §7.5: theta = 60.0, sigma = 12.0.
+MEAN = {"method": "normal", "target": 60.0, "sigma": 12.0, "k": 50, "phi": 1.0, "tau2": 0.0,
+        "overdispersed": False}  # fmt: skip
+
+
+def point(code, n, value, klass="within", direction="", ci=(1.0, 2.0), name=None):
+    return ff.FunnelPoint(code, name or f"Unit {code}", n, value, ci, klass, direction)
+
+
+def curves(kind, parameters, upto=100):
+    n = np.arange(1, upto + 1)
+    limits = funnel_curves(kind, parameters, n)
+    target = float(limits.pop("target"))
+    return {"n": n.tolist(), **{k: v.tolist() for k, v in limits.items()}}, target
+
+
+def trace(figure, name_start):
+    return [t for t in figure.data if (t.name or "").startswith(name_start)]
+
+
+def test_the_funnel_draws_the_worked_binomial_limits_at_n_60():
+    lines, target = curves("proportion", PROPORTION)
+    figure = ff.funnel_figure([point("A", 60, 80.0)], lines, target, unit="%",
+                              kind="proportion", title="t")  # fmt: skip
+    assert target == pytest.approx(80.0)
+    at_60 = {}
+    for t in trace(figure, "95% limits") + trace(figure, "99.8% limits"):
+        at_60.setdefault(t.name, []).append(t.y[59])
+    assert sorted(at_60["95% limits"]) == pytest.approx([68.57, 88.85], abs=0.01)
+    assert sorted(at_60["99.8% limits"]) == pytest.approx([61.92, 93.36], abs=0.01)
+    centre = trace(figure, "England and Wales")[0]
+    assert list(centre.y) == [pytest.approx(80.0)] * 2
+
+
+def test_the_funnel_draws_the_worked_mean_limits_at_n_50():
+    lines, target = curves("mean", MEAN)
+    figure = ff.funnel_figure([], lines, target, unit="mmol/mol", kind="mean", title="t")
+    values = sorted(t.y[49] for t in trace(figure, "95% limits"))
+    assert values == pytest.approx([56.6738, 63.3262], abs=1e-3)
+    values = sorted(t.y[49] for t in trace(figure, "99.8% limits"))
+    assert values == pytest.approx([54.7557, 65.2443], abs=1e-3)
+
+
+def test_classes_are_separate_traces_with_shapes_counts_and_labels():
+    points = [point("A", 60, 60.0, "alarm", "negative"), point("B", 60, 66.7, "alert", "negative"),
+              point("C", 60, 80.0), point("D", 60, 96.7, "alarm", "positive")]  # fmt: skip
+    lines, target = curves("proportion", PROPORTION)
+    figure = ff.funnel_figure(points, lines, target, unit="%", kind="proportion", title="t")
+    alarm = trace(figure, "Alarm")[0]
+    assert alarm.name == "Alarm (beyond 99.8%) (2)" and alarm.marker.symbol == "square"
+    assert list(alarm.text) == ["Unit A", "Unit D"]  # labelled on the plot
+    assert trace(figure, "Within limits")[0].text is None  # the crowd is not
+    assert "Alarm (beyond 99.8%), negative" in alarm.hovertext[0]
+    assert "n: 60" in alarm.hovertext[0] and "95% CI: 1.0 to 2.0" in alarm.hovertext[0]
+
+
+def test_the_chosen_unit_is_ringed_and_named():
+    lines, target = curves("proportion", PROPORTION)
+    figure = ff.funnel_figure([point("A", 40, 75.0), point("B", 60, 80.0)], lines, target,
+                              unit="%", kind="proportion", title="t", highlight="B")  # fmt: skip
+    chosen = trace(figure, "Unit B (chosen)")[0]
+    assert (chosen.x[0], chosen.y[0]) == (60, 80.0) and chosen.marker.symbol == "circle-open"
+    assert not trace(ff.funnel_figure([], lines, target, unit="%", kind="proportion",
+                                      title="t", highlight="B"), "Unit B")  # fmt: skip
+
+
+def test_the_caterpillar_ranks_units_with_their_intervals():
+    points = [point("A", 10, 70.0, ci=(60.0, 78.0)), point("B", 10, 50.0, ci=(45.0, 55.0))]
+    figure = ff.caterpillar_figure(points, 60.0, unit="%", title="t", highlight="A")
+    units = figure.data[0]
+    assert list(units.y) == [50.0, 70.0] and list(units.x) == [1, 2]
+    assert list(units.error_y.array) == [5.0, 8.0] and list(units.error_y.arrayminus) == [5.0, 10.0]
+    assert figure.layout.annotations[-1].text == "Unit A"
+
+
+def test_the_table_lists_every_unit_largest_first_with_the_class_in_words():
+    points = [point("A", 10, 70.0, "alert", "positive", name="A & B"), point("B", 90, 50.0)]
+    text = ff.units_table_html(points, "%", "Caption", "A")
+    assert text.index('data-code="B"') < text.index('data-code="A"')
+    assert '<tr data-code="A" class="chosen"><th scope="row">A &amp; B</th>' in text
+    assert "<td>Alert (beyond 95%), positive</td>" in text
