@@ -130,7 +130,23 @@ def funnel_figure(
                 hoverinfo="text",
             )
         )  # fmt: skip
-    return _layout(figure, title, X_LABELS.get(kind, "n"), f"Value ({unit})")
+    figure = _layout(figure, title, X_LABELS.get(kind, "n"), f"Value ({unit})")
+    span = value_range([p.value for p in points] + ([target] if target is not None else []), unit)
+    if span:
+        figure.update_yaxes(range=span)  # the units, not the limits' tails at n = 1
+    return figure
+
+
+def value_range(values: Sequence[float], unit: str) -> list[float] | None:
+    """The y-axis range that shows every value with a margin (percentages kept in 0-100)."""
+    if not values:
+        return None
+    low, high = min(values), max(values)
+    pad = max((high - low) * 0.12, 1.0)
+    low, high = low - pad, high + pad
+    if unit.startswith("%"):
+        low, high = max(low, 0.0), min(high, 100.0 + pad / 2)
+    return [low, high]
 
 
 def caterpillar_figure(

@@ -91,3 +91,13 @@ def test_the_table_lists_every_unit_largest_first_with_the_class_in_words():
     assert text.index('data-code="B"') < text.index('data-code="A"')
     assert '<tr data-code="A" class="chosen"><th scope="row">A &amp; B</th>' in text
     assert "<td>Alert (beyond 95%), positive</td>" in text
+
+
+def test_the_y_axis_shows_the_units_not_the_limits_tails():
+    assert ff.value_range([50.0, 90.0], "%") == pytest.approx([45.2, 94.8])
+    assert ff.value_range([2.0, 99.5], "% of checks")[0] == 0.0  # never below 0 %
+    assert ff.value_range([], "%") is None
+    lines, target = curves("proportion", PROPORTION)
+    figure = ff.funnel_figure([point("A", 60, 70.0)], lines, target, unit="%",
+                              kind="proportion", title="t")  # fmt: skip
+    assert list(figure.layout.yaxis.range) == pytest.approx([68.8, 81.2])
