@@ -2,7 +2,14 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from .models import DisclosurePolicy, KPIRun, OutlierPolicy, RecomputeRequest, Release
+from .models import (
+    DisclosurePolicy,
+    KPIRun,
+    OutlierPolicy,
+    OutlierProcessStep,
+    RecomputeRequest,
+    Release,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -89,6 +96,7 @@ class ReleaseAdmin(PermanentRecordAdmin):
         "created_at",
         "superseded_by",
         "suppression_log",
+        "outliers",
     )
     list_filter = ("kind", "audit_period")
     readonly_fields = [f.name for f in Release._meta.fields]
@@ -98,6 +106,12 @@ class ReleaseAdmin(PermanentRecordAdmin):
         url = reverse("suppression-log", args=[release.pk])
         return format_html('<a href="{}">CSV</a>', url)
 
+    @admin.display(description="outliers")
+    def outliers(self, release: Release) -> str:
+        if release.kind != Release.Kind.FINAL:
+            return "–"
+        return format_html('<a href="{}">outliers</a>', reverse("outliers", args=[release.pk]))
+
 
 @admin.register(DisclosurePolicy)
 class DisclosurePolicyAdmin(PermanentRecordAdmin):
@@ -105,3 +119,12 @@ class DisclosurePolicyAdmin(PermanentRecordAdmin):
 
     list_display = ("label", "effective_from", "small_count_max", "rounding_base")
     readonly_fields = [f.name for f in DisclosurePolicy._meta.fields]
+
+
+@admin.register(OutlierProcessStep)
+class OutlierProcessStepAdmin(PermanentRecordAdmin):
+    """The outlier process record, appended from each release's outliers page."""
+
+    list_display = ("release", "unit", "measure", "step", "taken_on", "recorded_by", "recorded_at")
+    list_filter = ("step", "measure", "release")
+    readonly_fields = [f.name for f in OutlierProcessStep._meta.fields]

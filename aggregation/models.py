@@ -393,3 +393,36 @@ class SuppressionLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release_id} {self.level} {self.area_code} {self.measure_id} {self.reason}"
+
+
+class OutlierProcessStep(models.Model):
+    """One step of the formal outlier process taken for a unit flagged on a formal outlier
+    measure of a final release (benchmarking-methods.md §6; the steps and timings are those of
+    the HQIP outlier guidance for the cycle). Kept with the release; a step is recorded, never
+    edited: a correction is a further step with a note."""
+
+    class Step(models.TextChoices):
+        LEAD_NOTIFIED = "lead_notified", "Unit's clinical lead notified"
+        RESPONSE_RECEIVED = "response_received", "Unit's response received"
+        EXECUTIVE_NOTIFIED = "executive_notified", "Chief executive and medical director notified"
+        REGULATOR_INFORMED = "regulator_informed", "Regulator informed (CQC or HIW)"
+        PUBLISHED = "published", "Outlier status published"
+        CLOSED = "closed", "Process closed"
+
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="outlier_steps")
+    unit = models.ForeignKey(PaediatricDiabetesUnit, on_delete=models.PROTECT, related_name="+")
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="+")
+    step = models.CharField(max_length=20, choices=Step.choices)
+    taken_on = models.DateField(help_text="the date the step was taken (letter sent, reply dated)")
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["release", "unit", "measure", "taken_on", "recorded_at"]
+        indexes = [models.Index(fields=["release", "unit", "measure"])]
+
+    def __str__(self) -> str:
+        return f"{self.release_id} {self.unit_id} {self.measure_id}: {self.get_step_display()}"

@@ -797,6 +797,43 @@ def suppression_log(user, release_id: int) -> Iterator[tuple]:
             yield from rows
 
 
+# The formal outlier process (the audit team only) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutlierCase:
+    """A unit beyond a limit on a formal outlier measure of a final release: the funnel
+    evidence, and the steps of the outlier process recorded for it so far."""
+
+    point: AreaResult  # value, n, the limits at its n, z-score, class and direction
+    steps: list  # OutlierProcessStep rows, in the order taken
+
+
+def outliers(user, release_id: int | str) -> tuple[ReleaseSummary, list[OutlierCase]]:
+    """Alert and alarm units of the formal outlier measures (32.1, the type 1 mean HbA1c) of a
+    final release, alarms first, with their process steps."""
+    from .models import OutlierProcessStep
+
+    if user is None or not user.has_perm("aggregation.view_outlierprocessstep"):
+        raise PermissionDenied("The outlier process record is for the RCPCH audit team.")
+    release = resolve_release(release_id)
+    if release.kind != Release.Kind.FINAL:
+        raise NotFound("release", release_id, [], "Outliers are classed on final releases only.")
+    steps: dict[tuple[str, str], list] = {}
+    for step in OutlierProcessStep.objects.filter(release_id=release.id).select_related(
+        "recorded_by"
+    ):
+        steps.setdefault((step.unit_id, step.measure_id), []).append(step)
+    cases = [
+        OutlierCase(point, steps.get((point.area_code, measure), []))
+        for measure in FORMAL_OUTLIER_MEASURES
+        for point in funnel(release.id, measure).points
+        if point.outlier in ("alert", "alarm")
+    ]
+    cases.sort(key=lambda c: (c.point.outlier != "alarm", c.point.measure, c.point.area_name))
+    return release, cases
+
+
 # The audit team's raw tables ---------------------------------------------------------------
 
 KPI_TABLE_COLUMNS = (

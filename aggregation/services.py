@@ -166,3 +166,36 @@ def _finish_run(run: KPIRun, started: float, status: str, **fields) -> None:
     for name, value in fields.items():
         setattr(run, name, value)
     run.save()
+
+
+class OutlierStepError(ValueError):
+    """A step that cannot be recorded, with the reason in words."""
+
+
+def record_outlier_step(
+    user, release_id: int, pz_code: str, measure: str, step: str, taken_on: date, notes: str = ""
+):
+    """Append one step of the outlier process for a unit flagged on a formal outlier measure
+    of a final release (the audit team's full and edit groups)."""
+    from django.core.exceptions import PermissionDenied
+
+    from .models import OutlierProcessStep
+    from .selectors import outliers
+
+    if not user.has_perm("aggregation.add_outlierprocessstep"):
+        raise PermissionDenied("Recording outlier process steps is for the RCPCH audit team.")
+    release, cases = outliers(user, release_id)
+    if not any(c.point.area_code == pz_code and c.point.measure == measure for c in cases):
+        raise OutlierStepError(
+            f"{pz_code} is not an alert or alarm on {measure} in release {release.id}."
+        )
+    if step not in OutlierProcessStep.Step.values:
+        raise OutlierStepError(f"Unknown step {step!r}.")
+    if taken_on > timezone.localdate() or taken_on < release.created_at.date():
+        raise OutlierStepError(
+            f"The date must lie between the release ({release.created_at:%d %B %Y}) and today."
+        )
+    return OutlierProcessStep.objects.create(
+        release_id=release.id, unit_id=pz_code, measure_id=measure, step=step,
+        taken_on=taken_on, notes=notes.strip(), recorded_by=user,
+    )  # fmt: skip

@@ -104,12 +104,16 @@ GROUP_PERMISSIONS: dict[str, frozenset[str]] = {
 _KPI_JOBS_VIEW = _perms(
     "view", ("kpirun", "recomputerequest", "outlierpolicy", "release", "disclosurepolicy")
 ) | {"view_suppression_log"}
+# The audit team reads the outlier process record; its full and edit groups record steps.
+_OUTLIERS_VIEW = _KPI_JOBS_VIEW | {"view_outlierprocessstep"}
 KPI_JOB_PERMISSIONS: dict[str, frozenset[str]] = {
     GroupName.RCPCH_AUDIT_TEAM_FULL_ACCESS: frozenset(
-        _KPI_JOBS_VIEW | {f"{a}_outlierpolicy" for a in ("add", "change", "delete")}
+        _OUTLIERS_VIEW
+        | {f"{a}_outlierpolicy" for a in ("add", "change", "delete")}
+        | {"add_outlierprocessstep"}
     ),
-    GroupName.RCPCH_AUDIT_TEAM_EDIT_ACCESS: frozenset(_KPI_JOBS_VIEW),
-    GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY: frozenset(_KPI_JOBS_VIEW),
+    GroupName.RCPCH_AUDIT_TEAM_EDIT_ACCESS: frozenset(_OUTLIERS_VIEW | {"add_outlierprocessstep"}),
+    GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY: frozenset(_OUTLIERS_VIEW),
     GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS: frozenset(),
     GroupName.TRUST_AUDIT_TEAM_EDIT_ACCESS: frozenset(),
     GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY: frozenset(),

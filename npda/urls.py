@@ -41,6 +41,7 @@ urlpatterns = [
         release_views.suppression_log_csv,
         name="suppression-log",
     ),
+    path("releases/<int:release_id>/outliers/", release_views.outliers_page, name="outliers"),
     path("admin/", admin.site.urls),
     path("django_plotly_dash/", include("django_plotly_dash.urls")),
 ]

@@ -5,7 +5,7 @@ from npda.seeding import sync_disclosure_policies, sync_kpi_job_groups
 
 def seed(apps, schema_editor):
     sync_disclosure_policies(apps)  # SDC-1 (disclosure-control.md §3)
-    sync_kpi_job_groups(apps)  # the RCPCH groups download suppression logs
+    sync_kpi_job_groups(apps, strict=False)  # the RCPCH groups download suppression logs
 
 
 class Migration(migrations.Migration):
