@@ -155,7 +155,7 @@ STATICFILES_FINDERS = [
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "npda.storage.StaticFilesStorage"},
 }
 # Static files are served from STATIC_ROOT, so `collectstatic` runs before serving or testing
 # (WhiteNoise's finder mode trips over django-plotly-dash's finders).
