@@ -647,12 +647,7 @@ def funnel(release_id: int, measure: str, *, adjusted: bool = True) -> FunnelDat
     release = resolve_release(release_id)
     stored = ReleaseMeasure.objects.filter(release_id=release.id, measure_id=measure).first()
     parameters = (stored.funnel if stored else None) or {}
-    breakdown, category = ("diabetes_type", "1") if measure == "44" else ("", None)
-    points = [
-        r
-        for r in area_results(release.id, "pdu", measure, breakdown=breakdown, category=category)
-        if r.value is not None and r.funnel_n
-    ]
+    points = _funnel_points(release.id, measure)
     if not parameters or not points:
         return FunnelData(release, measure, value_unit(measure), parameters, None, points)
     adjusted = adjusted or not parameters.get("overdispersed")  # no allowance: the same limits
@@ -678,6 +673,14 @@ def funnel(release_id: int, measure: str, *, adjusted: bool = True) -> FunnelDat
         {"n": n.tolist(), **{k: [_float(x) for x in v] for k, v in curves.items()}},
         classes, adjusted,
     )  # fmt: skip
+
+
+def _funnel_points(release_id: int, measure: str) -> list[AreaResult]:
+    """The units on a measure's funnel: those with a published value and a funnel n (for 44,
+    the type 1 rows: the formal outlier measure is the type 1 mean)."""
+    breakdown, category = ("diabetes_type", "1") if measure == "44" else ("", None)
+    rows = area_results(release_id, "pdu", measure, breakdown=breakdown, category=category)
+    return [r for r in rows if r.value is not None and r.funnel_n]
 
 
 # Trends ------------------------------------------------------------------------------------------
@@ -827,7 +830,7 @@ def outliers(user, release_id: int | str) -> tuple[ReleaseSummary, list[OutlierC
     cases = [
         OutlierCase(point, steps.get((point.area_code, measure), []))
         for measure in FORMAL_OUTLIER_MEASURES
-        for point in funnel(release.id, measure).points
+        for point in _funnel_points(release.id, measure)
         if point.outlier in ("alert", "alarm")
     ]
     cases.sort(key=lambda c: (c.point.outlier != "alarm", c.point.measure, c.point.area_name))

@@ -47,7 +47,7 @@ def parse(pathname: str, search: str) -> tuple[FunnelState | None, list[str]]:
     if number not in {m.number for m in selectors.funnel_measures()}:
         return None, [f"There is no funnel plot for the measure {number!r}."]
     params = {k: v[-1].strip() for k, v in parse_qs(search.lstrip("?")).items()}
-    state, problems = FunnelState(number), []
+    problems = []
     release = params.get("release", "latest").lower()
     if release not in ("latest", *(str(r.id) for r in final_releases())):
         problems.append(f"Release {release!r} has no funnel plots: showing the latest final.")
@@ -57,7 +57,7 @@ def parse(pathname: str, search: str) -> tuple[FunnelState | None, list[str]]:
     if limits not in LIMITS:
         problems.append(f"Unknown limits {limits!r}: showing the policy's limits.")
         limits = "adjusted"
-    return FunnelState(state.measure, release, unit, limits), problems
+    return FunnelState(number, release, unit, limits), problems
 
 
 def _points(data) -> list[ff.FunnelPoint]:

@@ -24,42 +24,26 @@ app = DjangoDash("map_explorer", serve_locally=True)
 STYLE = "dashExtensions.npda."
 
 
+def _js(function: str) -> dict:
+    """A style function of static/dashboards/map.js, by name."""
+    return {"variable": STYLE + function}
+
+
+def _pane(name: str, z_index: int, **geojson) -> dl.Pane:
+    return dl.Pane(dl.GeoJSON(**geojson), name=name, style={"zIndex": z_index})
+
+
 def _layers() -> list:
     # Each layer in its own pane, so the order holds whichever geometry arrives last: the other
     # nation below, the areas, then the unit points on top.
     layers = [
-        dl.Pane(
-            dl.GeoJSON(
-                id="context-layer",
-                style={"variable": STYLE + "contextStyle"},
-                filter={"variable": STYLE + "contextFilter"},
-                hideout={"show": []},
-                interactive=False,
-            ),
-            name="context",
-            style={"zIndex": 380},
-        ),
-        dl.Pane(
-            dl.GeoJSON(
-                id="area-layer",
-                style={"variable": STYLE + "areaStyle"},
-                onEachFeature={"variable": STYLE + "onEachArea"},
-                hideout={},
-            ),
-            name="areas",
-            style={"zIndex": 400},
-        ),
-        dl.Pane(
-            dl.GeoJSON(
-                id="unit-layer",
-                pointToLayer={"variable": STYLE + "unitPoint"},
-                filter={"variable": STYLE + "unitFilter"},
-                hideout={},
-            ),
-            name="units",
-            style={"zIndex": 450},
-        ),
-    ]
+        _pane("context", 380, id="context-layer", style=_js("contextStyle"),
+              filter=_js("contextFilter"), hideout={"show": []}, interactive=False),
+        _pane("areas", 400, id="area-layer", style=_js("areaStyle"),
+              onEachFeature=_js("onEachArea"), hideout={}),
+        _pane("units", 450, id="unit-layer", pointToLayer=_js("unitPoint"),
+              filter=_js("unitFilter"), hideout={}),
+    ]  # fmt: skip
     if settings.NPDA_MAP_TILE_URL:
         tiles = dl.TileLayer(
             url=settings.NPDA_MAP_TILE_URL, attribution=settings.NPDA_MAP_TILE_ATTRIBUTION

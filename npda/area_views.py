@@ -119,9 +119,10 @@ def area_page(request: HttpRequest, level: str, code: str) -> HttpResponse:
     except NotFound as error:
         raise Http404(str(error)) from error
     measure = MEASURES_BY_NUMBER[measure_number]
+    inside = {u.code for u in page.units}
     unit_results = {
         r.area_code: r for r in selectors.area_results(release.id, "pdu", measure_number)
-        if r.area_code in {u.code for u in page.units}
+        if r.area_code in inside
     }  # fmt: skip
     query = {"release": release.id, "measure": measure_number}
     child_level = COUNTRY_CHILD.get(code) if level == "country" else CHILD_LEVEL.get(level)
