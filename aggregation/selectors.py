@@ -11,13 +11,14 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 import numpy as np
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Max
 
-from constants.breakdowns import BREAKDOWNS_BY_KEY
+from constants.breakdowns import BREAKDOWNS_BY_KEY, CASE_MIX_MEASURE
 from constants.kpis import DEFINITIONS, MEASURES, MEASURES_BY_NUMBER, POPULATIONS, Polarity
 from constants.levels import Level
 from npda import models as m
@@ -27,6 +28,7 @@ from .areas import Area, current_areas, within
 from .figures import LIMITS, figures, value_unit
 from .measures import RULES
 from .models import FORMAL_OUTLIER_MEASURES, KPIRun, Release, ReleaseArea, ReleaseMeasure
+from .peers import FEATURE_SOURCES, PEER_COUNT, nearest_peers, unit_features
 from .rollup import LEVELS, NATIONAL_CODE
 from .statistics import compare_three_levels
 
@@ -478,11 +480,44 @@ def live_area_results(user, period: AuditPeriod, level: str, measure: str) -> li
         rows = rows.filter(paediatric_diabetes_unit__in=units_for_user(user))
     area_field = model.AREA_FIELD
     records = list(rows.order_by(*([f"{area_field}_id"] if area_field else [])))
+    national = LEVELS["national"][0].objects.filter(audit_period=period, measure_id=measure)
+    return _live_results(level, measure, records, national.first(), _level_names(level))
+
+
+def live_unit_results(user, period: AuditPeriod, pz_code: str) -> dict[str, AreaResult]:
+    """Every measure's live result for one unit, by measure: for the audit team and the
+    unit's own staff (each compared with the live England and Wales value)."""
+    access = live_access(user)
+    if access == "units":
+        from npda.selectors import units_for_user
+
+        if not units_for_user(user).filter(pz_code=pz_code).exists():
+            access = "none"
+    if access == "none":
+        raise PermissionDenied("Live results are for the audit team and a unit's own staff.")
+    model = LEVELS["pdu"][0]
+    records = model.objects.filter(audit_period=period, paediatric_diabetes_unit_id=pz_code)
+    national = LEVELS["national"][0].objects.filter(audit_period=period)
+    national_by_measure = {r.measure_id: r for r in national}
+    names = _level_names("pdu")
+    results = {}
+    for record in records:
+        measure = record.measure_id
+        found = _live_results("pdu", measure, [record], national_by_measure.get(measure), names)
+        results[measure] = found[0]
+    return results
+
+
+def _level_names(level: str) -> dict[tuple[str, str], Area]:
+    return {(a.level, a.code): a for a in current_areas() if a.level == level}
+
+
+def _live_results(level: str, measure: str, records: list, national, names) -> list[AreaResult]:
     if not records:
         return []
-    names = {(a.level, a.code): a for a in current_areas() if a.level == level}
+    area_field = LEVELS[level][0].AREA_FIELD
     f = _live_figures(measure, records)
-    comparisons = _live_comparisons(period, measure, f)
+    comparisons = _live_comparisons(measure, f, national)
     results = []
     for i, record in enumerate(records):
         code = getattr(record, f"{area_field}_id") if area_field else NATIONAL_CODE
@@ -516,12 +551,10 @@ def _live_figures(measure: str, records: list) -> dict[str, np.ndarray]:
     return figures(measure, columns)
 
 
-def _live_comparisons(period: AuditPeriod, measure: str, f: dict[str, np.ndarray]) -> list[str]:
+def _live_comparisons(measure: str, f: dict[str, np.ndarray], national) -> list[str]:
     """Each live area against the live England and Wales value (§3.1, three levels), on the
     display scale of the areas' intervals; "" where the measure is not benchmarked."""
     polarity = MEASURES_BY_NUMBER[measure].polarity
-    national = LEVELS["national"][0].objects.filter(audit_period=period, measure_id=measure)
-    national = national.first()
     if polarity == Polarity.CONTEXT or national is None:
         return [""] * len(f["value"])
     benchmark = _live_figures(measure, [national])["value"][0]
@@ -615,6 +648,63 @@ def unit_profile(pz_code: str, release_id: int) -> UnitProfile:
         for m_ in MEASURES
     ]
     return UnitProfile(release, own["pdu"], {k: v for k, v in own.items() if k != "pdu"}, rows)
+
+
+# A unit's case mix and peer units --------------------------------------------------------------
+
+
+def case_mix(release_id: int, level: str, code: str) -> list[AreaResult]:
+    """Who an area cares for: KPI 1 (eligible children) in total and by every breakdown."""
+    return list(
+        release_results(release_id, level=level, measure=CASE_MIX_MEASURE, breakdown=None,
+                        code=code)
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Peer:
+    area: Area
+    distance: float
+    features: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class PeerGroup:
+    unit: Area
+    features: dict[str, float | None]  # the unit's own
+    peers: list[Peer]  # nearest first
+
+
+def unit_peers(release_id: int, pz_code: str, k: int = PEER_COUNT) -> PeerGroup:
+    """The unit's most similar units by their published case mix in one release (ADR 0013)."""
+    release = resolve_release(release_id)
+    features = _peer_features(release.id, release.created_at)
+    names = {a.code: a for a in areas("pdu", release.id)}
+    unit = names.get(pz_code, Area("pdu", pz_code, pz_code))
+    peers = [
+        Peer(names.get(code, Area("pdu", code, code)), distance, features[code])
+        for code, distance in nearest_peers(features, pz_code, k)
+    ]
+    return PeerGroup(unit, features.get(pz_code, {}), peers)
+
+
+@lru_cache(maxsize=32)  # a release's rows never change; `created_at` tells a re-created id apart
+def _peer_features(release_id: int, created_at: datetime) -> dict[str, dict[str, float | None]]:
+    wanted = {(measure, breakdown) for measure, breakdown, _ in FEATURE_SOURCES.values()}
+    totals, counts = {}, {}
+    sql = RESULT_SQL.format(
+        where="AND a.level = 'pdu' AND a.measure_id IN ('1', '2')", order=RESULT_ORDER
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"release": release_id})
+        for result in map(_result, cursor.fetchall()):
+            count = None if result.numerator_suppressed else result.numerator
+            if result.measure == CASE_MIX_MEASURE and not result.breakdown:
+                totals[result.area_code] = count
+            elif (result.measure, result.breakdown) in wanted:
+                counts[(result.area_code, result.measure, result.breakdown,
+                        result.category)] = count  # fmt: skip
+    return unit_features(totals, counts)
 
 
 # Funnels -----------------------------------------------------------------------------------------

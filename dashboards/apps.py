@@ -7,7 +7,7 @@ class DashboardsConfig(AppConfig):
     def ready(self) -> None:
         _register_dash_hooks_once()
         # Importing the modules registers their DjangoDash apps.
-        from dashboards import funnel_explorer, map_explorer, reference_map  # noqa: F401
+        from dashboards import funnel_explorer, map_explorer, reference_map, unit_profile  # noqa: F401
 
 
 def _register_dash_hooks_once() -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from dash import Input, Output, dcc, html
+from django.urls import reverse
 from django_plotly_dash import DjangoDash
 
 from aggregation import selectors
@@ -91,6 +92,15 @@ def _method_text(data) -> str:
     )
 
 
+def _unit_link(points, state: FunnelState, release_id: int) -> list:
+    chosen = next((p for p in points if p.code == state.unit), None)
+    if chosen is None:
+        return []
+    query = f"?release={release_id}&measure={state.measure}"
+    url = reverse("unit-page", args=[chosen.code]) + query
+    return [" ", html.A(f"Every measure for {chosen.name}", href=url, id="funnel-unit-link"), "."]
+
+
 def layout() -> html.Div:
     return html.Div(
         [
@@ -161,7 +171,11 @@ def render(pathname, search, **kwargs):
         points, data.target, unit=data.unit, title=f"Units ranked: {measure.name}",
         highlight=state.unit,
     )  # fmt: skip
-    table = ff.units_table_html(points, data.unit, f"{title}, largest first", state.unit)
+    table = ff.units_table_html(
+        points, data.unit, f"{title}, largest first", state.unit,
+        lambda code: reverse("unit-page", args=[code]) + f"?release={data.release.id}"
+        f"&measure={state.measure}",
+    )  # fmt: skip
     csv = (
         f"/api/v1/aggregates?level=pdu&measure={state.measure}&release={data.release.id}"
         + ("&breakdown=diabetes_type" if state.measure == "44" else "")
@@ -175,5 +189,6 @@ def render(pathname, search, **kwargs):
         caterpillar,
         dcc.Markdown(table, dangerously_allow_html=True),
         [html.A("Download the units' figures (CSV)", href=csv, download=""),
-         " from the open data API (funnel limits, z-scores and classes included)."],
+         " from the open data API (funnel limits, z-scores and classes included).",
+         *_unit_link(points, state, data.release.id)],
     )  # fmt: skip

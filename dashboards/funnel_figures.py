@@ -5,7 +5,7 @@ Input is plain data (`FunnelPoint`s, the limit curves and the centre line from t
 """
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -187,17 +187,27 @@ def caterpillar_figure(
     return figure
 
 
-def units_table_html(points: Sequence[FunnelPoint], unit: str, caption: str, highlight: str) -> str:
-    """The plots' text alternative: every unit, largest first, with its class in words."""
+def units_table_html(
+    points: Sequence[FunnelPoint],
+    unit: str,
+    caption: str,
+    highlight: str,
+    page_url: Callable[[str], str] | None = None,
+) -> str:
+    """The plots' text alternative: every unit, largest first, with its class in words, each
+    name linking to the unit's page where `page_url` gives one."""
     columns = (("Unit", ""), ("n", "num"), (f"Value ({html.escape(unit)})", "num"),
                ("95% CI", "num"), ("Funnel class", ""))  # fmt: skip
     head = "".join(f'<th scope="col" class="{css}">{label}</th>' for label, css in columns)
     body = []
     for p in sorted(points, key=lambda p: (-p.n, p.name)):
         chosen = ' class="chosen"' if p.code == highlight else ""
+        name = html.escape(p.name)
+        if page_url:
+            name = f'<a href="{html.escape(page_url(p.code))}">{name}</a>'
         body.append(
             f'<tr data-code="{html.escape(p.code)}"{chosen}><th scope="row">'
-            f'{html.escape(p.name)}</th><td class="num">{p.n:,}</td>'
+            f'{name}</th><td class="num">{p.n:,}</td>'
             f'<td class="num">{format_number(p.value, unit)}</td>'
             f'<td class="num">{format_interval(p.ci95)}</td><td>{class_words(p)}</td></tr>'
         )

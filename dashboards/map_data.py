@@ -195,9 +195,12 @@ def _page_url(release: ReleaseSummary | None, measure: str):
         return None
 
     def url(result: AreaResult) -> str:
-        if result.level not in selectors.AREA_PAGE_LEVELS:
+        if result.level == "pdu":
+            path = reverse("unit-page", args=[result.area_code])
+        elif result.level in selectors.AREA_PAGE_LEVELS:
+            path = reverse("area-page", args=[result.level, result.area_code])
+        else:
             return ""
-        path = reverse("area-page", args=[result.level, result.area_code])
         return f"{path}?{urlencode({'release': release.id, 'measure': measure})}"
 
     return url

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from boundaries.views import boundary_layer_geojson, boundary_layer_version
-from npda import area_views, release_views, submission_views, views
+from npda import area_views, release_views, submission_views, unit_views, views
 from npda.api import api
 
 admin.site.site_header = "NPDA administration"
@@ -13,6 +13,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("maps/", views.maps, name="maps"),
     path("areas/<slug:level>/<slug:code>/", area_views.area_page, name="area-page"),
+    path("units/", unit_views.units_index, name="units-index"),
+    path("units/<slug:code>/", unit_views.unit_page, name="unit-page"),
     path("benchmarking/", views.benchmarking_index, name="benchmarking-index"),
     path("benchmarking/<str:measure>/", views.benchmarking, name="benchmarking"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

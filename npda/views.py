@@ -34,11 +34,15 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+ASSETS = ("dashboards/state.js", "dashboards/map.js", "dashboards/map.css", "dashboards/area.css",
+          "dashboards/unit.css")  # fmt: skip
+
+
 @lru_cache(maxsize=1)
-def _asset_version() -> str:
-    """Changes with the map page's script and styles, so browsers fetch new ones at once."""
+def asset_version() -> str:
+    """Changes with the pages' scripts and styles, so browsers fetch new ones at once."""
     digest = hashlib.sha256()
-    for name in ("dashboards/state.js", "dashboards/map.js", "dashboards/map.css"):
+    for name in ASSETS:
         digest.update(Path(finders.find(name)).read_bytes())
     return digest.hexdigest()[:12]
 
@@ -69,7 +73,7 @@ def maps(request: HttpRequest) -> HttpResponse:
             "colourings": COLOURINGS.items(),
             "measure_groups": groups.items(),
             "releases": choices,
-            "asset_version": _asset_version(),
+            "asset_version": asset_version(),
             "preload": _geometry_urls(state),
         },
     )
@@ -104,7 +108,7 @@ def benchmarking(request: HttpRequest, measure: str) -> HttpResponse:
             "releases": funnel_explorer.final_releases(),
             "units": PaediatricDiabetesUnit.objects.order_by("name").values_list("pz_code", "name"),
             "limits": funnel_explorer.LIMITS.items(),
-            "asset_version": _asset_version(),
+            "asset_version": asset_version(),
             "navigate": reverse("benchmarking", args=["0"]).replace("/0/", "/{value}/"),
         },
     )

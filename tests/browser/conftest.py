@@ -59,6 +59,22 @@ def published(live_site):
     return live_site, release
 
 
+@pytest.fixture
+def three_years(live_site):
+    """Three audit years of a small national cohort (every unit, 3,000 children a year), each
+    with a final release, and the last with a provisional release at its second quarter end."""
+    finals = []
+    for year in (2022, 2023, 2024):
+        generate_cohort(audit_year=year, patients=3000, seed=year, today=dt.date(2025, 6, 1))
+        period = audit_period_for_year(year)
+        compute_kpis(period)
+        if year == 2024:
+            publish_release(period, "provisional", as_at=dt.date(2024, 9, 30),
+                            today=dt.date(2025, 6, 2))  # fmt: skip
+        finals.append(publish_release(period, "final", today=dt.date(2025, 6, 2)))
+    return live_site, finals
+
+
 def save_screenshot(driver, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

@@ -83,4 +83,6 @@ def test_the_map_table_links_each_area_to_its_page(released):
         f"/areas/region/{r.area_code}/?release={final.pk}&measure=41" for r in view.results
     }
     units = map_view("?level=pdu&measure=41", None)
-    assert {row.page_url for row in units.rows} == {""}  # unit pages come with issue 10
+    assert {row.page_url for row in units.rows} == {
+        f"/units/{r.area_code}/?release={final.pk}&measure=41" for r in units.results
+    }

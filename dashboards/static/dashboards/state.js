@@ -1,4 +1,4 @@
-/* Pages whose state is their query string (the map explorer, the funnel plots).
+/* Pages whose state is their query string (the map explorer, the funnel plots, unit pages).
  *
  * Every change (a control of the form `#state-controls`, a click on a chart or map, a link
  * marked `data-state`) pushes a new query string and tells dcc.Location, which runs the page's
@@ -69,6 +69,13 @@
         const path = to.replace("{value}", encodeURIComponent(event.target.value));
         const query = formQuery([event.target.name]);
         window.location.href = path + (query === "?" ? "" : query);
+        return;
+      }
+      // A control marked data-reload changes what the server draws (e.g. a unit page's
+      // release): the page loads afresh with the new query string.
+      if (event.target.dataset && "reload" in event.target.dataset) {
+        const query = formQuery();
+        window.location.href = window.location.pathname + (query === "?" ? "" : query);
         return;
       }
       go(formQuery());

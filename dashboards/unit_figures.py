@@ -1,0 +1,428 @@
+"""Pure builders for a unit's page: spine charts (inline SVG), trends and case mix (plotly
+figures) and the tables that are their text alternatives.
+
+Input is the read API's rows (`AreaResult`, `TrendPoint`, a release's unit spread); output is
+plain data, SVG strings and figures, so every builder is unit-tested without a database.
+"""
+
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from aggregation.areas import Area
+from aggregation.peers import PEER_FEATURES
+from aggregation.selectors import AreaResult, TrendPoint
+from constants.breakdowns import BREAKDOWNS_BY_KEY
+from constants.disclosure import NOT_APPLICABLE, SUPPRESSED
+
+from .map_figures import (
+    COMPARISON_COLOURS,
+    WITHHELD_COLOUR,
+    comparison_short,
+    format_interval,
+    format_number,
+    format_value,
+)
+
+UNIT_COLOUR = "#1d1d1b"
+NATIONAL_COLOUR = "#2166ac"
+
+
+# Spine charts -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spine:
+    """Positions (0 to 1, left to right) on one measure's spine: England and Wales in the
+    middle, the units' spread around it, better to the right where the measure has a
+    direction (Fingertips' convention)."""
+
+    low: float
+    q1: float
+    q3: float
+    high: float
+    unit: float | None
+    ci: tuple[float, float] | None
+    colour: str
+    flipped: bool  # lower is better: low values drawn on the right
+
+
+def spine(
+    result: AreaResult | None, national: float | None, spread: dict | None, polarity: str
+) -> Spine | None:
+    """The spine of one measure, or None where there is nothing to draw it around."""
+    if national is None or not spread or spread.get("n", 0) < 2:
+        return None
+    half = max(national - spread["min"], spread["max"] - national, 1e-9)
+    flipped = polarity == "down"
+
+    def at(value: float) -> float:
+        x = min(1.0, max(0.0, 0.5 + (value - national) / (2 * half)))
+        return 1.0 - x if flipped else x
+
+    low, high = sorted((at(spread["min"]), at(spread["max"])))
+    q1, q3 = sorted((at(spread["q1"]), at(spread["q3"])))
+    value = None if result is None or result.suppressed else result.value
+    ci = None
+    if value is not None and result.ci95:
+        ci = tuple(sorted((at(result.ci95[0]), at(result.ci95[1]))))
+    return Spine(
+        low, q1, q3, high,
+        unit=None if value is None else at(value), ci=ci,
+        colour=_comparison_colour(result), flipped=flipped,
+    )  # fmt: skip
+
+
+def _comparison_colour(result: AreaResult | None) -> str:
+    if result is None or result.suppressed:
+        return WITHHELD_COLOUR
+    return COMPARISON_COLOURS.get(result.comparison or "not compared", "#ffffff")
+
+
+SPINE_WIDTH, SPINE_HEIGHT = 240, 24
+
+
+def spine_svg(shape: Spine, description: str) -> str:
+    """The spine as an inline SVG: light bar lowest to highest unit, darker the middle half,
+    a black line at England and Wales, the unit's 95% CI as a line and its value as a dot."""
+    w, h, mid = SPINE_WIDTH, SPINE_HEIGHT, SPINE_HEIGHT / 2
+
+    def x(p: float) -> str:
+        return f"{4 + p * (w - 8):.1f}"
+
+    parts = [
+        f'<rect class="spread" x="{x(shape.low)}" y="{mid - 6}" '
+        f'width="{(shape.high - shape.low) * (w - 8):.1f}" height="12"/>',
+        f'<rect class="middle" x="{x(shape.q1)}" y="{mid - 6}" '
+        f'width="{(shape.q3 - shape.q1) * (w - 8):.1f}" height="12"/>',
+        f'<line class="national" x1="{x(0.5)}" x2="{x(0.5)}" y1="1" y2="{h - 1}"/>',
+    ]
+    if shape.ci is not None:
+        parts.append(
+            f'<line class="ci" x1="{x(shape.ci[0])}" x2="{x(shape.ci[1])}" y1="{mid}" y2="{mid}"/>'
+        )
+    if shape.unit is not None:
+        parts.append(
+            f'<circle class="unit" cx="{x(shape.unit)}" cy="{mid}" r="5.5" fill="{shape.colour}"/>'
+        )
+    return (
+        f'<svg class="spine" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+        f'aria-label="{html.escape(description)}">{"".join(parts)}</svg>'
+    )
+
+
+def spread_words(spread: dict, unit: str) -> str:
+    number = lambda v: format_number(v, unit)  # noqa: E731
+    return (
+        f"{spread['n']} units: lowest {number(spread['min'])}, middle half "
+        f"{number(spread['q1'])} to {number(spread['q3'])}, highest {number(spread['max'])}"
+    )
+
+
+# Trends ---------------------------------------------------------------------------------------
+
+QUARTER_OF_MONTH = {6: 1, 9: 2, 12: 3, 3: 4}
+
+
+@dataclass(frozen=True)
+class TrendRow:
+    label: str  # "2023-24" or "2024-25 Q2"
+    date: str  # the calculation date, ISO (the quarters' x axis)
+    value: float | None
+    suppressed: bool
+    ci95: tuple[float, float] | None
+    counts: str  # "n of N"
+    national: float | None
+
+
+def _year_label(audit_year: int) -> str:
+    return f"{audit_year}-{str(audit_year + 1)[2:]}"
+
+
+def trend_rows(points: Sequence[TrendPoint], national: Sequence[TrendPoint]) -> list[TrendRow]:
+    """One row per release, the area's result beside England and Wales in the same release."""
+    benchmark = {p.release.id: p.result for p in national}
+    rows = []
+    for point in points:
+        r, release = point.result, point.release
+        label = _year_label(release.audit_year)
+        if release.kind != "final":
+            label += f" Q{QUARTER_OF_MONTH.get(release.calculation_date.month, '?')}"
+        other = benchmark.get(release.id)
+        rows.append(
+            TrendRow(
+                label=label,
+                date=release.calculation_date.isoformat(),
+                value=None if r is None or r.suppressed else r.value,
+                suppressed=r is not None and r.suppressed,
+                ci95=None if r is None else r.ci95,
+                counts=_counts(r),
+                national=None if other is None else other.value,
+            )
+        )
+    return rows
+
+
+def _counts(r: AreaResult | None) -> str:
+    if r is None or (r.denominator is None and not r.denominator_suppressed):
+        return ""
+    n = SUPPRESSED if r.numerator_suppressed else f"{r.numerator:,}"
+    d = SUPPRESSED if r.denominator_suppressed else f"{r.denominator:,}"
+    return f"{n} of {d}"
+
+
+def trend_figure(rows: Sequence[TrendRow], *, title: str, unit: str, name: str) -> go.Figure:
+    """The area's values with 95% CIs (dots and bars) and England and Wales (a dashed line)."""
+    x = [r.label for r in rows]
+    shown = [r for r in rows if r.value is not None]
+    upper = [r.ci95[1] - r.value if r.ci95 else 0 for r in shown]
+    lower = [r.value - r.ci95[0] if r.ci95 else 0 for r in shown]
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=x, y=[r.national for r in rows], mode="lines+markers", name="England and Wales",
+            line={"color": NATIONAL_COLOUR, "dash": "dash", "width": 1.6},
+            marker={"symbol": "diamond", "size": 7}, hovertemplate="%{x}: %{y:.1f}<extra>"
+            "England and Wales</extra>",
+        )
+    )  # fmt: skip
+    figure.add_trace(
+        go.Scatter(
+            x=[r.label for r in shown], y=[r.value for r in shown], mode="lines+markers",
+            name=f"{name} (95% CI)", line={"color": UNIT_COLOUR, "width": 1.4},
+            marker={"size": 9, "color": UNIT_COLOUR},
+            error_y={"type": "data", "symmetric": False, "array": upper, "arrayminus": lower,
+                     "color": UNIT_COLOUR, "thickness": 1.4, "width": 6},
+            hovertext=[_trend_hover(r, unit) for r in shown], hoverinfo="text",
+        )
+    )  # fmt: skip
+    figure.update_layout(
+        title={"text": html.escape(title), "x": 0, "font": {"size": 15}},
+        template="simple_white",
+        height=320,
+        margin={"l": 60, "r": 15, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": -0.2},
+        yaxis_title=f"Value ({unit})",
+        xaxis={"type": "category"},
+        hoverlabel={"bgcolor": "white"},
+    )
+    return figure
+
+
+def _trend_hover(row: TrendRow, unit: str) -> str:
+    lines = [f"<b>{row.label}</b>", f"Value: {format_number(row.value, unit)} {html.escape(unit)}",
+             f"95% CI: {format_interval(row.ci95)}"]  # fmt: skip
+    if row.counts:
+        lines.append(f"n of N: {row.counts}")
+    return "<br>".join(lines)
+
+
+def trend_table_html(rows: Sequence[TrendRow], *, caption: str, unit: str, table_id: str) -> str:
+    head = "".join(
+        f'<th scope="col" class="{css}">{label}</th>'
+        for label, css in (("Period", ""), (f"Value ({html.escape(unit)})", "num"),
+                           ("95% CI", "num"), ("n of N", "num"), ("England and Wales", "num"))
+    )  # fmt: skip
+    body = (
+        "".join(
+            f'<tr><th scope="row">{html.escape(r.label)}</th>'
+            f'<td class="num">{format_number(r.value, unit, suppressed=r.suppressed)}</td>'
+            f'<td class="num">{format_interval(r.ci95)}</td><td class="num">{r.counts}</td>'
+            f'<td class="num">{format_number(r.national, unit)}</td></tr>'
+            for r in rows
+        )
+        or '<tr><td colspan="5">No releases with this measure.</td></tr>'
+    )
+    return (
+        f'<table class="results" id="{table_id}"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+# Case mix ---------------------------------------------------------------------------------------
+
+CASE_MIX_GROUPS = (
+    ("age", "Age at the start of the year"),
+    ("diabetes_type", "Diabetes type"),
+    ("sex", "Sex"),
+    ("ethnicity_group", "Ethnicity group"),
+    ("imd_quintile", "Deprivation (IMD quintile, 1 = most deprived)"),
+)
+AGE_BANDS = (("under_12", "Under 12"), ("12_to_15", "12 to 15"), ("16_and_over", "16 and over"))
+
+
+@dataclass(frozen=True)
+class CaseMixRow:
+    group: str
+    category: str
+    count: int | None  # None: withheld
+    share: float | None  # % of the area's children
+    national_share: float | None
+
+
+def _counts_by_category(rows: Sequence[AreaResult]) -> tuple[int | None, dict]:
+    total, counts = None, {}
+    for r in rows:
+        count = None if r.numerator_suppressed else r.numerator
+        if not r.breakdown:
+            total = count
+        else:
+            counts[(r.breakdown, r.category)] = count
+    # Age bands from the two published age splits: 12 to 15 = 12 and over less 16 and over.
+    over_12, over_16 = counts.get(("age_12", "12_and_over")), counts.get(("age_16", "16_and_over"))
+    counts[("age", "under_12")] = counts.get(("age_12", "under_12"))
+    counts[("age", "16_and_over")] = over_16
+    counts[("age", "12_to_15")] = (
+        None if over_12 is None or over_16 is None else max(over_12 - over_16, 0)
+    )
+    return total, counts
+
+
+def _share(count: int | None, total: int | None) -> float | None:
+    return None if count is None or not total else 100 * count / total
+
+
+def case_mix_rows(area: Sequence[AreaResult], national: Sequence[AreaResult]) -> list[CaseMixRow]:
+    """The area's children by age band, diabetes type, sex, ethnicity group and deprivation
+    quintile (KPI 1), as counts and shares beside England and Wales' shares."""
+    total, counts = _counts_by_category(area)
+    national_total, national_counts = _counts_by_category(national)
+    rows = []
+    for key, group in CASE_MIX_GROUPS:
+        categories = AGE_BANDS if key == "age" else BREAKDOWNS_BY_KEY[key].categories
+        for code, label in categories:
+            count, other = counts.get((key, code)), national_counts.get((key, code))
+            if code == "not_recorded" and not count and not other:
+                continue  # nobody unrecorded anywhere: no row
+            rows.append(
+                CaseMixRow(group, label, count, _share(count, total), _share(other, national_total))
+            )
+    return rows
+
+
+def _percent(share: float | None, withheld: bool = False) -> str:
+    if withheld:
+        return SUPPRESSED
+    return NOT_APPLICABLE if share is None or not math.isfinite(share) else f"{share:.1f}%"
+
+
+def case_mix_figure(rows: Sequence[CaseMixRow], *, name: str, title: str) -> go.Figure:
+    """Shares of the area's children beside England and Wales', one bar pair per group."""
+    y = [f"{r.group.split(' (')[0]}: {r.category}" for r in rows]
+    figure = go.Figure()
+    figure.add_trace(
+        go.Bar(
+            y=y, x=[r.national_share for r in rows], orientation="h", name="England and Wales",
+            marker={"color": "#c6dbef", "line": {"color": NATIONAL_COLOUR, "width": 1}},
+            hovertemplate="%{y}: %{x:.1f}%<extra>England and Wales</extra>",
+        )
+    )  # fmt: skip
+    figure.add_trace(
+        go.Bar(
+            y=y, x=[r.share for r in rows], orientation="h", name=name,
+            marker={"color": UNIT_COLOUR},
+            hovertemplate="%{y}: %{x:.1f}%<extra>" + html.escape(name) + "</extra>",
+        )
+    )  # fmt: skip
+    figure.update_layout(
+        title={"text": html.escape(title), "x": 0, "font": {"size": 15}},
+        template="simple_white",
+        barmode="group",
+        height=160 + 26 * len(rows),
+        margin={"l": 260, "r": 15, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        xaxis_title="Share of children (%)",
+        yaxis={"autorange": "reversed"},
+        hoverlabel={"bgcolor": "white"},
+    )
+    return figure
+
+
+def case_mix_table_html(rows: Sequence[CaseMixRow], *, name: str, caption: str) -> str:
+    head = "".join(
+        f'<th scope="col" class="{css}">{html.escape(label)}</th>'
+        for label, css in (("Group", ""), ("Children", "num"), (f"Share, {name}", "num"),
+                           ("Share, England and Wales", "num"))
+    )  # fmt: skip
+    body = "".join(
+        f'<tr><th scope="row">{html.escape(r.group)}: {html.escape(r.category)}</th>'
+        f'<td class="num">{SUPPRESSED if r.count is None else f"{r.count:,}"}</td>'
+        f'<td class="num">{_percent(r.share, r.count is None)}</td>'
+        f'<td class="num">{_percent(r.national_share)}</td></tr>'
+        for r in rows
+    )
+    return (
+        f'<table class="results" id="case-mix-table"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+# Peer units -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeerRow:
+    code: str
+    name: str
+    url: str
+    distance: str  # "" for the unit itself
+    features: list[str]
+    value: str
+    interval: str
+    comparison: str
+    own: bool = False
+
+
+def _feature_text(percent: bool, value: float | None) -> str:
+    if value is None:
+        return SUPPRESSED
+    return f"{value:.0f}%" if percent else f"{value:,.0f}"
+
+
+def peer_row(
+    area: Area,
+    distance: float | None,
+    features: dict,
+    result: AreaResult | None,
+    url: str,
+    *,
+    own: bool = False,
+) -> PeerRow:
+    return PeerRow(
+        area.code, area.name, url, "" if distance is None else f"{distance:.2f}",
+        [_feature_text(f.percent, features.get(f.key)) for f in PEER_FEATURES],
+        "" if result is None else format_value(result.value, result.unit,
+                                               suppressed=result.suppressed),
+        "" if result is None or result.suppressed else format_interval(result.ci95),
+        "No result" if result is None else comparison_short(result), own,
+    )  # fmt: skip
+
+
+def peer_table_html(rows: Sequence[PeerRow], *, caption: str) -> str:
+    """The unit (first, marked) and its peers: their case mix, distance and values."""
+    labels = ["Unit", "Distance", *(f.label.replace(" (log scale)", "") for f in PEER_FEATURES),
+              "Value", "95% CI", "Compared with England and Wales"]  # fmt: skip
+    numeric = {"Distance", "Value", "95% CI", *(f.label for f in PEER_FEATURES), "Children"}
+    head = "".join(
+        f'<th scope="col" class="{"num" if label in numeric else ""}">{html.escape(label)}</th>'
+        for label in labels
+    )
+    body = []
+    for r in rows:
+        name = html.escape(r.name) + (" (this unit)" if r.own else "")
+        link = name if r.own else f'<a href="{html.escape(r.url)}">{name}</a>'
+        cells = "".join(f'<td class="num">{html.escape(v)}</td>' for v in r.features)
+        chosen = ' class="chosen"' if r.own else ""
+        body.append(
+            f'<tr data-code="{html.escape(r.code)}"{chosen}>'
+            f'<th scope="row">{link}</th><td class="num">{r.distance}</td>{cells}'
+            f'<td class="num">{html.escape(r.value)}</td><td class="num">{r.interval}</td>'
+            f"<td>{html.escape(r.comparison)}</td></tr>"
+        )
+    return (
+        f'<table class="results" id="peers-table"><caption>{html.escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
