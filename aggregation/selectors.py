@@ -24,7 +24,7 @@ from constants.levels import Level
 from npda import models as m
 from npda.models import AuditPeriod, Submission
 
-from .areas import Area, current_areas, within
+from .areas import Area, areas_of_unit, current_areas, within
 from .figures import LIMITS, figures, value_unit
 from .measures import RULES
 from .models import FORMAL_OUTLIER_MEASURES, KPIRun, Release, ReleaseArea, ReleaseMeasure
@@ -596,25 +596,11 @@ class UnitProfile:
 
 
 def unit_areas(pz_code: str) -> dict[str, Area]:
-    """The unit's own areas on every comparator level (geography.md §3.1)."""
-    unit = m.PaediatricDiabetesUnit.objects.filter(pz_code=pz_code).first()
-    if unit is None:
+    """The unit (level "pdu") and its own areas on every comparator level (geography.md §3.1)."""
+    found = areas_of_unit(pz_code)
+    if found is None:
         raise NotFound("unit", pz_code, [], f"There is no unit {pz_code}.")
-    codes = {
-        "trust": unit.trust_id,
-        "lhb": unit.local_health_board_id,
-        "icb": unit.integrated_care_board_id,
-        "region": unit.nhs_england_region_id,
-        "country": unit.country_id,
-        "network": unit.paediatric_diabetes_network_id,
-        "national": NATIONAL_CODE if unit.country_id else None,
-    }
-    known = {(a.level, a.code): a for a in current_areas()}
-    return {
-        level: known.get((level, code), Area(level, code, code))
-        for level, code in codes.items()
-        if code
-    } | {"pdu": known.get(("pdu", pz_code), Area("pdu", pz_code, unit.name))}
+    return found
 
 
 def unit_profile(pz_code: str, release_id: int) -> UnitProfile:

@@ -9,7 +9,7 @@ draws everything from the read API's `funnel`.
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from dash import Input, Output, dcc, html
+from dash import Input, dcc, html
 from django.urls import reverse
 from django_plotly_dash import DjangoDash
 
@@ -19,6 +19,7 @@ from aggregation.selectors import NotFound, ReleaseSummary
 from constants.kpis import MEASURES_BY_NUMBER
 
 from . import funnel_figures as ff
+from .callback_requests import FUNNEL_OUTPUTS, dash_outputs
 
 app = DjangoDash("funnel_explorer", serve_locally=True)
 LIMITS = {"adjusted": "As the outlier policy says (overdispersion allowed for)", "plain": "Plain"}
@@ -138,16 +139,7 @@ app.layout = layout
 
 
 @app.expanded_callback(
-    [
-        Output("funnel-problems", "children"),
-        Output("funnel-title", "children"),
-        Output("funnel-method", "children"),
-        Output("funnel-plot", "figure"),
-        Output("caterpillar-plot", "figure"),
-        Output("funnel-table", "children"),
-        Output("funnel-download", "children"),
-    ],
-    [Input("url", "pathname"), Input("url", "search")],
+    dash_outputs(FUNNEL_OUTPUTS), [Input("url", "pathname"), Input("url", "search")]
 )
 def render(pathname, search, **kwargs):
     state, problems = parse(pathname or "", search or "")

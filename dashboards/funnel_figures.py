@@ -8,9 +8,8 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
-
 from .map_figures import format_interval, format_number, short_name
+from .plot_style import figure
 
 # Shape, colour and word of each class: colour-blind safe and never colour alone.
 CLASSES = {
@@ -55,18 +54,16 @@ def _hover(point: FunnelPoint, unit: str) -> str:
     )
 
 
-def _layout(figure: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
-    figure.update_layout(
-        title={"text": html.escape(title), "x": 0, "font": {"size": 16}},
-        xaxis_title=x_title,
-        yaxis_title=y_title,
-        template="simple_white",
-        height=520,
-        margin={"l": 70, "r": 20, "t": 60, "b": 60},
-        legend={"orientation": "h", "y": -0.18},
-        hoverlabel={"bgcolor": "white"},
-    )
-    return figure
+def _figure(traces: list[dict], title: str, x_title: str, yaxis: dict, **layout) -> dict:
+    return figure(
+        traces, title, height=520, margin={"l": 70, "r": 20, "t": 60, "b": 60},
+        legend={"orientation": "h", "y": -0.18}, xaxis={"title": {"text": x_title}},
+        yaxis=yaxis, **layout,
+    )  # fmt: skip
+
+
+def _scatter(**fields) -> dict:
+    return {"type": "scatter", **fields}
 
 
 def funnel_figure(
@@ -78,15 +75,15 @@ def funnel_figure(
     kind: str,
     title: str,
     highlight: str = "",
-) -> go.Figure:
+) -> dict:
     """Units by size (x) and value (y) within the 95% and 99.8% limits around the England and
     Wales value; alert and alarm units labelled, the chosen unit ringed and named."""
-    figure = go.Figure()
+    traces = []
     n = curves.get("n", [])
     for level, dash, width in (("998", "solid", 1.6), ("95", "dash", 1.2)):
         for side in ("lower", "upper"):
-            figure.add_trace(
-                go.Scatter(
+            traces.append(
+                _scatter(
                     x=n, y=curves.get(f"funnel_{side}_{level}", []), mode="lines",
                     line={"color": "#4d4d4d", "dash": dash, "width": width},
                     name=f"{'99.8' if level == '998' else '95'}% limits",
@@ -94,8 +91,8 @@ def funnel_figure(
                 )
             )  # fmt: skip
     if target is not None and n:
-        figure.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 x=[n[0], n[-1]], y=[target, target], mode="lines",
                 line={"color": "#2166ac", "width": 1.4}, name="England and Wales",
                 hoverinfo="skip",
@@ -106,8 +103,8 @@ def funnel_figure(
         if not group:
             continue
         labelled = klass != "within"
-        figure.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 x=[p.n for p in group], y=[p.value for p in group],
                 mode="markers+text" if labelled else "markers",
                 text=[short_name(p.name) for p in group] if labelled else None,
@@ -120,8 +117,8 @@ def funnel_figure(
         )  # fmt: skip
     chosen = next((p for p in points if p.code == highlight), None)
     if chosen is not None:
-        figure.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 x=[chosen.n], y=[chosen.value], mode="markers+text", text=[chosen.name],
                 textposition="bottom center", textfont={"size": 12, "color": HIGHLIGHT},
                 marker={"symbol": "circle-open", "size": 18, "color": HIGHLIGHT,
@@ -130,11 +127,11 @@ def funnel_figure(
                 hoverinfo="text",
             )
         )  # fmt: skip
-    figure = _layout(figure, title, X_LABELS.get(kind, "n"), f"Value ({unit})")
+    y_axis = {"title": {"text": f"Value ({unit})"}}
     span = value_range([p.value for p in points] + ([target] if target is not None else []), unit)
     if span:
-        figure.update_yaxes(range=span)  # the units, not the limits' tails at n = 1
-    return figure
+        y_axis["range"] = span  # the units, not the limits' tails at n = 1
+    return _figure(traces, title, X_LABELS.get(kind, "n"), y_axis)
 
 
 def value_range(values: Sequence[float], unit: str) -> list[float] | None:
@@ -156,14 +153,13 @@ def caterpillar_figure(
     unit: str,
     title: str,
     highlight: str = "",
-) -> go.Figure:
+) -> dict:
     """Units ranked by value with their 95% confidence intervals, England and Wales as a line."""
     ranked = sorted(points, key=lambda p: p.value)
-    figure = go.Figure()
     low = [p.value - p.ci95[0] if p.ci95 else 0 for p in ranked]
     high = [p.ci95[1] - p.value if p.ci95 else 0 for p in ranked]
-    figure.add_trace(
-        go.Scatter(
+    traces = [
+        _scatter(
             x=list(range(1, len(ranked) + 1)), y=[p.value for p in ranked], mode="markers",
             error_y={"type": "data", "array": high, "arrayminus": low, "color": "#9e9e9e",
                      "thickness": 1, "width": 0},
@@ -172,19 +168,41 @@ def caterpillar_figure(
                     "size": 6},
             hovertext=[_hover(p, unit) for p in ranked], hoverinfo="text", name="Units",
         )
-    )  # fmt: skip
+    ]  # fmt: skip
+    shapes, annotations = [], []
     if target is not None and ranked:
-        figure.add_hline(
-            y=target, line={"color": "#2166ac", "width": 1.4},
-            annotation_text="England and Wales", annotation_position="top left",
-        )  # fmt: skip
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x domain",
+                "x0": 0,
+                "x1": 1,
+                "yref": "y",
+                "y0": target,
+                "y1": target,
+                "line": {"color": "#2166ac", "width": 1.4},
+            }
+        )
+        annotations.append({"text": "England and Wales", "xref": "x domain", "x": 0,
+                            "xanchor": "left", "yref": "y", "y": target, "yanchor": "bottom",
+                            "showarrow": False})  # fmt: skip
     for rank, point in enumerate(ranked, 1):
         if point.code == highlight:
-            figure.add_annotation(x=rank, y=point.value, text=point.name, showarrow=True,
-                                  arrowhead=2, ax=0, ay=-40)  # fmt: skip
-    figure = _layout(figure, title, "Units, ranked by value", f"Value ({unit})")
-    figure.update_layout(showlegend=False)
-    return figure
+            annotations.append(
+                {
+                    "x": rank,
+                    "y": point.value,
+                    "text": point.name,
+                    "showarrow": True,
+                    "arrowhead": 2,
+                    "ax": 0,
+                    "ay": -40,
+                }
+            )
+    return _figure(
+        traces, title, "Units, ranked by value", {"title": {"text": f"Value ({unit})"}},
+        showlegend=False, shapes=shapes, annotations=annotations,
+    )  # fmt: skip
 
 
 def units_table_html(

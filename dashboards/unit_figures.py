@@ -10,8 +10,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
-
 from aggregation.areas import Area
 from aggregation.peers import PEER_FEATURES
 from aggregation.selectors import AreaResult, TrendPoint
@@ -26,6 +24,7 @@ from .map_figures import (
     format_number,
     format_value,
 )
+from .plot_style import figure
 
 UNIT_COLOUR = "#1d1d1b"
 NATIONAL_COLOUR = "#2166ac"
@@ -174,42 +173,32 @@ def _counts(r: AreaResult | None) -> str:
     return f"{n} of {d}"
 
 
-def trend_figure(rows: Sequence[TrendRow], *, title: str, unit: str, name: str) -> go.Figure:
+def trend_figure(rows: Sequence[TrendRow], *, title: str, unit: str, name: str) -> dict:
     """The area's values with 95% CIs (dots and bars) and England and Wales (a dashed line)."""
-    x = [r.label for r in rows]
     shown = [r for r in rows if r.value is not None]
-    upper = [r.ci95[1] - r.value if r.ci95 else 0 for r in shown]
-    lower = [r.value - r.ci95[0] if r.ci95 else 0 for r in shown]
-    figure = go.Figure()
-    figure.add_trace(
-        go.Scatter(
-            x=x, y=[r.national for r in rows], mode="lines+markers", name="England and Wales",
-            line={"color": NATIONAL_COLOUR, "dash": "dash", "width": 1.6},
-            marker={"symbol": "diamond", "size": 7}, hovertemplate="%{x}: %{y:.1f}<extra>"
-            "England and Wales</extra>",
-        )
+    national = {
+        "type": "scatter", "x": [r.label for r in rows], "y": [r.national for r in rows],
+        "mode": "lines+markers", "name": "England and Wales",
+        "line": {"color": NATIONAL_COLOUR, "dash": "dash", "width": 1.6},
+        "marker": {"symbol": "diamond", "size": 7},
+        "hovertemplate": "%{x}: %{y:.1f}<extra>England and Wales</extra>",
+    }  # fmt: skip
+    area = {
+        "type": "scatter", "x": [r.label for r in shown], "y": [r.value for r in shown],
+        "mode": "lines+markers", "name": f"{name} (95% CI)",
+        "line": {"color": UNIT_COLOUR, "width": 1.4}, "marker": {"size": 9, "color": UNIT_COLOUR},
+        "error_y": {
+            "type": "data", "symmetric": False, "color": UNIT_COLOUR, "thickness": 1.4, "width": 6,
+            "array": [r.ci95[1] - r.value if r.ci95 else 0 for r in shown],
+            "arrayminus": [r.value - r.ci95[0] if r.ci95 else 0 for r in shown],
+        },
+        "hovertext": [_trend_hover(r, unit) for r in shown], "hoverinfo": "text",
+    }  # fmt: skip
+    return figure(
+        [national, area], title, height=320,
+        margin={"l": 60, "r": 15, "t": 50, "b": 40}, legend={"orientation": "h", "y": -0.2},
+        yaxis={"title": {"text": f"Value ({unit})"}}, xaxis={"type": "category"},
     )  # fmt: skip
-    figure.add_trace(
-        go.Scatter(
-            x=[r.label for r in shown], y=[r.value for r in shown], mode="lines+markers",
-            name=f"{name} (95% CI)", line={"color": UNIT_COLOUR, "width": 1.4},
-            marker={"size": 9, "color": UNIT_COLOUR},
-            error_y={"type": "data", "symmetric": False, "array": upper, "arrayminus": lower,
-                     "color": UNIT_COLOUR, "thickness": 1.4, "width": 6},
-            hovertext=[_trend_hover(r, unit) for r in shown], hoverinfo="text",
-        )
-    )  # fmt: skip
-    figure.update_layout(
-        title={"text": html.escape(title), "x": 0, "font": {"size": 15}},
-        template="simple_white",
-        height=320,
-        margin={"l": 60, "r": 15, "t": 50, "b": 40},
-        legend={"orientation": "h", "y": -0.2},
-        yaxis_title=f"Value ({unit})",
-        xaxis={"type": "category"},
-        hoverlabel={"bgcolor": "white"},
-    )
-    return figure
 
 
 def _trend_hover(row: TrendRow, unit: str) -> str:
@@ -309,36 +298,26 @@ def _percent(share: float | None, withheld: bool = False) -> str:
     return NOT_APPLICABLE if share is None or not math.isfinite(share) else f"{share:.1f}%"
 
 
-def case_mix_figure(rows: Sequence[CaseMixRow], *, name: str, title: str) -> go.Figure:
+def case_mix_figure(rows: Sequence[CaseMixRow], *, name: str, title: str) -> dict:
     """Shares of the area's children beside England and Wales', one bar pair per group."""
     y = [f"{r.group.split(' (')[0]}: {r.category}" for r in rows]
-    figure = go.Figure()
-    figure.add_trace(
-        go.Bar(
-            y=y, x=[r.national_share for r in rows], orientation="h", name="England and Wales",
-            marker={"color": "#c6dbef", "line": {"color": NATIONAL_COLOUR, "width": 1}},
-            hovertemplate="%{y}: %{x:.1f}%<extra>England and Wales</extra>",
-        )
-    )  # fmt: skip
-    figure.add_trace(
-        go.Bar(
-            y=y, x=[r.share for r in rows], orientation="h", name=name,
-            marker={"color": UNIT_COLOUR},
-            hovertemplate="%{y}: %{x:.1f}%<extra>" + html.escape(name) + "</extra>",
-        )
-    )  # fmt: skip
-    figure.update_layout(
-        title={"text": html.escape(title), "x": 0, "font": {"size": 15}},
-        template="simple_white",
-        barmode="group",
-        height=160 + 26 * len(rows),
+    national = {
+        "type": "bar", "orientation": "h", "y": y, "x": [r.national_share for r in rows],
+        "name": "England and Wales",
+        "marker": {"color": "#c6dbef", "line": {"color": NATIONAL_COLOUR, "width": 1}},
+        "hovertemplate": "%{y}: %{x:.1f}%<extra>England and Wales</extra>",
+    }  # fmt: skip
+    area = {
+        "type": "bar", "orientation": "h", "y": y, "x": [r.share for r in rows], "name": name,
+        "marker": {"color": UNIT_COLOUR},
+        "hovertemplate": "%{y}: %{x:.1f}%<extra>" + html.escape(name) + "</extra>",
+    }  # fmt: skip
+    return figure(
+        [national, area], title, height=160 + 26 * len(rows), barmode="group",
         margin={"l": 260, "r": 15, "t": 50, "b": 40},
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-        xaxis_title="Share of children (%)",
-        yaxis={"autorange": "reversed"},
-        hoverlabel={"bgcolor": "white"},
-    )
-    return figure
+        xaxis={"title": {"text": "Share of children (%)"}}, yaxis={"autorange": "reversed"},
+    )  # fmt: skip
 
 
 def case_mix_table_html(rows: Sequence[CaseMixRow], *, name: str, caption: str) -> str:

@@ -7,16 +7,18 @@ them (static/dashboards/state.js) and each callback reads them through `unit_dat
 checks the release against the user's role as the page does.
 """
 
-from dash import Input, Output, dcc, html
+from dash import Input, dcc, html
 from django_plotly_dash import DjangoDash
 
 from aggregation.selectors import NotFound
 
 from . import unit_data
+from .callback_requests import CASE_MIX_OUTPUTS, PEER_OUTPUTS, TREND_OUTPUTS, dash_outputs
 
 app = DjangoDash("unit_profile", serve_locally=True)
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
 EMPTY = {"data": [], "layout": {}}
+LOCATION = [Input("url", "pathname"), Input("url", "search")]
 
 
 TREND_STYLE = {"height": "340px"}
@@ -99,16 +101,7 @@ def _problems(problems: list[str]):
     return [html.P(p, className="problem") for p in problems]
 
 
-@app.expanded_callback(
-    [
-        Output("trend-title", "children"),
-        Output("trend-problems", "children"),
-        Output("trend-years", "figure"),
-        Output("trend-quarters", "figure"),
-        Output("trend-tables", "children"),
-    ],
-    [Input("url", "pathname"), Input("url", "search")],
-)
+@app.expanded_callback(dash_outputs(TREND_OUTPUTS), LOCATION)
 def render_trend(pathname, search, **kwargs):
     try:
         view = unit_data.trend_view(kwargs.get("user"), pathname, search)
@@ -118,10 +111,7 @@ def render_trend(pathname, search, **kwargs):
     return view.title, _problems(view.problems), years, quarters, _markdown(view.tables)
 
 
-@app.expanded_callback(
-    [Output("peers-title", "children"), Output("peers-table-holder", "children")],
-    [Input("url", "pathname"), Input("url", "search")],
-)
+@app.expanded_callback(dash_outputs(PEER_OUTPUTS), LOCATION)
 def render_peers(pathname, search, **kwargs):
     try:
         view = unit_data.peers_view(kwargs.get("user"), pathname, search)
@@ -130,19 +120,11 @@ def render_peers(pathname, search, **kwargs):
     return view.title, _markdown(view.tables)
 
 
-@app.expanded_callback(
-    [
-        Output("case-mix-title", "children"),
-        Output("case-mix", "figure"),
-        Output("case-mix", "style"),
-        Output("case-mix-table-holder", "children"),
-    ],
-    [Input("url", "pathname"), Input("url", "search")],
-)
+@app.expanded_callback(dash_outputs(CASE_MIX_OUTPUTS), LOCATION)
 def render_case_mix(pathname, search, **kwargs):
     try:
         view = unit_data.case_mix_view(kwargs.get("user"), pathname, search)
     except NotFound as error:
         return "Case mix", EMPTY, {}, _problems([str(error)])
     figure = view.figures[0]
-    return view.title, figure, {"height": f"{figure.layout.height}px"}, _markdown(view.tables)
+    return view.title, figure, {"height": f"{figure['layout']['height']}px"}, _markdown(view.tables)

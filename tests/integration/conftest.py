@@ -1,9 +1,22 @@
 """Fixtures shared by the integration tests."""
 
+import json
+
 import pytest
 
 from aggregation.services import compute_kpis
+from dashboards.callback_requests import location_request
 from tests.kpi_cohort import CLINIC, Cohort, E, hba1c
+
+
+def dash_callback(client, app: str, outputs: tuple[str, ...], pathname: str, search="") -> dict:
+    """Run one callback of a Dash app that reads the page's path and query string, as the
+    browser does, and return its outputs."""
+    url = f"/django_plotly_dash/app/{app}/_dash-update-component"
+    body = json.dumps(location_request(outputs, pathname, search))
+    response = client.post(url, body, content_type="application/json")
+    assert response.status_code == 200, response.content[:400]
+    return json.loads(response.content)["response"]
 
 
 def add_children(cohort: Cohort, passing: int, failing: int, **fields) -> None:

@@ -7,12 +7,10 @@ import pytest
 
 from aggregation import selectors
 from aggregation.releases import publish_release
+from dashboards.callback_requests import FUNNEL_OUTPUTS
+from tests.integration.conftest import dash_callback
 
 pytestmark = pytest.mark.django_db
-UPDATE = "/django_plotly_dash/app/funnel_explorer/_dash-update-component"
-OUTPUTS = ("funnel-problems.children", "funnel-title.children", "funnel-method.children",
-           "funnel-plot.figure", "caterpillar-plot.figure", "funnel-table.children",
-           "funnel-download.children")  # fmt: skip
 
 
 @pytest.fixture
@@ -22,18 +20,7 @@ def released(large_units):
 
 
 def callback(client, pathname: str, search: str) -> dict:
-    body = {
-        "output": ".." + "...".join(OUTPUTS) + "..",
-        "outputs": [dict(zip(("id", "property"), o.split("."), strict=True)) for o in OUTPUTS],
-        "inputs": [
-            {"id": "url", "property": "pathname", "value": pathname},
-            {"id": "url", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["url.search"],
-    }
-    response = client.post(UPDATE, json.dumps(body), content_type="application/json")
-    assert response.status_code == 200, response.content[:400]
-    return json.loads(response.content)["response"]
+    return dash_callback(client, "funnel_explorer", FUNNEL_OUTPUTS, pathname, search)
 
 
 def test_the_page_and_its_404s(client, released):

@@ -11,15 +11,17 @@ from aggregation import selectors
 from aggregation.releases import publish_release
 from constants.groups import GroupName
 from constants.kpis import MEASURES
+from dashboards.callback_requests import (
+    CASE_MIX_OUTPUTS,
+    FUNNEL_OUTPUTS,
+    PEER_OUTPUTS,
+    TREND_OUTPUTS,
+)
 from tests.factories import user_in_group
+from tests.integration.conftest import dash_callback
 
 pytestmark = pytest.mark.django_db
-UPDATE = "/django_plotly_dash/app/unit_profile/_dash-update-component"
-TREND = ("trend-title.children", "trend-problems.children", "trend-years.figure",
-         "trend-quarters.figure", "trend-tables.children")  # fmt: skip
-PEERS = ("peers-title.children", "peers-table-holder.children")
-CASE_MIX = ("case-mix-title.children", "case-mix.figure", "case-mix.style",
-            "case-mix-table-holder.children")  # fmt: skip
+TREND, PEERS, CASE_MIX = TREND_OUTPUTS, PEER_OUTPUTS, CASE_MIX_OUTPUTS
 
 
 @pytest.fixture
@@ -31,18 +33,7 @@ def released(large_units):
 
 
 def callback(client, outputs, pathname: str, search: str = "") -> dict:
-    body = {
-        "output": ".." + "...".join(outputs) + "..",
-        "outputs": [dict(zip(("id", "property"), o.split("."), strict=True)) for o in outputs],
-        "inputs": [
-            {"id": "url", "property": "pathname", "value": pathname},
-            {"id": "url", "property": "search", "value": search},
-        ],
-        "changedPropIds": ["url.search"],
-    }
-    response = client.post(UPDATE, json.dumps(body), content_type="application/json")
-    assert response.status_code == 200, response.content[:400]
-    return json.loads(response.content)["response"]
+    return dash_callback(client, "unit_profile", outputs, pathname, search)
 
 
 def measure_rows(text: str) -> dict[str, str]:
@@ -147,21 +138,7 @@ def test_callbacks_answer_bad_input_with_messages(client, released):
 
 def test_the_funnel_table_and_its_chosen_unit_link_to_unit_pages(client, released):
     _, _, final = released
-    funnel = callback_funnel(client, "/benchmarking/25/", "?unit=PZ041")
+    funnel = dash_callback(
+        client, "funnel_explorer", FUNNEL_OUTPUTS, "/benchmarking/25/", "?unit=PZ041"
+    )
     assert f"/units/PZ041/?release={final.pk}&amp;measure=25" in json.dumps(funnel)
-
-
-def callback_funnel(client, pathname, search):
-    outputs = ("funnel-problems.children", "funnel-title.children", "funnel-method.children",
-               "funnel-plot.figure", "caterpillar-plot.figure", "funnel-table.children",
-               "funnel-download.children")  # fmt: skip
-    body = {
-        "output": ".." + "...".join(outputs) + "..",
-        "outputs": [dict(zip(("id", "property"), o.split("."), strict=True)) for o in outputs],
-        "inputs": [{"id": "url", "property": "pathname", "value": pathname},
-                   {"id": "url", "property": "search", "value": search}],
-        "changedPropIds": ["url.search"],
-    }  # fmt: skip
-    url = "/django_plotly_dash/app/funnel_explorer/_dash-update-component"
-    response = client.post(url, json.dumps(body), content_type="application/json")
-    return json.loads(response.content)["response"]

@@ -2,6 +2,7 @@
 parameters as a release keeps them (benchmarking-methods.md §7 worked numbers)."""
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from aggregation.benchmarking import funnel_curves
@@ -13,6 +14,15 @@ PROPORTION = {"method": "exact binomial", "target": 0.80, "k": 50, "phi": 1.0, "
 # §7.5: theta = 60.0, sigma = 12.0.
 MEAN = {"method": "normal", "target": 60.0, "sigma": 12.0, "k": 50, "phi": 1.0, "tau2": 0.0,
         "overdispersed": False}  # fmt: skip
+
+
+def funnel_figure(*args, **kwargs) -> go.Figure:
+    """The builder's figure, validated by plotly (the builder itself skips validation)."""
+    return go.Figure(ff.funnel_figure(*args, **kwargs))
+
+
+def caterpillar_figure(*args, **kwargs) -> go.Figure:
+    return go.Figure(ff.caterpillar_figure(*args, **kwargs))
 
 
 def point(code, n, value, klass="within", direction="", ci=(1.0, 2.0), name=None):
@@ -32,7 +42,7 @@ def trace(figure, name_start):
 
 def test_the_funnel_draws_the_worked_binomial_limits_at_n_60():
     lines, target = curves("proportion", PROPORTION)
-    figure = ff.funnel_figure([point("A", 60, 80.0)], lines, target, unit="%",
+    figure = funnel_figure([point("A", 60, 80.0)], lines, target, unit="%",
                               kind="proportion", title="t")  # fmt: skip
     assert target == pytest.approx(80.0)
     at_60 = {}
@@ -46,7 +56,7 @@ def test_the_funnel_draws_the_worked_binomial_limits_at_n_60():
 
 def test_the_funnel_draws_the_worked_mean_limits_at_n_50():
     lines, target = curves("mean", MEAN)
-    figure = ff.funnel_figure([], lines, target, unit="mmol/mol", kind="mean", title="t")
+    figure = funnel_figure([], lines, target, unit="mmol/mol", kind="mean", title="t")
     values = sorted(t.y[49] for t in trace(figure, "95% limits"))
     assert values == pytest.approx([56.6738, 63.3262], abs=1e-3)
     values = sorted(t.y[49] for t in trace(figure, "99.8% limits"))
@@ -57,7 +67,7 @@ def test_classes_are_separate_traces_with_shapes_counts_and_labels():
     points = [point("A", 60, 60.0, "alarm", "negative"), point("B", 60, 66.7, "alert", "negative"),
               point("C", 60, 80.0), point("D", 60, 96.7, "alarm", "positive")]  # fmt: skip
     lines, target = curves("proportion", PROPORTION)
-    figure = ff.funnel_figure(points, lines, target, unit="%", kind="proportion", title="t")
+    figure = funnel_figure(points, lines, target, unit="%", kind="proportion", title="t")
     alarm = trace(figure, "Alarm")[0]
     assert alarm.name == "Alarm (beyond 99.8%) (2)" and alarm.marker.symbol == "square"
     assert list(alarm.text) == ["Unit A", "Unit D"]  # labelled on the plot
@@ -68,17 +78,17 @@ def test_classes_are_separate_traces_with_shapes_counts_and_labels():
 
 def test_the_chosen_unit_is_ringed_and_named():
     lines, target = curves("proportion", PROPORTION)
-    figure = ff.funnel_figure([point("A", 40, 75.0), point("B", 60, 80.0)], lines, target,
+    figure = funnel_figure([point("A", 40, 75.0), point("B", 60, 80.0)], lines, target,
                               unit="%", kind="proportion", title="t", highlight="B")  # fmt: skip
     chosen = trace(figure, "Unit B (chosen)")[0]
     assert (chosen.x[0], chosen.y[0]) == (60, 80.0) and chosen.marker.symbol == "circle-open"
-    assert not trace(ff.funnel_figure([], lines, target, unit="%", kind="proportion",
+    assert not trace(funnel_figure([], lines, target, unit="%", kind="proportion",
                                       title="t", highlight="B"), "Unit B")  # fmt: skip
 
 
 def test_the_caterpillar_ranks_units_with_their_intervals():
     points = [point("A", 10, 70.0, ci=(60.0, 78.0)), point("B", 10, 50.0, ci=(45.0, 55.0))]
-    figure = ff.caterpillar_figure(points, 60.0, unit="%", title="t", highlight="A")
+    figure = caterpillar_figure(points, 60.0, unit="%", title="t", highlight="A")
     units = figure.data[0]
     assert list(units.y) == [50.0, 70.0] and list(units.x) == [1, 2]
     assert list(units.error_y.array) == [5.0, 8.0] and list(units.error_y.arrayminus) == [5.0, 10.0]
@@ -98,6 +108,6 @@ def test_the_y_axis_shows_the_units_not_the_limits_tails():
     assert ff.value_range([2.0, 99.5], "% of checks")[0] == 0.0  # never below 0 %
     assert ff.value_range([], "%") is None
     lines, target = curves("proportion", PROPORTION)
-    figure = ff.funnel_figure([point("A", 60, 70.0)], lines, target, unit="%",
+    figure = funnel_figure([point("A", 60, 70.0)], lines, target, unit="%",
                               kind="proportion", title="t")  # fmt: skip
     assert list(figure.layout.yaxis.range) == pytest.approx([68.8, 81.2])

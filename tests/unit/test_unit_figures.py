@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 
+import plotly.graph_objects as go
 import pytest
 
 from aggregation.areas import Area
@@ -105,10 +106,12 @@ def test_the_trend_figure_draws_values_with_their_intervals_and_the_national_lin
         [TrendPoint(release(5, 2022), result(60.0)), TrendPoint(release(10, 2023), result(61.0))],
     )  # fmt: skip
     figure = uf.trend_figure(rows, title="T", unit="%", name="Unit A")
-    national, unit = figure.data
-    assert list(national.y) == [60.0, 61.0]
-    assert list(unit.x) == ["2022-23"]  # the withheld year has no dot
-    assert list(unit.error_y.array) == [6.0] and list(unit.error_y.arrayminus) == [5.0]
+    national, unit = figure["data"]
+    assert national["y"] == [60.0, 61.0] and national["x"] == ["2022-23", "2023-24"]
+    assert unit["x"] == ["2022-23"]  # the withheld year has no dot
+    assert unit["error_y"]["array"] == [6.0] and unit["error_y"]["arrayminus"] == [5.0]
+    assert figure["layout"]["title"]["text"] == "T"
+    go.Figure(figure)  # valid plotly: the builders skip validation, the test does not
     table = uf.trend_table_html(rows, caption="T", unit="%", table_id="t")
     assert '<td class="num">*</td>' in table and "45.0 to 56.0" in table
 
@@ -136,7 +139,9 @@ def test_case_mix_has_three_age_bands_from_the_two_age_splits():
     table = uf.case_mix_table_html(list(rows.values()), name="Unit A", caption="C")
     assert 'Diabetes type: Type 1</th><td class="num">*</td><td class="num">*</td>' in table
     figure = uf.case_mix_figure(list(rows.values()), name="Unit A", title="C")
-    assert [t.name for t in figure.data] == ["England and Wales", "Unit A"]
+    assert [t["name"] for t in figure["data"]] == ["England and Wales", "Unit A"]
+    assert figure["data"][1]["x"][:3] == [40.0, 35.0, 25.0]
+    go.Figure(figure)
 
 
 def test_the_peer_table_marks_the_unit_and_links_its_peers():
