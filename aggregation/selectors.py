@@ -24,7 +24,7 @@ from constants.levels import Level
 from npda import models as m
 from npda.models import AuditPeriod, Submission
 
-from .areas import Area, areas_of_unit, current_areas, within
+from .areas import NATIONAL_AREA, Area, areas_of_unit, current_areas, within
 from .figures import LIMITS, figures, value_unit
 from .measures import RULES
 from .models import FORMAL_OUTLIER_MEASURES, KPIRun, Release, ReleaseArea, ReleaseMeasure
@@ -506,6 +506,18 @@ def live_unit_results(user, period: AuditPeriod, pz_code: str) -> dict[str, Area
         found = _live_results("pdu", measure, [record], national_by_measure.get(measure), names)
         results[measure] = found[0]
     return results
+
+
+def live_national_results(user, period: AuditPeriod) -> dict[str, AreaResult]:
+    """Every measure's live England and Wales result, by measure: for the audit team only
+    (unpublished national figures are theirs to read)."""
+    if live_access(user) != "all":
+        raise PermissionDenied("Live national results are for the audit team.")
+    names = {("national", NATIONAL_CODE): NATIONAL_AREA}
+    return {
+        record.measure_id: _live_results("national", record.measure_id, [record], None, names)[0]
+        for record in LEVELS["national"][0].objects.filter(audit_period=period)
+    }
 
 
 def _level_names(level: str) -> dict[tuple[str, str], Area]:

@@ -210,8 +210,12 @@ def _live_view(user, state: UnitState, own: dict[str, Area]) -> UnitView:
         results = selectors.live_unit_results(user, period, state.code)
     except PermissionDenied as error:  # parse() already checked; a role changed meanwhile
         raise NotFound("release", state.release, [], str(error)) from error
+    # The live England and Wales values are the audit team's; unit staff see the comparison.
+    national = {}
+    if selectors.live_access(user) == "all":
+        national = selectors.live_national_results(user, period)
     rows = [
-        _spine_row(m.number, results.get(m.number), None,
+        _spine_row(m.number, results.get(m.number), national.get(m.number),
                    incomplete=getattr(results.get(m.number), "incomplete", None))
         for m in MEASURES
     ]  # fmt: skip

@@ -89,6 +89,13 @@ def test_releases_and_live_results_follow_the_role(client, released):
         user_in_group(GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY), period, "PZ041"
     )
     assert f"{live['25'].value:.1f}%" in measure_rows(text)["25"]
+    national = selectors.live_national_results(user_in_group(GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY),
+                                               period)["25"]  # fmt: skip
+    assert f"{national.value:.1f}%" not in measure_rows(text)["25"]  # the audit team's to read
+    client.force_login(user_in_group(GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY))
+    text = client.get(f"/units/PZ041/?release=live-{year}").content.decode()
+    assert f"{national.value:.1f}%" in measure_rows(text)["25"]
+    client.force_login(user_in_group(GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY, ["PZ041"]))
     # ... but not another unit's.
     text = client.get(f"/units/PZ002/?release=live-{year}").content.decode()
     assert "is not available to you" in text and "Incomplete" not in text
