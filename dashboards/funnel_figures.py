@@ -66,6 +66,54 @@ def _scatter(**fields) -> dict:
     return {"type": "scatter", **fields}
 
 
+# Label placement: the plotting area's size in pixels (a 520 px figure in half a page) and a
+# 10 px font's character width, to keep labels apart without a browser to measure them.
+PLOT_WIDTH, PLOT_HEIGHT, CHAR_WIDTH, LABEL_HEIGHT = 480.0, 400.0, 6.0, 12.0
+# Where a label may sit around its marker: plotly's textposition and the label centre's offset
+# in label widths and heights.
+PLACES = (("top center", 0.0, 1.0), ("bottom center", 0.0, -1.0), ("middle right", 0.5, 0.0),
+          ("middle left", -0.5, 0.0), ("top right", 0.5, 1.0), ("top left", -0.5, 1.0),
+          ("bottom right", 0.5, -1.0), ("bottom left", -0.5, -1.0))  # fmt: skip
+
+
+def label_places(
+    labels: Sequence[tuple[float, float, str]],
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    taken: Sequence[tuple[float, float, str]] = (),
+) -> list[str | None]:
+    """A textposition for each (x, y, text) label, the first place around its marker inside the
+    plot where it overlaps no label placed before it (`taken` are placed first, below their
+    markers), or
+    None where every place is taken: that label is left off (hover and the table name it)."""
+
+    def box(x: float, y: float, text: str, dx: float, dy: float) -> tuple[float, ...]:
+        px = (x - x_range[0]) / ((x_range[1] - x_range[0]) or 1) * PLOT_WIDTH
+        py = (y - y_range[0]) / ((y_range[1] - y_range[0]) or 1) * PLOT_HEIGHT
+        width = CHAR_WIDTH * len(text) + 4
+        cx, cy = px + dx * (width + 10), py + dy * (LABEL_HEIGHT + 4)
+        return cx - width / 2, cy - LABEL_HEIGHT / 2, cx + width / 2, cy + LABEL_HEIGHT / 2
+
+    def clear(b: tuple[float, ...]) -> bool:
+        inside = b[0] >= 0 and b[2] <= PLOT_WIDTH and b[1] >= 0 and b[3] <= PLOT_HEIGHT
+        return inside and all(
+            b[2] <= o[0] or o[2] <= b[0] or b[3] <= o[1] or o[3] <= b[1] for o in placed
+        )
+
+    placed = [box(x, y, text, 0.0, -1.0) for x, y, text in taken]
+    places: list[str | None] = []
+    for x, y, text in labels:
+        for name, dx, dy in PLACES:
+            candidate = box(x, y, text, dx, dy)
+            if clear(candidate):
+                placed.append(candidate)
+                places.append(name)
+                break
+        else:
+            places.append(None)
+    return places
+
+
 def funnel_figure(
     points: Sequence[FunnelPoint],
     curves: dict[str, list[float]],
@@ -77,7 +125,8 @@ def funnel_figure(
     highlight: str = "",
 ) -> dict:
     """Units by size (x) and value (y) within the 95% and 99.8% limits around the England and
-    Wales value; alert and alarm units labelled, the chosen unit ringed and named."""
+    Wales value; alert and alarm units labelled where their labels do not overlap (alarms
+    first), the chosen unit ringed and named."""
     traces = []
     n = curves.get("n", [])
     for level, dash, width in (("998", "solid", 1.6), ("95", "dash", 1.2)):
@@ -98,6 +147,19 @@ def funnel_figure(
                 hoverinfo="skip",
             )
         )  # fmt: skip
+    chosen = next((p for p in points if p.code == highlight), None)
+    y_span = value_range([p.value for p in points] + ([target] if target is not None else []), unit)
+    flagged = sorted(
+        (p for p in points if p.klass in ("alarm", "alert") and p is not chosen),
+        key=lambda p: (p.klass != "alarm", p.code),
+    )  # alarms placed first
+    places = dict(zip(
+        (p.code for p in flagged),
+        label_places([(p.n, p.value, short_name(p.name)) for p in flagged],
+                     (0, max(n or [1])), tuple(y_span or (0, 100)),
+                     [(chosen.n, chosen.value, chosen.name)] if chosen else []),
+        strict=True,
+    ))  # fmt: skip
     for klass, (symbol, colour, words) in CLASSES.items():
         group = [p for p in points if p.klass == klass]
         if not group:
@@ -107,15 +169,17 @@ def funnel_figure(
             _scatter(
                 x=[p.n for p in group], y=[p.value for p in group],
                 mode="markers+text" if labelled else "markers",
-                text=[short_name(p.name) for p in group] if labelled else None,
-                textposition="top center", textfont={"size": 10},
+                text=[short_name(p.name) if places.get(p.code) else "" for p in group]
+                if labelled else None,
+                textposition=[places.get(p.code) or "top center" for p in group]
+                if labelled else None,
+                textfont={"size": 10},
                 marker={"symbol": symbol, "color": colour, "size": 9 if labelled else 7,
                         "line": {"color": "white", "width": 0.5}},
                 name=f"{words} ({len(group)})",
                 hovertext=[_hover(p, unit) for p in group], hoverinfo="text",
             )
         )  # fmt: skip
-    chosen = next((p for p in points if p.code == highlight), None)
     if chosen is not None:
         traces.append(
             _scatter(
@@ -128,9 +192,8 @@ def funnel_figure(
             )
         )  # fmt: skip
     y_axis = {"title": {"text": f"Value ({unit})"}}
-    span = value_range([p.value for p in points] + ([target] if target is not None else []), unit)
-    if span:
-        y_axis["range"] = span  # the units, not the limits' tails at n = 1
+    if y_span:
+        y_axis["range"] = y_span  # the units, not the limits' tails at n = 1
     return _figure(traces, title, X_LABELS.get(kind, "n"), y_axis)
 
 

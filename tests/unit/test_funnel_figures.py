@@ -111,3 +111,30 @@ def test_the_y_axis_shows_the_units_not_the_limits_tails():
     figure = funnel_figure([point("A", 60, 70.0)], lines, target, unit="%",
                               kind="proportion", title="t")  # fmt: skip
     assert list(figure.layout.yaxis.range) == pytest.approx([68.8, 81.2])
+
+
+def test_labels_take_the_first_free_place_around_their_marker():
+    places = ff.label_places([(50, 50, "Alpha"), (50, 50, "Beta"), (90, 10, "Gamma")],
+                             (0, 100), (0, 100))  # fmt: skip
+    assert places == ["top center", "bottom center", "top center"]
+    # The chosen unit's name sits below its marker: a label there goes above.
+    assert ff.label_places([(50, 50, "Alpha")], (0, 100), (0, 100), [(50, 50, "Chosen")]) == [
+        "top center"
+    ]
+    # Five labels on one marker: above, below, right and left, and the fifth is left off (the
+    # corners overlap those four).
+    crowd = ff.label_places([(50, 50, f"Unit {i}") for i in range(5)], (0, 100), (0, 100))
+    assert crowd == ["top center", "bottom center", "middle right", "middle left", None]
+    # Near the left edge a label goes to the right of its marker, not off the plot.
+    assert ff.label_places([(1, 50, "A long unit name")], (0, 100), (0, 100)) == ["middle right"]
+
+
+def test_overlapping_flagged_units_are_not_all_labelled():
+    points = [point(c, 60, 95.0 + i * 0.01, "alert", "positive", name=f"Unit {c}")
+              for i, c in enumerate("ABCDEFGHIJ")]  # fmt: skip
+    lines, target = curves("proportion", PROPORTION)
+    figure = funnel_figure(points, lines, target, unit="%", kind="proportion", title="t")
+    alert = trace(figure, "Alert")[0]
+    shown = [t for t in alert.text if t]
+    assert 0 < len(shown) < 10  # some labels left off rather than drawn over each other
+    assert len(alert.x) == 10  # every marker is still drawn
