@@ -102,8 +102,7 @@ def areas_of_unit(pz_code: str) -> dict[str, Area] | None:
     ):
         if related is not None:
             found[level] = build(related)
-    if unit.country_id:
-        found["national"] = NATIONAL_AREA
+    found["national"] = NATIONAL_AREA  # Jersey's too: every unit is compared with England and Wales
     return found
 
 

@@ -3,9 +3,9 @@
 Pure functions over the published case mix (KPI 1 and its breakdowns, KPI 2): no database.
 Each feature is standardised across the units (z-score), weighted so that each of the five
 aspects (size, age mix, type 1 share, deprivation mix, new diagnoses) counts the same, and the
-peers are the nearest units by weighted Euclidean distance. A feature a unit's release withholds
-(a small count) is taken as the units' mean, so it neither pulls the unit towards nor away from
-anyone.
+peers are the nearest units by weighted Euclidean distance. A unit is matched only when its size
+and at least MIN_KNOWN features are published; a feature its release withholds (a small count)
+is then taken as the units' mean, which adds no distance on that feature.
 """
 
 import math
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 PEER_COUNT = 10
+MIN_KNOWN = 4  # published features (of 7, size among them) a unit needs to be matched
 
 
 @dataclass(frozen=True)
@@ -85,14 +86,19 @@ def _scale(feature: PeerFeature, value: float | None) -> float:
     return math.log(value) if not feature.percent and value > 0 else value
 
 
+def _matchable(row: Mapping[str, float | None]) -> bool:
+    known = sum(row.get(f.key) is not None for f in PEER_FEATURES)
+    return row.get("children") is not None and known >= MIN_KNOWN
+
+
 def nearest_peers(
     features: Mapping[str, Mapping[str, float | None]], code: str, k: int = PEER_COUNT
 ) -> list[tuple[str, float]]:
     """The k units nearest to `code` (code, distance), nearest first; ties by code."""
-    codes = list(features)
-    if code not in features:
-        return []
-    z = _standardised(features)
+    codes = [c for c, row in features.items() if _matchable(row)]
+    if code not in codes:
+        return []  # too little of its case mix is published to find units like it
+    z = _standardised({c: features[c] for c in codes})
     weights = np.array([f.weight for f in PEER_FEATURES])
     own = z[codes.index(code)]
     distances = np.sqrt(((z - own) ** 2 * weights).sum(axis=1))

@@ -620,12 +620,15 @@ def unit_profile(pz_code: str, release_id: int) -> UnitProfile:
     network and England and Wales, with the spread of all units, from one release."""
     release = resolve_release(release_id)
     own = unit_areas(pz_code)
-    pairs = ", ".join(f"('{a.level}', '{a.code}')" for a in own.values())
-    sql = RESULT_SQL.format(
-        where=f"AND a.breakdown = '' AND (a.level, a.area_code) IN ({pairs})", order=RESULT_ORDER
+    where = (
+        "AND a.breakdown = '' AND (a.level, a.area_code) IN "
+        "(SELECT * FROM unnest(%(levels)s::text[], %(codes)s::text[]))"
     )
+    sql = RESULT_SQL.format(where=where, order=RESULT_ORDER)
+    params = {"release": release.id, "levels": [a.level for a in own.values()],
+              "codes": [a.code for a in own.values()]}  # fmt: skip
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"release": release.id})
+        cursor.execute(sql, params)
         results = [_result(row) for row in cursor.fetchall()]
     by_measure: dict[str, dict[str, AreaResult]] = {}
     for result in results:

@@ -71,9 +71,13 @@ def parse(user, code: str, search: str) -> tuple[UnitState, list[str]]:
     params = {k: v[-1].strip() for k, v in parse_qs(search.lstrip("?")).items()}
     problems = []
     release = params.get("release", LATEST).lower() or LATEST
-    if release not in {c.value for c in release_options(user, code)}:
-        problems.append(f"Release {release!r} is not available to you: showing the latest final.")
-        release = LATEST
+    offered = [c.value for c in release_options(user, code)]
+    if not offered:
+        raise NotFound("release", release, [], "There are no published results yet.")
+    if release not in offered:
+        fallback = LATEST if LATEST in offered else offered[0]
+        problems.append(f"Release {release!r} is not available to you: showing {fallback}.")
+        release = fallback
     measure = params.get("measure", DEFAULT_MEASURE)
     if measure not in MEASURES_BY_NUMBER:
         problems.append(f"There is no measure {measure!r}: showing {DEFAULT_MEASURE}.")
@@ -124,12 +128,13 @@ class UnitView:
     links: list[tuple[str, str, str]]  # (level label, area name, url)
     groups: list[tuple[str, list[SpineRow]]]
     choices: list[ReleaseChoice]
+    national_shown: bool  # live England and Wales values are the audit team's only
 
 
-def _area_url(area: Area, release: ReleaseSummary | None, measure: str) -> str:
+def _area_url(area: Area, release: ReleaseSummary | None, measure: str = "") -> str:
     if area.level not in selectors.AREA_PAGE_LEVELS:
         return ""
-    query = {"measure": measure} | ({"release": release.id} if release else {})
+    query = ({"measure": measure} if measure else {}) | ({"release": release.id} if release else {})
     return reverse("area-page", args=[area.level, area.code]) + "?" + urlencode(query)
 
 
@@ -200,7 +205,7 @@ def _published_view(state: UnitState, own: dict[str, Area]) -> UnitView:
         release_text=f"{release.label} release (release {release.id}, calculated as at "
         f"{release.calculation_date:%-d %B %Y}): published, disclosure-controlled results.",
         footnote=footnote(release.disclosure_policy),
-        links=_links(own, release, state.measure), groups=_grouped(rows),
+        links=_links(own, release), groups=_grouped(rows), national_shown=True,
     )  # fmt: skip
 
 
@@ -225,7 +230,7 @@ def _live_view(user, state: UnitState, own: dict[str, Area]) -> UnitView:
         "disclosure-controlled; for the unit's own staff and the audit team. Compared with "
         "the live England and Wales value.",
         footnote="Live results change with every upload and nightly run.",
-        links=_links(own, None, state.measure), groups=_grouped(rows),
+        links=_links(own, None), groups=_grouped(rows), national_shown=bool(national),
     )  # fmt: skip
 
 
@@ -242,7 +247,9 @@ def _spine_row(number, unit, national, *, incomplete, svg="", spread="", compara
         comparison=_comparison(unit),
         comparison_key=("withheld" if unit.suppressed else unit.comparison) if unit else "",
         incomplete=incomplete,
-        national="" if national is None else fig.format_value(national.value, national.unit),
+        national=""
+        if national is None
+        else fig.format_value(national.value, national.unit, suppressed=national.suppressed),
         spine_svg=svg,
         spread=spread,
         comparators=list(comparators),
@@ -266,9 +273,11 @@ def _comparators(by_level: dict[str, AreaResult], areas: dict[str, Area], releas
     return found
 
 
-def _links(own: dict[str, Area], release, measure: str) -> list[tuple[str, str, str]]:
+def _links(own: dict[str, Area], release) -> list[tuple[str, str, str]]:
+    """The unit's areas, each linking to its page in the same release (the page's measure
+    changes without a reload, so the links carry none)."""
     return [
-        (COMPARATOR_LABELS[level], own[level].name, _area_url(own[level], release, measure))
+        (COMPARATOR_LABELS[level], own[level].name, _area_url(own[level], release))
         for level in COMPARATOR_ORDER
         if level in own
     ]
@@ -293,9 +302,9 @@ class ChartView:
 
 
 def _state(user, pathname: str, search: str) -> tuple[UnitState, list[str], dict[str, Area]]:
-    code = unit_code(pathname or "")
+    code = unit_code(str(pathname or ""))  # the client sends these: anything may come
     own = selectors.unit_areas(code)  # NotFound for an unknown unit
-    state, problems = parse(user, code, search or "")
+    state, problems = parse(user, code, str(search or ""))
     return state, problems, own
 
 
@@ -357,7 +366,7 @@ def peers_view(user, pathname: str, search: str) -> ChartView:
     group = selectors.unit_peers(release.id, state.code)
     measure = MEASURES_BY_NUMBER[state.measure]
     results = {r.area_code: r for r in selectors.area_results(release.id, "pdu", measure.number)}
-    query = state.query()
+    query = state.query(release=LATEST if state.live_year else state.release)  # peers: no live
     rows = [uf.peer_row(group.unit, None, group.features, results.get(group.unit.code),
                         unit_url(group.unit.code, query), own=True)] + [
         uf.peer_row(p.area, p.distance, p.features, results.get(p.area.code),

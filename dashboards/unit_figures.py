@@ -14,7 +14,7 @@ from aggregation.areas import Area
 from aggregation.peers import PEER_FEATURES
 from aggregation.selectors import AreaResult, TrendPoint
 from constants.breakdowns import BREAKDOWNS_BY_KEY
-from constants.disclosure import NOT_APPLICABLE, SUPPRESSED
+from constants.disclosure import CURRENT_POLICY, NOT_APPLICABLE, SUPPRESSED
 
 from .map_figures import (
     COMPARISON_COLOURS,
@@ -252,6 +252,19 @@ class CaseMixRow:
     national_share: float | None
 
 
+def derived_band(over_12: int | None, over_16: int | None, national: bool) -> int | None:
+    """Children aged 12 to 15: 12 and over less 16 and over. Below national level both counts
+    are rounded to 5 (each within 2 of the truth), so the true band lies within 4 of the
+    difference; where that range reaches a count of 1 to 7, which disclosure control always
+    withholds, the band is withheld too (None)."""
+    if over_12 is None or over_16 is None:
+        return None
+    band = max(over_12 - over_16, 0)
+    error = 0 if national else 2 * (CURRENT_POLICY.rounding_base // 2)
+    could_be_small = band - error <= CURRENT_POLICY.small_count_max and band + error >= 1
+    return None if could_be_small else band
+
+
 def _counts_by_category(rows: Sequence[AreaResult]) -> tuple[int | None, dict]:
     total, counts = None, {}
     for r in rows:
@@ -264,9 +277,8 @@ def _counts_by_category(rows: Sequence[AreaResult]) -> tuple[int | None, dict]:
     over_12, over_16 = counts.get(("age_12", "12_and_over")), counts.get(("age_16", "16_and_over"))
     counts[("age", "under_12")] = counts.get(("age_12", "under_12"))
     counts[("age", "16_and_over")] = over_16
-    counts[("age", "12_to_15")] = (
-        None if over_12 is None or over_16 is None else max(over_12 - over_16, 0)
-    )
+    national = bool(rows) and rows[0].level == "national"
+    counts[("age", "12_to_15")] = derived_band(over_12, over_16, national)
     return total, counts
 
 

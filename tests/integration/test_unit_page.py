@@ -16,6 +16,7 @@ from dashboards.callback_requests import (
     FUNNEL_OUTPUTS,
     PEER_OUTPUTS,
     TREND_OUTPUTS,
+    location_request,
 )
 from tests.factories import user_in_group
 from tests.integration.conftest import dash_callback
@@ -149,3 +150,39 @@ def test_the_funnel_table_and_its_chosen_unit_link_to_unit_pages(client, release
         client, "funnel_explorer", FUNNEL_OUTPUTS, "/benchmarking/25/", "?unit=PZ041"
     )
     assert f"/units/PZ041/?release={final.pk}&amp;measure=25" in json.dumps(funnel)
+
+
+def test_crafted_callback_arguments_get_messages(client, released):
+    body = json.dumps(location_request(TREND_OUTPUTS, 12345, ["?release=live-2024"]))
+    response = client.post(
+        "/django_plotly_dash/app/unit_profile/_dash-update-component", body,
+        content_type="application/json",
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "There is no unit" in response.content.decode()
+
+
+def test_peer_links_from_live_results_lead_to_published_pages(client, released):
+    period, _, _ = released
+    client.force_login(user_in_group(GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY, ["PZ041"]))
+    search = f"?release=live-{period.start_date.year}&measure=25"
+    table = json.dumps(callback(client, PEERS, "/units/PZ041/", search)["peers-table-holder"])
+    assert "live-" not in table and 'href=\\"/units/PZ002/?measure=25\\"' in table
+
+
+def test_without_a_final_release_the_page_falls_back_or_says_so(client, large_units):
+    period, _ = large_units
+    provisional = publish_release(period, "provisional", today=dt.date(2026, 12, 1))
+    response = client.get("/units/PZ041/")
+    assert response.status_code == 404
+    assert "no published results yet" in response.content.decode()
+    client.force_login(user_in_group(GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY, ["PZ002"]))
+    text = client.get("/units/PZ041/").content.decode()
+    assert f"showing {provisional.pk}" in text and f"(release {provisional.pk}," in text
+
+
+def test_the_404_page_says_what_is_missing(client, released):
+    text = client.get("/units/PZ999/").content.decode()
+    assert "There is no unit PZ999." in text and "<h1>Page not found</h1>" in text
+    text = client.get("/no/such/page/").content.decode()
+    assert "There is no page at this address." in text and "Resolver404" not in text

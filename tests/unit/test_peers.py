@@ -80,3 +80,12 @@ def test_k_limits_the_list_and_an_unknown_unit_has_no_peers():
     assert len(nearest_peers(features, "A")) == 10
     assert len(nearest_peers(features, "A", k=3)) == 3
     assert nearest_peers(features, "ZZ") == []
+
+
+def test_units_with_too_little_published_are_not_matched():
+    sparse = {"children": 100.0, "under_12": None, "16_and_over": None, "type_1": 90.0,
+              "imd_1": None, "imd_4_5": None, "new_diagnoses": None}  # fmt: skip
+    unknown_size = row(None)
+    features = {"A": row(100), "B": row(200), "S": sparse, "U": unknown_size}
+    assert [c for c, _ in nearest_peers(features, "A")] == ["B"]  # S and U left out
+    assert nearest_peers(features, "S") == []  # nothing to match it on

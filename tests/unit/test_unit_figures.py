@@ -157,3 +157,15 @@ def test_the_peer_table_marks_the_unit_and_links_its_peers():
     table = uf.peer_table_html(rows, caption="Peers")
     assert 'class="chosen"' in table and "Unit &lt;A&gt; (this unit)" in table
     assert '<a href="/u/2?measure=44">Unit B</a>' in table
+
+
+def test_a_derived_age_band_that_could_hide_a_small_count_is_withheld():
+    # Unit counts are rounded to 5: 60 - 50 = 10 could be as little as 6.
+    assert uf.derived_band(60, 50, national=False) is None
+    assert uf.derived_band(60, 60, national=False) is None  # 0 could be 1 to 4
+    assert uf.derived_band(65, 50, national=False) == 15  # at least 11
+    # National counts are exact: only a true 1 to 7 is withheld.
+    assert uf.derived_band(60, 60, national=True) == 0
+    assert uf.derived_band(60, 53, national=True) is None
+    assert uf.derived_band(60, 52, national=True) == 8
+    assert uf.derived_band(None, 52, national=True) is None
