@@ -19,3 +19,10 @@ max_requests_jitter = 500
 accesslog = os.environ.get("NPDA_ACCESS_LOG") or None
 errorlog = "-"
 wsgi_app = "npda.wsgi:application"
+
+
+def post_worker_init(worker) -> None:
+    """Each worker fills its caches before serving (see npda/warmup.py)."""
+    from npda.warmup import warm_caches
+
+    worker.log.info("caches warmed in %.2f s", warm_caches())

@@ -186,3 +186,12 @@ def test_the_404_page_says_what_is_missing(client, released):
     assert "There is no unit PZ999." in text and "<h1>Page not found</h1>" in text
     text = client.get("/no/such/page/").content.decode()
     assert "There is no page at this address." in text and "Resolver404" not in text
+
+
+def test_a_worker_warms_the_peer_and_shape_caches(released):
+    from aggregation.selectors import _peer_features
+    from npda.warmup import warm_caches
+
+    _peer_features.cache_clear()
+    assert warm_caches() >= 0
+    assert _peer_features.cache_info().currsize == 1  # the latest final release's

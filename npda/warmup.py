@@ -1,0 +1,27 @@
+"""Fill the in-process caches a server's first visitors would otherwise pay for: the web shapes
+of every map level and the peer features of the current final release (both read once per
+release or reference load, then kept). Called by each gunicorn worker before it serves."""
+
+import logging
+import time
+
+logger = logging.getLogger(__name__)
+
+
+def warm_caches() -> float:
+    """Seconds spent; a failure is logged, never raised (a cold cache is only slower)."""
+    from aggregation import selectors
+    from boundaries import selectors as boundaries
+
+    started = time.perf_counter()
+    try:
+        for level in ("icb", "region", "lhb", "country"):
+            boundaries.area_geometry(level)
+            boundaries.area_bounds(level)
+        boundaries.unit_points()
+        latest = selectors.latest_final_release()
+        if latest is not None:
+            selectors.unit_peers(latest.id, "")
+    except Exception:  # warming is an optimisation: the request path works without it
+        logger.exception("Could not warm the caches")
+    return time.perf_counter() - started
