@@ -14,9 +14,9 @@ from collections.abc import Iterable, Iterator
 from aggregation.selectors import AreaResult, ReleaseSummary
 from constants import disclosure as sdc
 from constants.kpis import MEASURES_BY_NUMBER
+from npda.spreadsheets import csv_text
 
 BOM = "\ufeff"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def record(result: AreaResult) -> dict:
@@ -90,11 +90,6 @@ CSV_COLUMNS = (
 )
 
 
-def formula_safe(text: str) -> str:
-    """Text a spreadsheet would evaluate (=, +, -, @, tab, return first) gets an apostrophe."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
 def _shown(value, suppressed: bool, not_applicable: bool = False) -> str:
     """§8 display conventions: * suppressed, a dash for not applicable, else the number."""
     if suppressed:
@@ -114,13 +109,13 @@ def csv_row(result: AreaResult, release: ReleaseSummary) -> list[str]:
         release.kind,
         release.calculation_date.isoformat(),
         result.level,
-        formula_safe(result.area_code),
-        formula_safe(result.area_name),
-        formula_safe(result.parent_code),
+        csv_text(result.area_code),
+        csv_text(result.area_name),
+        csv_text(result.parent_code),
         result.measure,
-        formula_safe(measure.name),
+        csv_text(measure.name),
         result.breakdown,
-        formula_safe(result.category),
+        csv_text(result.category),
         _shown(result.numerator, result.numerator_suppressed),
         _shown(result.denominator, result.denominator_suppressed),
         _shown(result.value, result.suppressed, not_applicable),

@@ -18,7 +18,8 @@ from aggregation import selectors
 from aggregation.models import OutlierProcessStep
 from aggregation.services import OutlierStepError, record_outlier_step
 from constants.kpis import MEASURES_BY_NUMBER
-from npda.open_data import BOM, formula_safe
+from npda.open_data import BOM
+from npda.spreadsheets import csv_row
 
 
 @require_GET
@@ -39,9 +40,9 @@ def suppression_log_csv(request: HttpRequest, release_id: int) -> HttpResponse:
         buffer.write(BOM)
         writer.writerow(selectors.SUPPRESSION_LOG_COLUMNS)
         for row in [next_row] if next_row else []:
-            writer.writerow([formula_safe(str(v)) if isinstance(v, str) else v for v in row])
+            writer.writerow(csv_row(row))
         for count, row in enumerate(rows, start=1):
-            writer.writerow([formula_safe(str(v)) if isinstance(v, str) else v for v in row])
+            writer.writerow(csv_row(row))
             if count % 2000 == 0:
                 yield buffer.getvalue()
                 buffer.seek(0)

@@ -11,23 +11,16 @@ from dataclasses import dataclass
 
 from django.db.models import Min
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
 from constants.csv_template import COLUMNS, UNIQUE_REFERENCE_NUMBER_COLUMN, template_headings
 from npda.models import Patient, Submission, Visit
+from npda.spreadsheets import csv_row, xlsx_cell, xlsx_row
 from npda.submissions.reader import open_upload
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 HIGHLIGHT = PatternFill(start_color="FFF2B8B8", end_color="FFF2B8B8", fill_type="solid")
 REPORT_HEADINGS = ["Row", "NHS Number", "Column", "Value", "Code", "Message"]
-
-
-def safe_cell(value) -> str:
-    """A value that a spreadsheet will show as text, never run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 @dataclass(frozen=True)
@@ -102,17 +95,16 @@ def errors_csv(submission: Submission) -> bytes:
     writer.writerow(REPORT_HEADINGS)
     for error in errors:
         writer.writerow(
-            [
-                safe_cell(v)
-                for v in (
+            csv_row(
+                [
                     error.row,
                     error.identifier,
                     error.column,
                     _cell_value(original, error),
                     error.code,
                     error.message,
-                )
-            ]
+                ]
+            )
         )
     return buffer.getvalue().encode("utf-8-sig")  # BOM: Excel opens it as UTF-8
 
@@ -139,37 +131,39 @@ def errors_xlsx(submission: Submission) -> bytes:
         )
     for number in sorted(original):
         values = original[number]
-        plain.append([number, *(safe_cell(values.get(f, "")) for f in fields)])
+        plain.append([number, *xlsx_row(plain, [values.get(f, "") for f in fields])])
         marked.append([number, *(_marked_cell(marked, values, number, f, by_cell) for f in fields)])
     listed.append([_bold_cell(listed, h, bold) for h in REPORT_HEADINGS])
     for error in errors:
         listed.append(
-            [
-                error.row,
-                safe_cell(error.identifier),
-                error.column,
-                safe_cell(_cell_value(original, error)),
-                error.code,
-                error.message,
-            ]
+            xlsx_row(
+                listed,
+                [
+                    error.row,
+                    error.identifier,
+                    error.column,
+                    _cell_value(original, error),
+                    error.code,
+                    error.message,  # it begins with the submitted value
+                ],
+            )
         )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def _bold_cell(sheet, value: str, font: Font) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
+def _bold_cell(sheet, value: str, font: Font):
+    cell = xlsx_cell(sheet, value)
     cell.font = font
     return cell
 
 
 def _marked_cell(sheet, values: dict, number: int, field: str, by_cell: dict):
-    value = safe_cell(values.get(field, ""))
+    cell = xlsx_cell(sheet, values.get(field, ""))
     problems = by_cell.get((number, field))
     if not problems:
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
+        return cell
     cell.fill = HIGHLIGHT
     cell.comment = Comment("\n".join(f"{p.code}: {p.message}" for p in problems), "NPDA")
     return cell

@@ -189,5 +189,23 @@ def test_error_report_xlsx_has_three_sheets_with_the_errors_highlighted(client, 
         column=headings.index("Only complete if OTHER selected: Reason for admission (free text)")
         + 1,
     )
-    assert other.value.startswith("'=")
+    # Shown exactly as submitted, as text: no cell of any sheet is a formula.
+    assert other.value == '=HYPERLINK("http://x")' and other.data_type == "s"
     assert book["Errors"].max_row == 3  # heading + E12 + E22
+    cells = [c for sheet in book for line in sheet.iter_rows() for c in line]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+
+
+def test_a_message_that_begins_with_the_submitted_value_is_text_in_both_reports(client, period):
+    client.force_login(unit_user())
+    upload(client, make_csv([row(postcode="=1+1")]), period)
+    submission = m.Submission.objects.get()
+    book = load_workbook(io.BytesIO(
+        client.get(reverse("submission-errors-xlsx", args=[submission.pk])).content
+    ))  # fmt: skip
+    message = next(line[5] for line in book["Errors"].iter_rows(min_row=2)
+                   if line[4].value == "E09")  # fmt: skip
+    assert message.value.startswith("=1+1 is not") and message.data_type == "s"
+    report = client.get(reverse("submission-errors-csv", args=[submission.pk]))
+    rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert next(r for r in rows if r[4] == "E09")[5].startswith("'=1+1 is not")
