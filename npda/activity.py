@@ -1,5 +1,7 @@
 """The login audit trail: every login, failed login and logout becomes a VisitActivity row."""
 
+import ipaddress
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -10,13 +12,23 @@ from npda.models import ActivityType, NPDAUser, VisitActivity
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address: behind NPDA_TRUSTED_PROXY_HOPS proxies, the entry of
+    X-Forwarded-For that the outermost proxy appended; entries left of it are the client's own
+    claims and are never used. The connecting address when there is no such entry."""
     if request is None:
         return None
-    if settings.NPDA_TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR") or None
+    remote = request.META.get("REMOTE_ADDR") or None
+    hops = settings.NPDA_TRUSTED_PROXY_HOPS
+    if not hops:
+        return remote
+    forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [p for p in forwarded if p]
+    if len(forwarded) < hops:
+        return remote
+    try:
+        return str(ipaddress.ip_address(forwarded[-hops]))
+    except ValueError:
+        return remote
 
 
 def record_activity(

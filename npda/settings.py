@@ -38,6 +38,15 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
 
 
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    value = os.environ.get(name, "")
+    if value == "":
+        return default
+    if not value.strip().isdigit() or int(value) < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}")
+    return int(value)
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -134,8 +143,15 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
-# Behind a proxy, the client address is taken from X-Forwarded-For only when this is set.
-NPDA_TRUST_X_FORWARDED_FOR = env_bool("NPDA_TRUST_X_FORWARDED_FOR", False)
+# The number of proxies of our own in front of the site, each appending to X-Forwarded-For:
+# the client is the address the outermost one saw (that many entries from the right), never
+# the list's first entry, which the client writes. 0: the connecting address (REMOTE_ADDR).
+if "NPDA_TRUST_X_FORWARDED_FOR" in os.environ:
+    raise ImproperlyConfigured(
+        "NPDA_TRUST_X_FORWARDED_FOR is gone: set NPDA_TRUSTED_PROXY_HOPS to the number of "
+        "proxies in front of the site (1 for one reverse proxy)."
+    )
+NPDA_TRUSTED_PROXY_HOPS = env_int("NPDA_TRUSTED_PROXY_HOPS", 0)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

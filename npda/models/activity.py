@@ -12,7 +12,7 @@ class ActivityType(models.IntegerChoices):
 
 
 class VisitActivity(models.Model):
-    """The login audit trail. Append-only: a database trigger refuses UPDATE."""
+    """The audit trail. Append-only: a database trigger refuses UPDATE and DELETE."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from constants.groups import GROUP_PERMISSIONS, KPI_JOB_PERMISSIONS, GroupName
 from constants.kpis import MEASURES
@@ -121,10 +121,18 @@ def test_aggregation_denominator_is_passed_failed_incomplete(model):
         )
 
 
-def test_visit_activity_rows_cannot_be_updated():
+def test_visit_activity_rows_cannot_be_updated_or_deleted():
     activity = m.VisitActivity.objects.create(activity=m.ActivityType.LOGIN, success=True)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+    with pytest.raises(DatabaseError, match="append-only: UPDATE refused"), transaction.atomic():
         m.VisitActivity.objects.filter(pk=activity.pk).update(success=False)
+    with pytest.raises(DatabaseError, match="append-only: DELETE refused"), transaction.atomic():
+        m.VisitActivity.objects.filter(pk=activity.pk).delete()
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM npda_visitactivity")  # not even in raw SQL
     activity.refresh_from_db()
     assert activity.success is True
 

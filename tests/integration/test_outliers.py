@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from aggregation import selectors
@@ -64,6 +65,12 @@ def test_only_the_audit_team_reads_and_its_full_and_edit_groups_record(client, f
         "PZ001", "44", "lead_notified", "Letter sent",
     )  # fmt: skip
     assert "Letter sent" in client.get(url).content.decode()
+    # The record stays as written: the database refuses edits and deletions.
+    for change in (lambda q: q.update(notes="Changed"), lambda q: q.delete()):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            change(OutlierProcessStep.objects.filter(pk=recorded.pk))
+    recorded.refresh_from_db()
+    assert recorded.notes == "Letter sent"
 
 
 def test_bad_steps_are_refused_with_a_reason_and_nothing_is_written(client, flagged):

@@ -51,3 +51,13 @@ def test_debug_is_off_unless_asked_for():
 def test_a_malformed_boolean_is_an_error():
     result = run_settings(DEBUG="maybe")
     assert result.returncode != 0 and "DEBUG must be true or false" in result.stderr
+
+
+def test_proxy_hops_are_a_whole_number_and_the_old_switch_is_refused():
+    result = run_settings(NPDA_TRUSTED_PROXY_HOPS="one")
+    assert result.returncode != 0 and "NPDA_TRUSTED_PROXY_HOPS must be a whole number" in (
+        result.stderr
+    )
+    result = run_settings(NPDA_TRUST_X_FORWARDED_FOR="true")
+    assert result.returncode != 0 and "set NPDA_TRUSTED_PROXY_HOPS" in result.stderr
+    assert run_settings(NPDA_TRUSTED_PROXY_HOPS="2").returncode == 0
