@@ -2,6 +2,7 @@
 
 import ipaddress
 
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -57,6 +58,12 @@ def _on_login(sender, request, user, **kwargs) -> None:
 def _on_logout(sender, request, user, **kwargs) -> None:
     if user is not None:
         record_activity(request, ActivityType.LOGOUT, user=user, success=True)
+
+
+@receiver(user_locked_out)
+def _on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
+    user = get_user_model().objects.filter(email__iexact=username).first() if username else None
+    record_activity(request, ActivityType.LOCKED_OUT, user=user, success=False)
 
 
 @receiver(user_login_failed)

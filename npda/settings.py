@@ -4,6 +4,7 @@ NPDA_ENV selects the mode: "development" (default), "test" or "production". In p
 required variable must be set, otherwise start-up fails with the list of what is missing.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -91,6 +92,7 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django_plotly_dash.apps.DjangoPlotlyDashConfig",
     "ninja",  # serves the API docs' scripts from our static files (no CDN: works offline)
+    "axes",
     "npda.apps.NpdaConfig",
     "boundaries.apps.BoundariesConfig",
     "aggregation.apps.AggregationConfig",
@@ -109,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_plotly_dash.middleware.BaseMiddleware",
     "npda.middleware.ApiCacheHeadersMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "npda.urls"
@@ -130,7 +133,20 @@ TEMPLATES = [
 ]
 
 AUTH_USER_MODEL = "npda.NPDAUser"
-AUTHENTICATION_BACKENDS = ["npda.auth.CaseInsensitiveEmailBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account or address
+    "npda.auth.CaseInsensitiveEmailBackend",
+]
+# Lockout (django-axes, site and admin alike): after NPDA_LOCKOUT_ATTEMPTS failed logins for one
+# account, or from one address, within NPDA_LOCKOUT_MINUTES, either is refused for that long.
+AXES_FAILURE_LIMIT = env_int("NPDA_LOCKOUT_ATTEMPTS", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("NPDA_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "npda.auth.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "npda.activity.client_ip"  # the trusted-proxy rule of the audit trail
+AXES_LOCKOUT_CALLABLE = "npda.auth.lockout_response"
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -9,6 +9,7 @@ class ActivityType(models.IntegerChoices):
     PASSWORD_RESET_REQUESTED = 4, "Password reset requested"
     PASSWORD_CHANGED = 5, "Password changed"
     SUBMISSION_UPLOADED = 6, "Submission uploaded"
+    LOCKED_OUT = 7, "Locked out after repeated failures"
 
 
 class VisitActivity(models.Model):
