@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('npda', '0009_append_only_refuses_delete'),
+        ("npda", "0009_append_only_refuses_delete"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='visitactivity',
-            name='activity',
-            field=models.PositiveSmallIntegerField(choices=[(1, 'Logged in'), (2, 'Login failed'), (3, 'Logged out'), (4, 'Password reset requested'), (5, 'Password changed'), (6, 'Submission uploaded'), (7, 'Locked out after repeated failures')]),
+            model_name="visitactivity",
+            name="activity",
+            field=models.PositiveSmallIntegerField(
+                choices=[
+                    (1, "Logged in"),
+                    (2, "Login failed"),
+                    (3, "Logged out"),
+                    (4, "Password reset requested"),
+                    (5, "Password changed"),
+                    (6, "Submission uploaded"),
+                    (7, "Locked out after repeated failures"),
+                ]
+            ),
         ),
     ]
