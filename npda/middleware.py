@@ -1,6 +1,15 @@
 """Project middleware."""
 
+import time
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpResponseForbidden
 from django.middleware.gzip import GZipMiddleware
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import get_conditional_response, set_response_etag
 
 API_PREFIX = "/api/"
@@ -37,3 +46,72 @@ class DashGZipMiddleware(GZipMiddleware):
         if not request.path.startswith("/django_plotly_dash/"):
             return response
         return super().process_response(request, response)
+
+
+class TwoFactorMiddleware:
+    """Two-factor authentication for every account (ADR 0015): a session that has passed the
+    password but not the code reaches only the two-factor pages, logging out, static files and
+    the open data API (published figures, the same for everyone). Pages redirect to the code
+    page and come back; anything else (Dash callbacks, forms) is refused."""
+
+    OPEN = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/api/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not user.is_verified()
+            and not request.path.startswith(self.OPEN)
+        ):
+            if request.method != "GET" or request.path.startswith("/django_plotly_dash/"):
+                return HttpResponseForbidden("Enter your two-factor code first.")
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('two-factor')}?{query}")
+        return self.get_response(request)
+
+
+LOGIN_AT, LAST_SEEN = "npda_login_at", "npda_last_seen"
+
+
+class SessionTimeoutMiddleware:
+    """Ends a signed-in session after NPDA_SESSION_IDLE_MINUTES without a request, or
+    NPDA_SESSION_MAX_HOURS after it began (an audit row says which); the person is sent to log
+    in again and comes back to the page they asked for."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            ended = self._ended(request.session, time.time())
+            if ended:
+                return self._log_out(request, ended)
+        return self.get_response(request)
+
+    @staticmethod
+    def _ended(session, now: float) -> str:
+        login_at = session.setdefault(LOGIN_AT, now)
+        last_seen = session.get(LAST_SEEN, now)
+        if now - login_at > settings.NPDA_SESSION_MAX_HOURS * 3600:
+            return f"after {settings.NPDA_SESSION_MAX_HOURS} hours"
+        if now - last_seen > settings.NPDA_SESSION_IDLE_MINUTES * 60:
+            return f"after {settings.NPDA_SESSION_IDLE_MINUTES} minutes without activity"
+        if now - last_seen > 30 or LAST_SEEN not in session:  # a session write at most each 30 s
+            session[LAST_SEEN] = now
+        return ""
+
+    @staticmethod
+    def _log_out(request, why: str):
+        from npda.activity import record_activity
+        from npda.models import ActivityType
+
+        record_activity(request, ActivityType.SESSION_EXPIRED, user=request.user, success=True)
+        logout(request)
+        messages.info(request, f"You were logged out {why}. Log in again to carry on.")
+        if request.method != "GET" or request.path.startswith("/django_plotly_dash/"):
+            return HttpResponseForbidden(f"Your session ended {why}: reload the page.")
+        query = urlencode({"next": request.get_full_path()})
+        return redirect(f"{reverse('login')}?{query}")

@@ -93,6 +93,9 @@ INSTALLED_APPS = [
     "django_plotly_dash.apps.DjangoPlotlyDashConfig",
     "ninja",  # serves the API docs' scripts from our static files (no CDN: works offline)
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "npda.apps.NpdaConfig",
     "boundaries.apps.BoundariesConfig",
     "aggregation.apps.AggregationConfig",
@@ -108,6 +111,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "npda.middleware.SessionTimeoutMiddleware",  # before two-factor: an old session just ends
+    "django_otp.middleware.OTPMiddleware",
+    "npda.middleware.TwoFactorMiddleware",  # a signed-in session needs its second factor
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_plotly_dash.middleware.BaseMiddleware",
     "npda.middleware.ApiCacheHeadersMiddleware",
@@ -147,6 +153,13 @@ AXES_USERNAME_CALLABLE = "npda.auth.lockout_username"
 AXES_CLIENT_IP_CALLABLE = "npda.activity.client_ip"  # the trusted-proxy rule of the audit trail
 AXES_LOCKOUT_CALLABLE = "npda.auth.lockout_response"
 AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "NPDA"
+# A signed-in session ends after NPDA_SESSION_IDLE_MINUTES without a request, and in any case
+# NPDA_SESSION_MAX_HOURS after logging in (both enforced on the server).
+NPDA_SESSION_IDLE_MINUTES = env_int("NPDA_SESSION_IDLE_MINUTES", 30, minimum=1)
+NPDA_SESSION_MAX_HOURS = env_int("NPDA_SESSION_MAX_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = NPDA_SESSION_MAX_HOURS * 3600
+OTP_TOTP_THROTTLE_FACTOR = 1  # each wrong code doubles the wait before the next is checked
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from boundaries.views import boundary_layer_geojson, boundary_layer_version
-from npda import area_views, release_views, submission_views, unit_views, views
+from npda import account_views, area_views, release_views, submission_views, unit_views, views
 from npda.api import api
 
 admin.site.site_header = "NPDA administration"
@@ -19,6 +19,8 @@ urlpatterns = [
     path("benchmarking/<str:measure>/", views.benchmarking, name="benchmarking"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", account_views.verify, name="two-factor"),
+    path("accounts/two-factor/setup/", account_views.set_up, name="two-factor-setup"),
     path("submissions/upload/", submission_views.upload, name="upload"),
     path("submissions/<int:pk>/", submission_views.submission_detail, name="submission-detail"),
     path(

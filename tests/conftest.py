@@ -1,6 +1,7 @@
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.test import Client
 
 from boundaries.loader import load_reference_data
 from npda.audit_periods import ensure_audit_periods
@@ -36,3 +37,25 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+class VerifiedClient(Client):
+    """A test client whose `force_login` also passes two-factor authentication, as a signed-in
+    person's session has (the plain `Client` shows what a password-only session meets)."""
+
+    def force_login(self, user, backend=None):
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        super().force_login(user, backend)
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, confirmed=True, defaults={"name": "Test authenticator"}
+        )
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+@pytest.fixture
+def client():
+    return VerifiedClient()

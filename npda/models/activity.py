@@ -10,6 +10,11 @@ class ActivityType(models.IntegerChoices):
     PASSWORD_CHANGED = 5, "Password changed"
     SUBMISSION_UPLOADED = 6, "Submission uploaded"
     LOCKED_OUT = 7, "Locked out after repeated failures"
+    TWO_FACTOR_SET_UP = 8, "Two-factor authentication set up"
+    TWO_FACTOR_VERIFIED = 9, "Two-factor code accepted"
+    TWO_FACTOR_FAILED = 10, "Two-factor code refused"
+    RECOVERY_CODE_USED = 11, "Recovery code used"
+    SESSION_EXPIRED = 12, "Session ended after inactivity or its maximum age"
 
 
 class VisitActivity(models.Model):

@@ -75,6 +75,41 @@ def three_years(live_site):
     return live_site, finals
 
 
+def authenticator(user):
+    """The user's own authenticator app: a confirmed TOTP device whose secret the test holds."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="Test phone", confirmed=True)
+
+
+def totp_code(key: bytes, steps_ahead: int = 0) -> str:
+    """The code an authenticator app shows now (or that many 30 s steps later: a code is
+    accepted once, and the next step's is accepted too)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    generator = TOTP(key, step=30, t0=0, digits=6)
+    generator.time = time.time() + 30 * steps_ahead
+    return f"{generator.token():06d}"
+
+
+def log_in(browser, site_url: str, email: str, password: str, device) -> None:
+    """Email and password, then the code from the user's app, as a person does."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    browser.get(site_url + "/accounts/login/")
+    browser.find_element(By.ID, "id_username").send_keys(email)
+    browser.find_element(By.ID, "id_password").send_keys(password)
+    browser.find_element(By.CSS_SELECTOR, "form.login button").click()
+    code = WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.ID, "id_code")))
+    code.send_keys(totp_code(device.bin_key, steps_ahead=1))
+    browser.find_element(By.CSS_SELECTOR, "form.login button").click()
+    WebDriverWait(browser, 10).until(lambda d: "/accounts/two-factor/" not in d.current_url)
+
+
 def save_screenshot(driver, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

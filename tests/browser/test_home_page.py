@@ -5,7 +5,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.browser.conftest import javascript_errors, save_screenshot
+from tests.browser.conftest import authenticator, javascript_errors, log_in, save_screenshot
 from tests.factories import NPDAUserFactory
 
 pytestmark = pytest.mark.browser
@@ -39,11 +39,8 @@ def test_home_page_shows_levels_and_the_boundary_map(browser, live_site):
 
 
 def test_log_in_and_out(browser, live_site):
-    NPDAUserFactory(email="lead@unit.nhs.uk", password="a-long-test-password")
-    browser.get(live_site.url + "/accounts/login/")
-    browser.find_element(By.ID, "id_username").send_keys("LEAD@unit.nhs.uk")
-    browser.find_element(By.ID, "id_password").send_keys("a-long-test-password")
-    browser.find_element(By.CSS_SELECTOR, "form.login button").click()
+    user = NPDAUserFactory(email="lead@unit.nhs.uk", password="a-long-test-password")
+    log_in(browser, live_site.url, "LEAD@unit.nhs.uk", "a-long-test-password", authenticator(user))
     WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.CLASS_NAME, "who")))
     assert browser.find_element(By.CLASS_NAME, "who").text == "lead@unit.nhs.uk"
     browser.find_element(By.CSS_SELECTOR, "nav form button").click()

@@ -8,20 +8,12 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from constants.groups import GroupName
 from npda.models import PaediatricDiabetesUnit
-from tests.browser.conftest import javascript_errors, save_screenshot
+from tests.browser.conftest import authenticator, javascript_errors, log_in, save_screenshot
 from tests.csv_files import make_csv, row
 from tests.factories import AuditPeriodFactory, NPDAUserFactory, synthetic_nhs_number
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a-long-test-password"
-
-
-def log_in(browser, live_site, email: str) -> None:
-    browser.get(live_site.url + "/accounts/login/")
-    browser.find_element(By.ID, "id_username").send_keys(email)
-    browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
-    browser.find_element(By.CSS_SELECTOR, "form.login button").click()
-    WebDriverWait(browser, 10).until(ec.presence_of_element_located((By.CLASS_NAME, "who")))
 
 
 @pytest.fixture
@@ -30,6 +22,7 @@ def nurse(live_site):
     user.groups.add(Group.objects.get(name=GroupName.TRUST_AUDIT_TEAM_EDIT_ACCESS))
     user.organisation_employers.add(PaediatricDiabetesUnit.objects.get(pz_code="PZ041"))
     AuditPeriodFactory(year=2024, is_open=True)
+    user.device = authenticator(user)
     return user
 
 
@@ -47,7 +40,7 @@ def test_upload_shows_progress_then_summary_and_errors(browser, live_site, nurse
     path = tmp_path / "PZ041 NPDA 2024-25.csv"
     path.write_bytes(make_csv(rows))
 
-    log_in(browser, live_site, nurse.email)
+    log_in(browser, live_site.url, nurse.email, PASSWORD, nurse.device)
     browser.get(live_site.url + "/submissions/upload/")
     browser.find_element(By.ID, "id_csv_file").send_keys(str(path))
     assert browser.find_element(By.ID, "file-name").text == path.name
@@ -68,7 +61,7 @@ def test_upload_shows_progress_then_summary_and_errors(browser, live_site, nurse
 def test_a_wrong_file_is_explained_on_the_page(browser, live_site, nurse, tmp_path):
     path = tmp_path / "PZ180.csv"
     path.write_bytes(make_csv([row(paediatric_diabetes_unit="PZ180")]))
-    log_in(browser, live_site, nurse.email)
+    log_in(browser, live_site.url, nurse.email, PASSWORD, nurse.device)
     browser.get(live_site.url + "/submissions/upload/")
     browser.find_element(By.ID, "id_csv_file").send_keys(str(path))
     browser.find_element(By.ID, "upload-button").click()

@@ -1,0 +1,57 @@
+"""Two-factor pages: set up an authenticator app (with recovery codes), and enter a code after
+the password. Every other page needs a verified session (npda.middleware.TwoFactorMiddleware)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+
+from npda import two_factor
+
+
+def _next(request: HttpRequest) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or reverse("home")
+    safe = url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return wanted if safe else reverse("home")
+
+
+@never_cache
+@login_required
+def verify(request: HttpRequest) -> HttpResponse:
+    if request.user.is_verified():
+        return redirect(_next(request))
+    if not two_factor.has_two_factor(request.user):
+        return redirect(reverse("two-factor-setup") + f"?next={_next(request)}")
+    error = ""
+    if request.method == "POST":
+        if two_factor.verify(request, request.user, request.POST.get("code", "")):
+            return redirect(_next(request))
+        error = two_factor.wrong_code_message(two_factor.app_device(request.user))
+    return render(request, "registration/two_factor_verify.html",
+                  {"error": error, "next": _next(request)})  # fmt: skip
+
+
+@never_cache
+@login_required
+def set_up(request: HttpRequest) -> HttpResponse:
+    # Replacing an app needs a verified session: the password alone must not be enough.
+    if two_factor.has_two_factor(request.user) and not request.user.is_verified():
+        return redirect(reverse("two-factor") + f"?next={_next(request)}")
+    device = two_factor.pending_device(request.user)
+    error = ""
+    if request.method == "POST":
+        codes = two_factor.confirm_set_up(request, device, request.POST.get("code", ""))
+        if codes is not None:
+            return render(request, "registration/recovery_codes.html",
+                          {"codes": codes, "next": _next(request)})  # fmt: skip
+        error = two_factor.wrong_code_message(device)
+    return render(
+        request,
+        "registration/two_factor_setup.html",
+        {"qr_svg": two_factor.qr_svg(device), "secret": two_factor.secret_text(device),
+         "error": error, "next": _next(request)},
+    )  # fmt: skip
