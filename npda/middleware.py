@@ -1,12 +1,19 @@
 """Project middleware."""
 
+import json
 import time
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponseForbidden
+from django.http import (
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseNotAllowed,
+    HttpResponseNotFound,
+)
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -115,3 +122,98 @@ class SessionTimeoutMiddleware:
             return HttpResponseForbidden(f"Your session ended {why}: reload the page.")
         query = urlencode({"next": request.get_full_path()})
         return redirect(f"{reverse('login')}?{query}")
+
+
+class DashGuardMiddleware:
+    """django-plotly-dash's URLs, narrowed to what our pages use: each registered app's page,
+    layout, dependencies, component bundles and callback endpoint. Anything else (unknown
+    apps, instances, `add_stateless_apps`, `_dash-routes`) is a 404, and a callback request
+    that is not a JSON object naming one of the app's callbacks is a 400, so that no request,
+    least of all an anonymous one, reaches the library's code paths that fail with a 500 or
+    write to the database. A callback leaves the session as it found it."""
+
+    PREFIX = "/django_plotly_dash/app/"
+    PARTS = ("", "_dash-layout", "_dash-dependencies", "_dash-update-component")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/django_plotly_dash/"):
+            return self.get_response(request)
+        name, _, rest = request.path.removeprefix(self.PREFIX).partition("/")
+        if not request.path.startswith(self.PREFIX) or name not in _dash_callbacks_by_app():
+            return HttpResponseNotFound("No such Dash app.")
+        if rest.rstrip("/") not in self.PARTS and not rest.startswith("_dash-component-suites/"):
+            return HttpResponseNotFound("No such Dash endpoint.")
+        if rest != "_dash-update-component":
+            if request.method not in ("GET", "HEAD"):
+                return HttpResponseNotAllowed(["GET", "HEAD"])
+            return self.get_response(request)
+        problem = _callback_problem(request, _dash_callbacks_by_app()[name])
+        if problem:
+            return HttpResponseBadRequest(problem)
+        modified = request.session.modified
+        had_state = DPD_SESSION_KEY in request.session
+        response = self.get_response(request)
+        # django-plotly-dash stores its (for our apps always empty) state in the session on
+        # every callback, which would write a session row for every anonymous visitor.
+        if not had_state and request.session.get(DPD_SESSION_KEY) == {}:
+            del request.session[DPD_SESSION_KEY]
+            request.session.modified = modified
+        return response
+
+
+DPD_SESSION_KEY = "django_plotly_dash"
+
+
+@lru_cache(maxsize=1)
+def _dash_callbacks_by_app() -> dict[str, frozenset[str]]:
+    """Each registered DjangoDash app's callback output keys (as the browser names them)."""
+    from django_plotly_dash.dash_wrapper import usable_apps
+
+    return {
+        name: frozenset(app.as_dash_instance().callback_map) for name, app in usable_apps.items()
+    }
+
+
+def _callback_problem(request, callbacks: frozenset[str]) -> str:
+    if request.method != "POST":
+        return "Callbacks are POST requests."
+    try:
+        body = json.loads(request.body or b"null")
+    except ValueError:
+        return "The request body is not JSON."
+    if not isinstance(body, dict) or body.get("output") not in callbacks:
+        return "The request does not name a callback of this app."
+    inputs = body.get("inputs")
+    if not isinstance(inputs, list) or not all(
+        isinstance(i, dict) and isinstance(i.get("id"), str) and isinstance(i.get("property"), str)
+        for i in inputs
+    ):
+        return "inputs must be a list of {id, property, value}."
+    if not isinstance(body.get("outputs"), list | dict):
+        return "outputs are missing."
+    return ""
+
+
+class PrivateNoStoreMiddleware:
+    """`Cache-Control: no-store` on every response to a signed-in person: their pages and
+    downloads can hold NHS numbers, dates of birth or unpublished results, which no browser or
+    proxy cache may keep. Published, identical-for-everyone answers keep their caching: the open
+    data API and the immutable map shapes."""
+
+    SHARED = ("/api/", "/boundaries/", "/static/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        private = user is not None and user.is_authenticated
+        if private and not request.path.startswith(self.SHARED):
+            if "no-store" not in response.get("Cache-Control", ""):
+                response["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
+        return response

@@ -4,11 +4,15 @@ NPDA_ENV selects the mode: "development" (default), "test" or "production". In p
 required variable must be set, otherwise start-up fails with the list of what is missing.
 """
 
+import base64
 import datetime as dt
+import hashlib
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -93,6 +97,7 @@ INSTALLED_APPS = [
     "django_plotly_dash.apps.DjangoPlotlyDashConfig",
     "ninja",  # serves the API docs' scripts from our static files (no CDN: works offline)
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -104,9 +109,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "npda.middleware.DashGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "npda.middleware.DashGuardMiddleware",  # inside sessions: it keeps callbacks from writing one
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -114,6 +121,7 @@ MIDDLEWARE = [
     "npda.middleware.SessionTimeoutMiddleware",  # before two-factor: an old session just ends
     "django_otp.middleware.OTPMiddleware",
     "npda.middleware.TwoFactorMiddleware",  # a signed-in session needs its second factor
+    "npda.middleware.PrivateNoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_plotly_dash.middleware.BaseMiddleware",
     "npda.middleware.ApiCacheHeadersMiddleware",
@@ -211,7 +219,9 @@ PLOTLY_COMPONENTS = ["dash", "dpd_components", "dash_leaflet"]
 X_FRAME_OPTIONS = "SAMEORIGIN"
 
 # Debian 12 ships GDAL 3.6; the platform never parses user-supplied spatial reference strings.
-SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+# security.W019: X-Frame-Options stays SAMEORIGIN (not DENY) because the reference map is a
+# django-plotly-dash app in an iframe of our own page; CSP frame-ancestors 'self' says the same.
+SILENCED_SYSTEM_CHECKS = ["gis.W001", "security.W019"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -223,9 +233,44 @@ CACHES = {
     }
 }
 
+# Security headers. In production: HTTPS only (redirect, HSTS, secure cookies); behind our own
+# proxy (NPDA_TRUSTED_PROXY_HOPS > 0) its X-Forwarded-Proto says whether the client used HTTPS.
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_SSL_REDIRECT = PRODUCTION
+SECURE_HSTS_SECONDS = 31_536_000 if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+SECURE_REFERRER_POLICY = "same-origin"
+if NPDA_TRUSTED_PROXY_HOPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (django-csp): scripts from this site only, plus the one inline script
+# django-plotly-dash writes (Dash's renderer start-up, allowed by its hash: a test checks it is
+# still Dash's). Styles may be inline: Leaflet and Dash components set them at run time.
+DASH_RENDERER_SCRIPT = "var renderer = new DashRenderer();"
+DASH_RENDERER_HASH = (
+    "'sha256-"
+    + base64.b64encode(hashlib.sha256(DASH_RENDERER_SCRIPT.encode()).digest()).decode()
+    + "'"
+)
+_TILE_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(NPDA_MAP_TILE_URL.replace("{s}", "a")))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, DASH_RENDERER_HASH],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", *([_TILE_ORIGIN] if NPDA_MAP_TILE_URL else [])],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "worker-src": [SELF, "blob:"],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,
@@ -242,6 +287,11 @@ LOGGING = {
 # Uploads: CSV files up to this size are accepted (csv-submission.md; default 20 MB).
 NPDA_UPLOAD_SIZE_LIMIT_MB = float(os.environ.get("NPDA_UPLOAD_SIZE_LIMIT_MB", "20"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "npda.submissions.size_limit.SizeLimitUploadHandler",  # stops an upload past the limit
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # KPI jobs (aggregation app): the nightly full recompute (cron, server time zone), how often the
 # scheduler picks up unit recomputes queued by uploads, and how often a failing one is retried.

@@ -21,6 +21,7 @@ from npda.models import AuditPeriod, PaediatricDiabetesUnit, Submission
 from npda.submissions import reports
 from npda.submissions.messages import RULE_TITLES
 from npda.submissions.services import ImportResult, import_steps, import_submission
+from npda.submissions.size_limit import too_large_error
 
 
 class UploadForm(forms.Form):
@@ -47,6 +48,10 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not can_upload:
             return HttpResponseForbidden("You do not have permission to upload data.")
+        too_large = too_large_error(request)
+        if too_large is not None:
+            return _rejected(request, form, ImportResult("rejected", too_large.code,
+                                                         too_large.message))  # fmt: skip
         if form.is_valid():
             return _process(request, form)
     history = selectors.submissions_for_user(request.user)[:20]
@@ -70,6 +75,14 @@ def _process(request: HttpRequest, form: UploadForm) -> HttpResponse:
     result = import_submission(**arguments)
     if result.accepted:
         return redirect("submission-detail", pk=result.submission_id)
+    return _rejected(request, form, result)
+
+
+def _rejected(request: HttpRequest, form: UploadForm, result: ImportResult) -> HttpResponse:
+    if request.headers.get("Accept") == "application/x-ndjson":
+        outcome = {"stage": "done", **result.as_json(), "message": result.fatal_message}
+        # As a streamed import ends (200, its outcome in the last line): the page shows it.
+        return HttpResponse(json.dumps(outcome) + "\n", content_type="application/x-ndjson")
     history = selectors.submissions_for_user(request.user)[:20]
     return render(
         request,

@@ -209,3 +209,29 @@ def test_a_message_that_begins_with_the_submitted_value_is_text_in_both_reports(
     report = client.get(reverse("submission-errors-csv", args=[submission.pk]))
     rows = list(csv.reader(io.StringIO(report.content.decode("utf-8-sig"))))
     assert next(r for r in rows if r[4] == "E09")[5].startswith("'=1+1 is not")
+
+
+def test_the_size_limit_stops_an_upload_while_it_streams_in(client, period, settings, monkeypatch):
+    from npda.submissions import size_limit
+
+    settings.NPDA_UPLOAD_SIZE_LIMIT_MB = 0.05  # 52 KB
+    client.force_login(unit_user())
+    big = make_csv([row(hospital_admission_other="x" * 1000) for _ in range(100)])  # ~110 KB
+    assert len(big) > 0.05 * 1024 * 1024
+    kept, original = [], size_limit.SizeLimitUploadHandler.receive_data_chunk
+
+    def counted(self, raw_data, start):
+        passed_on = original(self, raw_data, start)  # raises once past the limit
+        kept.append(len(passed_on))
+        return passed_on
+
+    monkeypatch.setattr(size_limit.SizeLimitUploadHandler, "receive_data_chunk", counted)
+    response = upload(client, big, period)
+    assert response.status_code == 400
+    assert "more than the 0.05 MB limit" in response.content.decode()
+    assert sum(kept) <= 0.05 * 1024 * 1024  # nothing past the limit was handed on
+    assert not m.Submission.objects.exists()  # and nothing was written
+    streamed = upload(client, big, period, HTTP_ACCEPT="application/x-ndjson")
+    outcome = json.loads(streamed.content)  # the page's script shows the last line's message
+    assert outcome["stage"] == "done" and outcome["fatal_code"] == "F16"
+    assert "more than the 0.05 MB limit" in outcome["message"]
