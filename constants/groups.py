@@ -17,6 +17,11 @@ class GroupName(models.TextChoices):
     TRUST_AUDIT_TEAM_VIEW_ONLY = "Trust Audit Team: view only"
 
 
+TRUST_GROUPS = (
+    GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS,
+    GroupName.TRUST_AUDIT_TEAM_EDIT_ACCESS,
+    GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY,
+)
 RCPCH_GROUPS = (
     GroupName.RCPCH_AUDIT_TEAM_FULL_ACCESS,
     GroupName.RCPCH_AUDIT_TEAM_EDIT_ACCESS,
@@ -143,3 +148,11 @@ class Role(models.IntegerChoices):
     ADMINISTRATOR = 6, "Administrator or data manager"
     AUDIT_COORDINATOR = 7, "Audit coordinator"
     RCPCH_AUDIT_TEAM = 8, "RCPCH audit team"
+
+
+# The groups a member of each group may give to others: never a role above their own, and
+# (enforced with the units) never outside their units. Superusers may give any.
+GRANTABLE_GROUPS: dict[str, tuple[str, ...]] = {
+    GroupName.RCPCH_AUDIT_TEAM_FULL_ACCESS: (*RCPCH_GROUPS, *TRUST_GROUPS),
+    GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS: TRUST_GROUPS,
+}

@@ -38,6 +38,7 @@ def record_activity(
     *,
     user: NPDAUser | None,
     success: bool,
+    detail: str = "",
 ) -> VisitActivity:
     user_agent = request.META.get("HTTP_USER_AGENT", "") if request is not None else ""
     return VisitActivity.objects.create(
@@ -46,6 +47,7 @@ def record_activity(
         success=success,
         ip_address=client_ip(request),
         user_agent=user_agent[:500],
+        detail=detail[:200],
     )
 
 

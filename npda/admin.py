@@ -9,7 +9,20 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from npda import models as m
+from npda.activity import record_activity
+from npda.admin_scope import (
+    SUPERUSER_FIELDS,
+    AuditTeamOnlyAdmin,
+    PatientAuditMixin,
+    UnitScopedAdmin,
+    check_account_change,
+    grantable_groups,
+    manages_users,
+    sees_all_units,
+    users_in_scope,
+)
 from npda.forms import NPDAUserChangeForm, NPDAUserCreationForm
+from npda.selectors import units_for_user
 
 SVG_SIZE = 220
 
@@ -157,20 +170,21 @@ class AuditPeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Patient)
-class PatientAdmin(ReadOnlyGeometryAdmin):
+class PatientAdmin(PatientAuditMixin, UnitScopedAdmin, ReadOnlyGeometryAdmin):
+    unit_path = "sites__paediatric_diabetes_unit"
     list_display = ("pk", "diabetes_type", "is_valid")
     list_filter = ("diabetes_type", "is_valid", "dataset_year")
 
 
 @admin.register(m.Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(UnitScopedAdmin):
     list_display = ("patient", "paediatric_diabetes_unit", "date_leaving_service", "is_active")
     list_filter = ("is_active",)
     raw_id_fields = ("patient",)
 
 
 @admin.register(m.Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(UnitScopedAdmin):
     list_display = (
         "paediatric_diabetes_unit",
         "audit_period",
@@ -185,7 +199,8 @@ class SubmissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(PatientAuditMixin, UnitScopedAdmin):
+    unit_path = "patient__sites__paediatric_diabetes_unit"
     list_display = ("pk", "patient", "visit_date", "is_valid")
     list_filter = ("is_valid",)
     raw_id_fields = ("patient", "submission")
@@ -202,12 +217,13 @@ class ComputedResultAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.AuditProgress)
-class AuditProgressAdmin(ComputedResultAdmin):
+class AuditProgressAdmin(UnitScopedAdmin, ComputedResultAdmin):
+    unit_path = "patient__sites__paediatric_diabetes_unit"
     list_display = ("patient", "audit_period", "completed_fields", "expected_fields")
 
 
 @admin.register(m.KPI)
-class KPIAdmin(ComputedResultAdmin):
+class KPIAdmin(UnitScopedAdmin, ComputedResultAdmin):
     list_display = ("patient", "audit_period", "paediatric_diabetes_unit", "calculation_date")
     list_filter = ("audit_period",)
 
@@ -220,11 +236,15 @@ class MeasureAdmin(ComputedResultAdmin):
 
 for _model in m.KPI_AGGREGATION_MODELS:
     _area = [_model.AREA_FIELD] if _model.AREA_FIELD else []
+    # A unit's live results are its staff's too; every other level is the audit team's.
+    _scope = (
+        UnitScopedAdmin if _model.AREA_FIELD == "paediatric_diabetes_unit" else (AuditTeamOnlyAdmin)
+    )
     admin.site.register(
         _model,
         type(
             f"{_model.__name__}Admin",
-            (ComputedResultAdmin,),
+            (_scope, ComputedResultAdmin),
             {
                 "list_display": (
                     *_area,
@@ -249,9 +269,11 @@ for _model in m.KPI_AGGREGATION_MODELS:
 class VisitActivityAdmin(admin.ModelAdmin):
     """The audit trail is append-only: nobody adds, edits or deletes it here."""
 
-    list_display = ("timestamp", "user", "activity", "success", "ip_address")
-    list_filter = ("activity", "success")
-    readonly_fields = ("user", "activity", "success", "ip_address", "user_agent", "timestamp")
+    list_display = ("timestamp", "user", "activity", "success", "detail", "ip_address")
+    list_filter = ("activity", "success", "timestamp")
+    search_fields = ("user__email", "ip_address", "detail")
+    readonly_fields = ("user", "activity", "success", "detail", "ip_address", "user_agent",
+                       "timestamp")  # fmt: skip
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -292,3 +314,47 @@ class NPDAUserAdmin(UserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    # Accounts within the actor's units, roles no higher than the actor's own (admin_scope).
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk__in=users_in_scope(request.user))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else [*fields, *SUPERUSER_FIELDS]
+
+    def has_module_permission(self, request) -> bool:
+        return super().has_module_permission(request) or manages_users(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return super().has_view_permission(request, obj) or manages_users(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) or manages_users(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj) or manages_users(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and (obj.is_superuser or obj == request.user):
+            return request.user.is_superuser and obj != request.user
+        return super().has_delete_permission(request, obj)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["queryset"] = grantable_groups(request.user)
+        elif db_field.name == "organisation_employers" and not sees_all_units(request.user):
+            kwargs["queryset"] = units_for_user(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        groups = form.cleaned_data.get("groups", form.instance.groups.all())
+        units = form.cleaned_data.get(
+            "organisation_employers", form.instance.organisation_employers.all()
+        )
+        check_account_change(request.user, form.instance, list(groups), list(units))
+        super().save_related(request, form, formsets, change)
+        record_activity(request, m.ActivityType.USER_CHANGED, user=request.user, success=True,
+                        detail=f"user {form.instance.pk} ({form.instance.email})")  # fmt: skip

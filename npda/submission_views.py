@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from npda import selectors
+from npda.activity import record_activity
 from npda.audit_periods import ensure_audit_periods
-from npda.models import AuditPeriod, PaediatricDiabetesUnit, Submission
+from npda.models import ActivityType, AuditPeriod, PaediatricDiabetesUnit, Submission
 from npda.submissions import reports
 from npda.submissions.messages import RULE_TITLES
 from npda.submissions.services import ImportResult, import_steps, import_submission
@@ -50,6 +51,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             return HttpResponseForbidden("You do not have permission to upload data.")
         too_large = too_large_error(request)
         if too_large is not None:
+            _record_upload(request, form.data.get("paediatric_diabetes_unit", ""), None)
             return _rejected(request, form, ImportResult("rejected", too_large.code,
                                                          too_large.message))  # fmt: skip
         if form.is_valid():
@@ -71,11 +73,24 @@ def _process(request: HttpRequest, form: UploadForm) -> HttpResponse:
         user=request.user,
     )
     if request.headers.get("Accept") == "application/x-ndjson":
-        return StreamingHttpResponse(_stream(arguments), content_type="application/x-ndjson")
+        return StreamingHttpResponse(
+            _stream(request, arguments), content_type="application/x-ndjson"
+        )
     result = import_submission(**arguments)
+    _record_upload(request, arguments["unit"].pk, result)
     if result.accepted:
         return redirect("submission-detail", pk=result.submission_id)
     return _rejected(request, form, result)
+
+
+def _record_upload(request, unit: str, result: ImportResult | None) -> None:
+    """Every upload, accepted or rejected (None: stopped at the size limit), is audited."""
+    detail = (
+        f"{unit}: submission {result.submission_id}" if result and result.accepted
+        else f"{unit}: rejected {result.fatal_code if result else 'F16'}"
+    )  # fmt: skip
+    record_activity(request, ActivityType.SUBMISSION_UPLOADED, user=request.user,
+                    success=bool(result and result.accepted), detail=detail)  # fmt: skip
 
 
 def _rejected(request: HttpRequest, form: UploadForm, result: ImportResult) -> HttpResponse:
@@ -92,7 +107,7 @@ def _rejected(request: HttpRequest, form: UploadForm, result: ImportResult) -> H
     )
 
 
-def _stream(arguments: dict):
+def _stream(request: HttpRequest, arguments: dict):
     """Progress events as lines of JSON while the file is processed, then the outcome."""
     steps = import_steps(**arguments)
     while True:
@@ -101,6 +116,7 @@ def _stream(arguments: dict):
         except StopIteration as finished:
             result: ImportResult = finished.value
             break
+    _record_upload(request, arguments["unit"].pk, result)
     outcome = result.as_json()
     outcome["message"] = result.message or result.fatal_message
     if result.accepted:
@@ -142,7 +158,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def submission_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission_in_scope(request, pk)
-    return _download(reports.errors_csv(submission), "text/csv", submission, "csv")
+    return _download(request, reports.errors_csv(submission), "text/csv", submission, "csv")
 
 
 @login_required
@@ -150,6 +166,7 @@ def submission_errors_csv(request: HttpRequest, pk: int) -> HttpResponse:
 def submission_errors_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission_in_scope(request, pk)
     return _download(
+        request,
         reports.errors_xlsx(submission),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         submission,
@@ -157,7 +174,10 @@ def submission_errors_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _download(content: bytes, content_type: str, submission: Submission, extension: str):
+def _download(request, content: bytes, content_type: str, submission: Submission, extension: str):
+    """An error report names children (NHS numbers): each download is in the audit trail."""
+    record_activity(request, ActivityType.REPORT_DOWNLOADED, user=request.user, success=True,
+                    detail=f"error report ({extension}) of submission {submission.pk}")  # fmt: skip
     response = HttpResponse(content, content_type=content_type)
     name = (
         f"{submission.paediatric_diabetes_unit_id} {submission.audit_period} errors "

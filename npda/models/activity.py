@@ -15,6 +15,10 @@ class ActivityType(models.IntegerChoices):
     TWO_FACTOR_FAILED = 10, "Two-factor code refused"
     RECOVERY_CODE_USED = 11, "Recovery code used"
     SESSION_EXPIRED = 12, "Session ended after inactivity or its maximum age"
+    ADMIN_PATIENT_VIEWED = 13, "Patient record viewed in the admin"
+    ADMIN_PATIENT_CHANGED = 14, "Patient record changed in the admin"
+    USER_CHANGED = 15, "User account or role changed"
+    REPORT_DOWNLOADED = 16, "Identifiable report downloaded"
 
 
 class VisitActivity(models.Model):
@@ -32,6 +36,9 @@ class VisitActivity(models.Model):
     success = models.BooleanField()
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
+    detail = models.CharField(
+        max_length=200, blank=True, help_text="What was acted on (a submission, patient or user id)"
+    )
     timestamp = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

@@ -50,6 +50,7 @@ def test_set_up_an_app_then_log_in_with_a_code_and_reach_the_unit_page(browser, 
     save_screenshot(browser, "two-factor-recovery-codes")
     browser.find_element(By.LINK_TEXT, "Continue").click()
     wait.until(lambda d: d.current_url.endswith("/units/PZ041/"))
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#case-mix-table"))  # charts drawn
     browser.find_element(By.CSS_SELECTOR, "nav form button").click()  # log out
 
     # The next login asks for a code and goes on to the page asked for.

@@ -1,0 +1,120 @@
+"""The admin follows the site's rules: a unit's staff see only their units' children and live
+results, patient records opened or changed are audited, and accounts and roles change only
+within the actor's units and never above the actor's own role or into superuser powers."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from constants.groups import GroupName
+from npda import models as m
+from tests.factories import SiteFactory, VisitFactory, user_in_group
+
+pytestmark = pytest.mark.django_db
+
+
+def staff(group, units=()):
+    user = user_in_group(group, units)
+    user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def two_units():
+    ours = SiteFactory()  # PZ041
+    theirs = SiteFactory(paediatric_diabetes_unit=m.PaediatricDiabetesUnit.objects.get(
+        pz_code="PZ002"))  # fmt: skip
+    VisitFactory(patient=ours.patient)
+    VisitFactory(patient=theirs.patient)
+    return ours.patient, theirs.patient
+
+
+def test_a_unit_user_with_staff_status_sees_only_their_children(client, two_units):
+    ours, theirs = two_units
+    client.force_login(staff(GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS, ["PZ041"]))
+    for model, own, other in (
+        ("patient", ours.pk, theirs.pk),
+        ("visit", ours.visits.get().pk, theirs.visits.get().pk),
+        ("site", ours.sites.get().pk, theirs.sites.get().pk),
+    ):
+        listing = client.get(reverse(f"admin:npda_{model}_changelist")).content.decode()
+        assert f"/{own}/change/" in listing and f"/{other}/change/" not in listing, model
+        # Changing the URL to another unit's child finds nothing.
+        response = client.get(reverse(f"admin:npda_{model}_change", args=[other]))
+        assert response.status_code == 302, model
+        assert theirs.nhs_number not in client.get(response["Location"]).content.decode()
+    assert client.post(reverse("admin:npda_patient_delete", args=[theirs.pk]),
+                       {"post": "yes"}).status_code == 302  # fmt: skip
+    assert m.Patient.objects.filter(pk=theirs.pk).exists()
+
+
+def test_opening_and_changing_a_child_in_the_admin_is_audited(client, two_units):
+    ours, _ = two_units
+    user = staff(GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS, ["PZ041"])
+    client.force_login(user)
+    assert client.get(reverse("admin:npda_patient_change", args=[ours.pk])).status_code == 200
+    viewed = m.VisitActivity.objects.filter(activity=m.ActivityType.ADMIN_PATIENT_VIEWED)
+    assert [a.user for a in viewed] == [user]
+
+
+def test_live_results_above_unit_level_are_the_audit_teams(client):
+    client.force_login(staff(GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY, ["PZ041"]))
+    assert client.get(reverse("admin:npda_nationalkpiaggregation_changelist")).status_code == 403
+    assert client.get(reverse("admin:npda_pdukpiaggregation_changelist")).status_code == 200
+    client.force_login(staff(GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY))
+    assert client.get(reverse("admin:npda_nationalkpiaggregation_changelist")).status_code == 200
+
+
+def user_form(user, **changes) -> dict:
+    data = {
+        "email": user.email, "title": "", "first_name": user.first_name,
+        "surname": user.surname, "role": "", "is_active": "on",
+        "organisation_employers": [u.pk for u in user.organisation_employers.all()],
+        "groups": [g.pk for g in user.groups.all()],
+        "last_login_0": "", "last_login_1": "", "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+    }  # fmt: skip
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_nobody_but_a_superuser_grants_superuser_or_staff_powers(client):
+    lead = staff(GroupName.RCPCH_AUDIT_TEAM_FULL_ACCESS)
+    client.force_login(lead)
+    url = reverse("admin:npda_npdauser_change", args=[lead.pk])
+    page = client.get(url).content.decode()
+    assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
+    client.post(url, user_form(lead, is_superuser="on", is_staff="on"))
+    lead.refresh_from_db()
+    assert not lead.is_superuser
+    boss = m.NPDAUser.objects.create_superuser("boss@npda.example", "a-long-test-password")
+    boss_url = reverse("admin:npda_npdauser_change", args=[boss.pk])
+    assert 'name="_save"' not in client.get(boss_url).content.decode()  # read-only at most
+    assert client.post(boss_url, user_form(boss, first_name="Changed")).status_code == 403
+    boss.refresh_from_db()
+    assert boss.first_name != "Changed"
+
+
+def test_a_unit_lead_grants_only_unit_roles_for_their_own_units(client):
+    lead = staff(GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS, ["PZ041"])
+    nurse = user_in_group(GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY, ["PZ041"])
+    stranger = user_in_group(GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY, ["PZ002"])
+    client.force_login(lead)
+    listing = client.get(reverse("admin:npda_npdauser_changelist")).content.decode()
+    assert nurse.email in listing and stranger.email not in listing
+    url = reverse("admin:npda_npdauser_change", args=[nurse.pk])
+    rcpch = Group.objects.get(name=GroupName.RCPCH_AUDIT_TEAM_FULL_ACCESS)
+    other_unit = m.PaediatricDiabetesUnit.objects.get(pz_code="PZ002")
+    for bad in ({"groups": [rcpch.pk]}, {"organisation_employers": [other_unit.pk]}):
+        response = client.post(url, user_form(nurse, **bad))
+        assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    nurse.refresh_from_db()
+    assert list(nurse.groups.values_list("name", flat=True)) == [
+        GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY
+    ]
+    edit = Group.objects.get(name=GroupName.TRUST_AUDIT_TEAM_EDIT_ACCESS)
+    assert client.post(url, user_form(nurse, groups=[edit.pk])).status_code == 302
+    assert nurse.groups.get().name == GroupName.TRUST_AUDIT_TEAM_EDIT_ACCESS
+    assert m.VisitActivity.objects.filter(user=lead, activity=m.ActivityType.USER_CHANGED).exists()
+    assert client.get(reverse("admin:npda_npdauser_change", args=[stranger.pk])).status_code == 302
