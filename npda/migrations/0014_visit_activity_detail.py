@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('npda', '0013_activity_admin_and_reports'),
+        ("npda", "0013_activity_admin_and_reports"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='visitactivity',
-            name='detail',
-            field=models.CharField(blank=True, help_text='What was acted on (a submission, patient or user id)', max_length=200),
+            model_name="visitactivity",
+            name="detail",
+            field=models.CharField(
+                blank=True,
+                help_text="What was acted on (a submission, patient or user id)",
+                max_length=200,
+            ),
         ),
     ]
