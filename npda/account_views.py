@@ -1,6 +1,7 @@
 """Two-factor pages: set up an authenticator app (with recovery codes), and enter a code after
 the password. Every other page needs a verified session (npda.middleware.TwoFactorMiddleware)."""
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,6 +10,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 
 from npda import two_factor
+from npda.activity import record_activity
+from npda.models import ActivityType, NPDAUser
 
 
 def _next(request: HttpRequest) -> str:
@@ -55,3 +58,30 @@ def set_up(request: HttpRequest) -> HttpResponse:
         {"qr_svg": two_factor.qr_svg(device), "secret": two_factor.secret_text(device),
          "error": error, "next": _next(request)},
     )  # fmt: skip
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """A reset link by email (Django's: the page never says whether the address has an
+    account); each request is in the audit trail, with the account when there is one."""
+
+    template_name = "registration/password_reset.html"
+    # Names of our own: the admin's templates of Django's names come first in the search.
+    email_template_name = "registration/reset_email.txt"
+    subject_template_name = "registration/reset_email_subject.txt"
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        user = NPDAUser.objects.filter(email__iexact=email.strip()).first()
+        record_activity(self.request, ActivityType.PASSWORD_RESET_REQUESTED, user=user,
+                        success=user is not None)  # fmt: skip
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "registration/set_new_password.html"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record_activity(self.request, ActivityType.PASSWORD_CHANGED, user=form.user, success=True,
+                        detail="by a reset link")  # fmt: skip
+        return response

@@ -20,6 +20,30 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/two-factor/", account_views.verify, name="two-factor"),
+    path(
+        "accounts/password-reset/",
+        account_views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="registration/password_reset_sent.html"
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        account_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/password_changed.html"
+        ),
+        name="password_reset_complete",
+    ),
     path("accounts/two-factor/setup/", account_views.set_up, name="two-factor-setup"),
     path("submissions/upload/", submission_views.upload, name="upload"),
     path("submissions/<int:pk>/", submission_views.submission_detail, name="submission-detail"),
