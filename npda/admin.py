@@ -9,8 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from npda import models as m
-from npda.activity import record_activity
-from npda.admin_scope import (
+from npda.access_rules import (
     SUPERUSER_FIELDS,
     AuditTeamOnlyAdmin,
     PatientAuditMixin,
@@ -21,6 +20,7 @@ from npda.admin_scope import (
     sees_all_units,
     users_in_scope,
 )
+from npda.activity import record_activity
 from npda.forms import NPDAUserChangeForm, NPDAUserCreationForm
 from npda.selectors import units_for_user
 
@@ -315,7 +315,7 @@ class NPDAUserAdmin(UserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
-    # Accounts within the actor's units, roles no higher than the actor's own (admin_scope).
+    # Accounts within the actor's units, roles no higher than their own (npda.access_rules).
     def get_queryset(self, request):
         return super().get_queryset(request).filter(pk__in=users_in_scope(request.user))
 

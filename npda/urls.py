@@ -3,7 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from boundaries.views import boundary_layer_geojson, boundary_layer_version
-from npda import account_views, area_views, release_views, submission_views, unit_views, views
+from npda import (
+    account_views,
+    area_views,
+    release_views,
+    submission_views,
+    unit_views,
+    user_views,
+    views,
+)
 from npda.api import api
 
 admin.site.site_header = "NPDA administration"
@@ -20,6 +28,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/two-factor/", account_views.verify, name="two-factor"),
+    path("accounts/users/", user_views.account_list, name="accounts"),
+    path("accounts/users/new/", user_views.account_edit, name="account-new"),
+    path("accounts/users/<int:pk>/", user_views.account_edit, name="account-edit"),
     path(
         "accounts/password-reset/",
         account_views.PasswordResetView.as_view(),

@@ -2,6 +2,7 @@
 with an authenticator app and recovery codes, every step in the audit trail."""
 
 import base64
+import json
 import re
 import time
 
@@ -13,6 +14,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from constants.groups import GroupName
+from dashboards.map_outputs import update_request
 from npda import models as m
 from tests.factories import NPDAUserFactory, user_in_group
 
@@ -49,7 +51,8 @@ def test_every_role_needs_its_code_before_any_signed_in_page(group):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith("/accounts/two-factor/?next="), url
-    dash = client.post("/django_plotly_dash/app/map_explorer/_dash-update-component", "{}",
+    body = json.dumps(update_request("?level=pdu&release=live-2024"))
+    dash = client.post("/django_plotly_dash/app/map_explorer/_dash-update-component", body,
                        content_type="application/json")  # fmt: skip
     assert dash.status_code == 403
     assert client.get("/api/v1/releases").status_code == 200  # published figures stay open

@@ -1,4 +1,4 @@
-"""The admin's rules, the same as the rest of the site's (issue 11): a person sees and changes
+"""Access rules shared by the admin and the account pages (issue 11): a person sees and changes
 only their own units' children and submissions (the RCPCH audit team and superusers: all),
 unpublished results above unit level are the audit team's, and accounts and roles change
 only within the actor's units and never above the actor's own role."""
