@@ -39,7 +39,7 @@ run: demo
 # Production-style serving with gunicorn (NPDA_ENV=production needs SECRET_KEY, DATABASE_URL
 # and ALLOWED_HOSTS; see the README); static files are served by WhiteNoise.
 serve: prepare
-	@.venv/bin/gunicorn --config gunicorn.conf.py
+	@NPDA_ENV=$${NPDA_ENV:-production} .venv/bin/gunicorn --config gunicorn.conf.py
 
 test: setup-test
 	@$(MANAGE) collectstatic --no-input -v 0

@@ -177,7 +177,7 @@ class PatientAdmin(PatientAuditMixin, UnitScopedAdmin, ReadOnlyGeometryAdmin):
 
 
 @admin.register(m.Site)
-class SiteAdmin(UnitScopedAdmin):
+class SiteAdmin(PatientAuditMixin, UnitScopedAdmin):
     list_display = ("patient", "paediatric_diabetes_unit", "date_leaving_service", "is_active")
     list_filter = ("is_active",)
     raw_id_fields = ("patient",)

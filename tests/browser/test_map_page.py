@@ -130,6 +130,11 @@ def test_explore_by_measure_level_and_drill_down(browser, published):
     browser.back()
     wait(browser, lambda: title(browser) == "41 Coeliac screen at diagnosis: NHS England regions")
     assert browser.find_element(By.CSS_SELECTOR, "input[value=region]").is_selected()
+    # All of it under the site's Content-Security-Policy: a violation would be a console error.
+    policy = browser.execute_script(
+        "return fetch('/maps/').then(r => r.headers.get('content-security-policy'))"
+    )
+    assert "default-src 'none'" in policy and "script-src 'self' 'sha256-" in policy
     assert javascript_errors(browser) == []
 
 

@@ -118,3 +118,21 @@ def test_a_unit_lead_grants_only_unit_roles_for_their_own_units(client):
     assert nurse.groups.get().name == GroupName.TRUST_AUDIT_TEAM_EDIT_ACCESS
     assert m.VisitActivity.objects.filter(user=lead, activity=m.ActivityType.USER_CHANGED).exists()
     assert client.get(reverse("admin:npda_npdauser_change", args=[stranger.pk])).status_code == 302
+
+
+def test_changing_a_child_in_the_admin_is_audited_with_the_record(client, two_units):
+    ours, _ = two_units
+    site = ours.sites.get()
+    user = staff(GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS, ["PZ041"])
+    client.force_login(user)
+    url = reverse("admin:npda_site_change", args=[site.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data["date_leaving_service"] = "2024-09-01"
+    data["reason_leaving_service"] = "2"
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content[:300]
+    changed = m.VisitActivity.objects.get(activity=m.ActivityType.ADMIN_PATIENT_CHANGED)
+    assert changed.user == user and changed.detail == f"site {site.pk}"

@@ -1,9 +1,11 @@
 """Signed-in sessions end after 30 minutes idle or 12 hours in all, on the server."""
 
+import json
 import time
 
 import pytest
 
+from dashboards.callback_requests import TREND_OUTPUTS, location_request
 from npda import models as m
 from npda.middleware import LAST_SEEN, LOGIN_AT
 from tests.factories import NPDAUserFactory
@@ -48,6 +50,7 @@ def test_a_busy_session_still_ends_after_twelve_hours(client):
 def test_a_callback_after_the_session_ended_is_refused_not_redirected(client):
     client.force_login(NPDAUserFactory())
     age(client, seen=3600)
-    response = client.post("/django_plotly_dash/app/unit_profile/_dash-update-component", "{}",
+    body = json.dumps(location_request(TREND_OUTPUTS, "/units/PZ041/", ""))
+    response = client.post("/django_plotly_dash/app/unit_profile/_dash-update-component", body,
                            content_type="application/json")  # fmt: skip
     assert response.status_code == 403 and b"reload the page" in response.content
