@@ -52,6 +52,13 @@ MATRIX = {
     "/admin/npda/nationalkpiaggregation/": (L, A, A, A, F, F, F),
     "/admin/npda/visitactivity/": (L, A, A, A, F, F, F),
     "/admin/npda/npdauser/": (L, A, A, A, A, F, F),
+    "/admin/npda/submission/": (L, A, A, A, A, A, A),
+    "/admin/aggregation/release/": (L, A, A, A, F, F, F),
+    "/accounts/users/": (L, A, F, F, A, F, F),
+    "/accounts/users/new/": (L, A, F, F, A, F, F),
+    "/accounts/two-factor/": (L, L, L, L, L, L, L),  # verified already: on to the home page
+    "/units/": (A, A, A, A, A, A, A),
+    "/benchmarking/": (L, L, L, L, L, L, L),  # to the default measure's page
 }
 
 
