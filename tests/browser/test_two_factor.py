@@ -52,6 +52,7 @@ def test_set_up_an_app_then_log_in_with_a_code_and_reach_the_unit_page(browser, 
     wait.until(lambda d: d.current_url.endswith("/units/PZ041/"))
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#case-mix-table"))  # charts drawn
     browser.find_element(By.CSS_SELECTOR, "nav form button").click()  # log out
+    wait.until(lambda d: d.find_elements(By.LINK_TEXT, "Log in"))  # the logout has landed
 
     # The next login asks for a code and goes on to the page asked for.
     browser.get(f"{site.url}/accounts/login/?next=/units/PZ041/")
