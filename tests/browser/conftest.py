@@ -42,6 +42,15 @@ def browser():
     driver.quit()
 
 
+@pytest.fixture(autouse=True)
+def fresh_cookies(request):
+    """Each test starts signed out: the browser is shared, and a session cookie left by one
+    test must not reach the next test's server (its sessions were flushed with the database)."""
+    yield
+    if "browser" in request.fixturenames:
+        request.getfixturevalue("browser").execute_cdp_cmd("Network.clearBrowserCookies", {})
+
+
 @pytest.fixture
 def live_site(live_server, transactional_db):
     """The live server with the reference data (transactional tests start from a flushed DB)."""
