@@ -12,7 +12,16 @@ from bench import common
 
 def main() -> None:
     common.setup_django()
-    from bench import benchmarking, cohort, kpis, maps, reference_data, releases, submissions
+    from bench import (
+        benchmarking,
+        cohort,
+        exports,
+        kpis,
+        maps,
+        reference_data,
+        releases,
+        submissions,
+    )
 
     print(
         f"NPDA benchmarks on {platform.node()}: {os.cpu_count()} cores, "
@@ -25,6 +34,7 @@ def main() -> None:
     releases.run()  # builds the demo of three years again
     maps.run()  # on that demo
     benchmarking.run()  # on the same demo
+    exports.run()  # on the same demo
 
 
 if __name__ == "__main__":

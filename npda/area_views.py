@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.http import require_GET
 
 from aggregation import selectors
 from aggregation.areas import Area
@@ -19,6 +20,7 @@ from boundaries import selectors as boundaries
 from constants.disclosure import footnote
 from constants.kpis import DEFINITIONS, MEASURES_BY_NUMBER
 from constants.levels import OGL_ATTRIBUTION, RCPCH_ATTRIBUTION, Level
+from dashboards import exports
 from dashboards import map_figures as fig
 from dashboards.area_map import MapPoint, area_map_svg
 from dashboards.map_data import release_choices
@@ -155,3 +157,17 @@ def area_page(request: HttpRequest, level: str, code: str) -> HttpResponse:
             "attribution": f"{OGL_ATTRIBUTION} {RCPCH_ATTRIBUTION}",
         },
     )
+
+
+@require_GET
+def area_download(request: HttpRequest, level: str, code: str, fmt: str) -> HttpResponse:
+    """An area's report file from a published release (`?release=`, default the latest final):
+    public, like the open data API it repeats; unknown parts are a 404 that says which."""
+    try:
+        export = exports.area_export(request.GET.get("release", "latest"), level, code)
+        content, content_type = exports.render(export, fmt)
+    except NotFound as error:
+        raise Http404(str(error)) from error
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.file_stem}.{fmt}"'
+    return response

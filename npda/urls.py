@@ -21,6 +21,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("maps/", views.maps, name="maps"),
     path("areas/<slug:level>/<slug:code>/", area_views.area_page, name="area-page"),
+    path(
+        "areas/<slug:level>/<slug:code>.<slug:fmt>",
+        area_views.area_download,
+        name="area-download",
+    ),
     path("units/", unit_views.units_index, name="units-index"),
     path("units/<slug:code>/", unit_views.unit_page, name="unit-page"),
     path("benchmarking/", views.benchmarking_index, name="benchmarking-index"),

@@ -1,0 +1,141 @@
+"""Report exports of one area from one published release (issue 12): the tidy CSV of the open
+data API, and an XLSX workbook of the same table with a definitions sheet and a notes sheet.
+
+Everything is read through the read API (`aggregation.selectors`): release rows only, which are
+disclosure controlled and hold no child-level data. Each file names the release, its date, the
+disclosure-control policy and the source.
+"""
+
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from aggregation import selectors
+from aggregation.areas import Area
+from aggregation.selectors import AreaResult, NotFound, ReleaseSummary
+from constants import disclosure as sdc
+from constants.kpis import DEFINITIONS, MEASURES, POPULATIONS
+from constants.levels import OGL_ATTRIBUTION, RCPCH_ATTRIBUTION
+from npda import open_data
+from npda.spreadsheets import FORMULA_STARTS, xlsx_row
+
+FORMATS = ("csv", "xlsx")
+SOURCE = "RCPCH National Paediatric Diabetes Audit (NPDA), England and Wales"
+EXPORT_LEVELS = ("national", "country", "region", "icb", "lhb", "network", "trust", "pdu")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class AreaExport:
+    release: ReleaseSummary
+    area: Area
+    results: list[AreaResult]  # every measure and breakdown published for the area
+
+    @property
+    def file_stem(self) -> str:
+        release, area = self.release, self.area
+        return f"NPDA {release.label} release {release.id} {area.level} {area.code}"
+
+
+def area_export(release_spec: str | int, level: str, code: str) -> AreaExport:
+    """The area's published rows; NotFound (with a message) for an unknown release or area."""
+    if level not in EXPORT_LEVELS:
+        raise NotFound("level", level, list(EXPORT_LEVELS))
+    release = selectors.resolve_release(release_spec)
+    area = next(
+        (a for a in selectors.areas(level, release.id) if a.code == code), None
+    )  # fmt: skip
+    if area is None:
+        raise NotFound("area", code, [], f"There is no {level} {code!r} in release {release.id}.")
+    results = list(selectors.release_results(release.id, level=level, code=code, breakdown=None))
+    return AreaExport(release, area, results)
+
+
+def export_csv(export: AreaExport) -> bytes:
+    """The open data API's tidy CSV of the area (UTF-8 with BOM, formula-safe)."""
+    return "".join(open_data.csv_chunks(export.results, export.release)).encode("utf-8")
+
+
+def _cell(column: int, value: str):
+    """A CSV cell as the workbook holds it: numbers as numbers (to sum and sort), text as
+    string cells without the CSV's formula guard (a string cell never runs)."""
+    if column in NUMERIC:
+        for kind in (int, float):
+            try:
+                return kind(value)
+            except ValueError:
+                pass
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def export_xlsx(export: AreaExport, produced: date | None = None) -> bytes:
+    """Results (the CSV's table), Definitions (every measure) and Notes (release, policy,
+    symbols, source, attribution, date produced)."""
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    results = book.create_sheet("Results")
+    results.append(_heading(results, open_data.CSV_COLUMNS, bold))
+    for result in export.results:
+        row = open_data.csv_row(result, export.release)
+        results.append(xlsx_row(results, [_cell(i, v) for i, v in enumerate(row)]))
+    definitions = book.create_sheet("Definitions")
+    definitions.append(_heading(definitions, ("Measure", "Name", "Group", "Kind", "Polarity",
+                                              "Population", "Definition"), bold))  # fmt: skip
+    for m in MEASURES:
+        definitions.append(xlsx_row(definitions, [
+            m.number, m.name, m.group.value, m.kind.value, POLARITY_WORDS[m.polarity.value],
+            POPULATIONS.get(m.population, m.population), DEFINITIONS[m.number],
+        ]))  # fmt: skip
+    notes = book.create_sheet("Notes")
+    for line in notes_lines(export, produced or timezone.localdate()):
+        notes.append(xlsx_row(notes, list(line)))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# CSV columns holding numbers (by position): the release, counts, value and interval ends.
+NUMBER_COLUMNS = ("release_id", "numerator", "denominator", "value", "ci95_low", "ci95_high",
+                  "ci998_low", "ci998_high")  # fmt: skip
+NUMERIC = {open_data.CSV_COLUMNS.index(c) for c in NUMBER_COLUMNS}
+POLARITY_WORDS = {"up": "Higher is better", "down": "Lower is better",
+                  "none": "No better direction", "n/a": "A count, not compared"}  # fmt: skip
+
+
+def _heading(sheet, names, font) -> list:
+    cells = xlsx_row(sheet, list(names))
+    for cell in cells:
+        cell.font = font
+    return cells
+
+
+def notes_lines(export: AreaExport, produced: date) -> list[tuple[str, str]]:
+    release = export.release
+    return [
+        ("Area", f"{export.area.name} ({export.area.level} {export.area.code})"),
+        ("Release", f"{release.label} release, id {release.id}"),
+        ("Calculated as at", release.calculation_date.isoformat()),
+        ("Published", release.created_at.date().isoformat()),
+        ("Disclosure control policy", release.disclosure_policy),
+        ("Disclosure control", sdc.footnote(release.disclosure_policy)),
+        ("Symbols", f"{sdc.SUPPRESSED} withheld to protect confidentiality; "
+                    f"{sdc.NOT_APPLICABLE} not applicable (no children in the denominator)"),
+        ("Source", SOURCE),
+        ("Attribution", f"{OGL_ATTRIBUTION} {RCPCH_ATTRIBUTION}"),
+        ("Produced", produced.isoformat()),
+    ]  # fmt: skip
+
+
+def render(export: AreaExport, fmt: str) -> tuple[bytes, str]:
+    """The file's bytes and content type for a format of FORMATS."""
+    if fmt == "csv":
+        return export_csv(export), "text/csv; charset=utf-8"
+    if fmt == "xlsx":
+        return export_xlsx(export), XLSX
+    raise NotFound("format", fmt, list(FORMATS))
