@@ -47,8 +47,11 @@ COMPARED = ("better", "similar", "worse", "lower", "higher")
 # Releases a person may choose ------------------------------------------------------------------
 
 
-def _year_label(year: int) -> str:
-    return f"{year}-{str(year + 1)[2:]}"
+def live_choices() -> list[ReleaseChoice]:
+    return [
+        ReleaseChoice(f"{LIVE_PREFIX}{y}", f"{fig.year_label(y)} live results, not published")
+        for y in selectors.live_years()
+    ]
 
 
 def release_choices(user) -> list[ReleaseChoice]:
@@ -68,10 +71,7 @@ def release_choices(user) -> list[ReleaseChoice]:
             if r.kind != "final"
         ]
     if access == "all":
-        choices += [
-            ReleaseChoice(f"{LIVE_PREFIX}{y}", f"{_year_label(y)} live results, not published")
-            for y in selectors.live_years()
-        ]
+        choices += live_choices()
     return choices
 
 
@@ -278,7 +278,7 @@ def _release_areas(release_id: int, created: datetime) -> tuple[Area, ...]:
 def _release_text(state: MapState, release: ReleaseSummary | None) -> str:
     if state.is_live:
         return (
-            f"Live results for {_year_label(state.live_year)}: not published and not disclosure "
+            f"Live results for {fig.year_label(state.live_year)}: not published and not disclosure "
             "controlled. For the audit team only; do not share."
         )
     if release is None:

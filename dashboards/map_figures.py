@@ -82,6 +82,21 @@ def format_count(count: int | None, suppressed: bool) -> str:
     return NOT_APPLICABLE if count is None else f"{count:,}"
 
 
+def counts_text(result: AreaResult | None) -> str:
+    """ "n of N" for a measure with a denominator, else "" (counts and missing results)."""
+    if result is None or (result.denominator is None and not result.denominator_suppressed):
+        return ""
+    return (
+        f"{format_count(result.numerator, result.numerator_suppressed)} of "
+        f"{format_count(result.denominator, result.denominator_suppressed)}"
+    )
+
+
+def year_label(year: int) -> str:
+    """An audit year as people write it: 2024 -> "2024-25"."""
+    return f"{year}-{str(year + 1)[2:]}"
+
+
 def format_interval(ci: tuple[float, float] | None) -> str:
     return NOT_APPLICABLE if ci is None else f"{ci[0]:,.1f} to {ci[1]:,.1f}"
 

@@ -24,7 +24,7 @@ from npda.selectors import units_for_user
 
 from . import map_figures as fig
 from . import unit_figures as uf
-from .map_data import _year_label, release_choices
+from .map_data import live_choices, release_choices
 from .map_state import DEFAULT_MEASURE, LATEST, LIVE_PREFIX, ReleaseChoice
 
 COMPARATOR_ORDER = ("trust", "lhb", "icb", "region", "country", "network")
@@ -59,10 +59,7 @@ def release_options(user, code: str) -> list[ReleaseChoice]:
     """The map explorer's choices, and the unit's own live results for its staff."""
     choices = release_choices(user)
     if selectors.live_access(user) == "units" and units_for_user(user).filter(pz_code=code):
-        choices += [
-            ReleaseChoice(f"{LIVE_PREFIX}{y}", f"{_year_label(y)} live results, not published")
-            for y in selectors.live_years()
-        ]
+        choices += live_choices()
     return choices
 
 
@@ -142,15 +139,6 @@ def unit_url(code: str, query: str = "") -> str:
     return reverse("unit-page", args=[code]) + (f"?{query}" if query else "")
 
 
-def _counts(r: AreaResult) -> str:
-    if r.denominator is None and not r.denominator_suppressed:
-        return ""
-    return (
-        f"{fig.format_count(r.numerator, r.numerator_suppressed)} of "
-        f"{fig.format_count(r.denominator, r.denominator_suppressed)}"
-    )
-
-
 def _interval(r: AreaResult | None) -> str:
     if r is None:
         return ""
@@ -226,7 +214,7 @@ def _live_view(user, state: UnitState, own: dict[str, Area]) -> UnitView:
     ]  # fmt: skip
     return UnitView(
         state=state, problems=[], choices=[], unit=own["pdu"], release=None,
-        release_text=f"{_year_label(state.live_year)} live results: not published and not "
+        release_text=f"{fig.year_label(state.live_year)} live results: not published and not "
         "disclosure-controlled; for the unit's own staff and the audit team. Compared with "
         "the live England and Wales value.",
         footnote="Live results change with every upload and nightly run.",
@@ -242,7 +230,7 @@ def _spine_row(number, unit, national, *, incomplete, svg="", spread="", compara
         definition=DEFINITIONS[number],
         population=POPULATIONS.get(measure.population, measure.population),
         value=fig.format_value(unit.value, unit.unit, suppressed=unit.suppressed) if unit else "",
-        counts=_counts(unit) if unit else "",
+        counts=fig.counts_text(unit),
         interval=_interval(unit),
         comparison=_comparison(unit),
         comparison_key=("withheld" if unit.suppressed else unit.comparison) if unit else "",
@@ -327,7 +315,7 @@ def trend_view(user, pathname: str, search: str) -> ChartView:
     title = f"{measure.number} {measure.name}: trend"
     by_year = f"{measure.name} by audit year (final releases)"
     by_quarter = (
-        f"{measure.name} by quarter of {_year_label(year)} (provisional, year to date)"
+        f"{measure.name} by quarter of {fig.year_label(year)} (provisional, year to date)"
         if year else f"{measure.name} by quarter: no provisional releases"
     )  # fmt: skip
     return ChartView(

@@ -20,9 +20,11 @@ from .map_figures import (
     COMPARISON_COLOURS,
     WITHHELD_COLOUR,
     comparison_short,
+    counts_text,
     format_interval,
     format_number,
     format_value,
+    year_label,
 )
 from .plot_style import figure
 
@@ -137,17 +139,13 @@ class TrendRow:
     national: float | None
 
 
-def _year_label(audit_year: int) -> str:
-    return f"{audit_year}-{str(audit_year + 1)[2:]}"
-
-
 def trend_rows(points: Sequence[TrendPoint], national: Sequence[TrendPoint]) -> list[TrendRow]:
     """One row per release, the area's result beside England and Wales in the same release."""
     benchmark = {p.release.id: p.result for p in national}
     rows = []
     for point in points:
         r, release = point.result, point.release
-        label = _year_label(release.audit_year)
+        label = year_label(release.audit_year)
         if release.kind != "final":
             label += f" Q{QUARTER_OF_MONTH.get(release.calculation_date.month, '?')}"
         other = benchmark.get(release.id)
@@ -158,19 +156,11 @@ def trend_rows(points: Sequence[TrendPoint], national: Sequence[TrendPoint]) -> 
                 value=None if r is None or r.suppressed else r.value,
                 suppressed=r is not None and r.suppressed,
                 ci95=None if r is None else r.ci95,
-                counts=_counts(r),
+                counts=counts_text(r),
                 national=None if other is None else other.value,
             )
         )
     return rows
-
-
-def _counts(r: AreaResult | None) -> str:
-    if r is None or (r.denominator is None and not r.denominator_suppressed):
-        return ""
-    n = SUPPRESSED if r.numerator_suppressed else f"{r.numerator:,}"
-    d = SUPPRESSED if r.denominator_suppressed else f"{r.denominator:,}"
-    return f"{n} of {d}"
 
 
 def trend_figure(rows: Sequence[TrendRow], *, title: str, unit: str, name: str) -> dict:

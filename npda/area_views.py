@@ -50,19 +50,13 @@ def area_url(area: Area, **query) -> str:
 
 def _measure_row(result: AreaResult, national: AreaResult | None) -> MeasureRow:
     measure = MEASURES_BY_NUMBER[result.measure]
-    counts = ""
-    if result.denominator is not None or result.denominator_suppressed:
-        counts = (
-            f"{fig.format_count(result.numerator, result.numerator_suppressed)} of "
-            f"{fig.format_count(result.denominator, result.denominator_suppressed)}"
-        )
     return MeasureRow(
         number=measure.number,
         name=measure.name,
         group=measure.group.value,
         definition=DEFINITIONS[measure.number],
         value=fig.format_value(result.value, result.unit, suppressed=result.suppressed),
-        counts=counts,
+        counts=fig.counts_text(result),
         interval="*" if result.suppressed else fig.format_interval(result.ci95),
         comparison=fig.comparison_words(result) if result.level != "national" else "",
         national="" if national is None else fig.format_value(national.value, national.unit),
