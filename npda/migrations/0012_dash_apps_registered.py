@@ -1,8 +1,8 @@
 from django.db import migrations
 from django.utils.text import slugify
 
-# django-plotly-dash writes a StatelessApp row the first time anyone opens an app; made here,
-# an anonymous visitor never causes a database write (tests check every app has its row).
+# The rows are now made after every migrate and flush (dashboards.apps.register_dash_app_rows);
+# this migration stays for databases that ran it.
 DASH_APPS = ("map_explorer", "funnel_explorer", "unit_profile", "reference_map")
 
 
