@@ -122,6 +122,10 @@ MEASURES: tuple[Measure, ...] = (
 
 MEASURES_BY_NUMBER: dict[str, Measure] = {m.number: m for m in MEASURES}
 
+# The front page of an area report. The spec names no headline set: these are the figures the
+# NPDA annual report leads with (children, HbA1c, the care processes, technology, admissions).
+HEADLINE_MEASURES = ("1", "44", "45", "32.1", "32.3", "22", "24", "47")
+
 # The denominator populations of kpis.md §2, in words.
 POPULATIONS: dict[str, str] = {
     "P1": "Eligible: in the unit's submission, a valid NHS number (or Jersey reference), a valid "

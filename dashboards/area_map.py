@@ -9,6 +9,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+AREA_STYLE = 'fill="#e8eef8" stroke="#3366cc" stroke-width="1.2"'
+CONTEXT_STYLE = 'fill="#eeeeee" stroke="#bdbdbd" stroke-width="0.6"'
+DOT_STYLE = 'stroke="#1d1d1b" stroke-width="1"'
+
 
 @dataclass(frozen=True)
 class MapPoint:
@@ -81,13 +85,14 @@ def area_map_svg(
             parts.append("M" + "L".join(f"{x},{y}" for x, y in coords) + "Z")
         return "".join(parts)
 
-    body = [f'<path d="{path(g)}" class="context"/>' for g in context]
-    body += [f'<path d="{path(g)}" class="area"/>' for g in shapes]
+    # Presentation attributes, not a style sheet: the SVG looks the same inside a PDF report.
+    body = [f'<path d="{path(g)}" class="context" {CONTEXT_STYLE}/>' for g in context]
+    body += [f'<path d="{path(g)}" class="area" {AREA_STYLE}/>' for g in shapes]
     for p in points:
         x, y = frame.xy(p.longitude, p.latitude)
         if -20 <= x <= width + 20 and -20 <= y <= height + 20:
             body.append(
-                f'<circle cx="{x}" cy="{y}" r="6" fill="{html.escape(p.colour)}" '
+                f'<circle cx="{x}" cy="{y}" r="6" fill="{html.escape(p.colour)}" {DOT_STYLE} '
                 f'data-code="{html.escape(p.code)}"><title>{html.escape(p.label)}</title></circle>'
             )
     label = html.escape(title)

@@ -23,7 +23,6 @@ from constants.levels import OGL_ATTRIBUTION, RCPCH_ATTRIBUTION
 from npda import open_data
 from npda.spreadsheets import FORMULA_STARTS, xlsx_row
 
-FORMATS = ("csv", "xlsx")
 SOURCE = "RCPCH National Paediatric Diabetes Audit (NPDA), England and Wales"
 EXPORT_LEVELS = ("national", "country", "region", "icb", "lhb", "network", "trust", "pdu")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -130,12 +129,3 @@ def notes_lines(export: AreaExport, produced: date) -> list[tuple[str, str]]:
         ("Attribution", f"{OGL_ATTRIBUTION} {RCPCH_ATTRIBUTION}"),
         ("Produced", produced.isoformat()),
     ]  # fmt: skip
-
-
-def render(export: AreaExport, fmt: str) -> tuple[bytes, str]:
-    """The file's bytes and content type for a format of FORMATS."""
-    if fmt == "csv":
-        return export_csv(export), "text/csv; charset=utf-8"
-    if fmt == "xlsx":
-        return export_xlsx(export), XLSX
-    raise NotFound("format", fmt, list(FORMATS))

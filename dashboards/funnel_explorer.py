@@ -20,6 +20,7 @@ from constants.kpis import MEASURES_BY_NUMBER
 
 from . import funnel_figures as ff
 from .callback_requests import FUNNEL_OUTPUTS, dash_outputs
+from .downloads import image_links
 
 app = DjangoDash("funnel_explorer", serve_locally=True)
 LIMITS = {"adjusted": "As the outlier policy says (overdispersion allowed for)", "plain": "Plain"}
@@ -138,18 +139,28 @@ def layout() -> html.Div:
 app.layout = layout
 
 
-@app.expanded_callback(
-    dash_outputs(FUNNEL_OUTPUTS), [Input("url", "pathname"), Input("url", "search")]
-)
-def render(pathname, search, **kwargs):
+@dataclass(frozen=True)
+class FunnelView:
+    """What a funnel page's state draws: the plots, their table and the release they are from."""
+
+    state: FunnelState
+    problems: list[str]
+    title: str
+    release: ReleaseSummary
+    method: str
+    funnel: dict
+    caterpillar: dict
+    table: str
+    csv_url: str
+    unit_link: list
+
+
+def funnel_view(pathname: str, search: str) -> FunnelView:
+    """NotFound (with a message) for an unknown measure or a release without funnels."""
     state, problems = parse(pathname or "", search or "")
-    empty = {"data": [], "layout": {}}
     if state is None:
-        return [html.P(p, className="problem") for p in problems], "", "", empty, empty, "", ""
-    try:
-        data = selectors.funnel(state.release, state.measure, adjusted=state.limits == "adjusted")
-    except NotFound as error:
-        return [html.P(str(error), className="problem")], "", "", empty, empty, "", ""
+        raise NotFound("measure", pathname, [], problems[0])
+    data = selectors.funnel(state.release, state.measure, adjusted=state.limits == "adjusted")
     measure = MEASURES_BY_NUMBER[state.measure]
     points = _points(data)
     if state.unit and state.unit not in {p.code for p in points}:
@@ -173,14 +184,33 @@ def render(pathname, search, **kwargs):
         + ("&breakdown=diabetes_type" if state.measure == "44" else "")
         + "&format=csv"
     )
+    return FunnelView(
+        state, problems, title, data.release, _method_text(data), funnel, caterpillar, table,
+        csv, _unit_link(points, state, data.release.id),
+    )  # fmt: skip
+
+
+FUNNEL_CHARTS = (("funnel", "funnel plot"), ("caterpillar", "caterpillar plot"))
+
+
+@app.expanded_callback(
+    dash_outputs(FUNNEL_OUTPUTS), [Input("url", "pathname"), Input("url", "search")]
+)
+def render(pathname, search, **kwargs):
+    empty = {"data": [], "layout": {}}
+    try:
+        view = funnel_view(pathname or "", search or "")
+    except NotFound as error:
+        return [html.P(str(error), className="problem")], "", "", empty, empty, "", ""
     return (
-        [html.P(p, className="problem") for p in problems],
-        title,
-        _method_text(data),
-        funnel,
-        caterpillar,
-        dcc.Markdown(table, dangerously_allow_html=True),
-        [html.A("Download the units' figures (CSV)", href=csv, download=""),
+        [html.P(p, className="problem") for p in view.problems],
+        view.title,
+        view.method,
+        view.funnel,
+        view.caterpillar,
+        dcc.Markdown(view.table, dangerously_allow_html=True),
+        [html.A("Download the units' figures (CSV)", href=view.csv_url, download=""),
          " from the open data API (funnel limits, z-scores and classes included).",
-         *_unit_link(points, state, data.release.id)],
+         *image_links(pathname, search, FUNNEL_CHARTS, " Images of the plots:"), ".",
+         *view.unit_link],
     )  # fmt: skip

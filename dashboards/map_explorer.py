@@ -10,12 +10,14 @@ The controls are the Django page's own form (native, labelled, working without J
 import dash_leaflet as dl
 from dash import Input, Output, State, dcc, html, no_update
 from django.conf import settings
+from django.urls import reverse
 from django_plotly_dash import DjangoDash
 
 from boundaries.selectors import UNITS
 from constants.levels import OGL_ATTRIBUTION, RCPCH_ATTRIBUTION
 
 from . import map_figures as fig
+from .downloads import image_links
 from .map_data import MapView, map_view
 from .map_outputs import OUTPUTS
 
@@ -185,10 +187,17 @@ def table(view: MapView) -> dcc.Markdown:
     return dcc.Markdown(text, dangerously_allow_html=True)
 
 
+MAP_CHARTS = (("map", "map"),)
+
+
 def download(view: MapView) -> list:
     if not view.csv_url:
         return ["Live results are not published, so they cannot be downloaded here."]
+    query = view.state.query()
     return [
         html.A("Download these rows (CSV)", href=view.csv_url, download=""),
         " from the open data API.",
-    ]
+        *image_links(reverse("maps"), "" if query == "?" else query, MAP_CHARTS,
+                     " This map as an image:"),
+        ".",
+    ]  # fmt: skip

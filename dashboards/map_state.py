@@ -102,10 +102,16 @@ def _release_problem(release: str) -> str:
     return f"Release {release!r} is not available to you: showing the latest final release."
 
 
+def child_level(level: str, code: str) -> str | None:
+    """The level an area's parts are drawn at: a country's regions or health boards, a
+    region's ICBs, an ICB's or health board's units."""
+    return COUNTRY_CHILD.get(code) if level == "country" else CHILD_LEVEL.get(level)
+
+
 def drill_target(state: MapState, level: str, code: str) -> MapState | None:
     """Where a click on an area of `level` leads: a region to its ICBs, a country to its regions
     or health boards, an ICB or health board to its units; None for a unit."""
-    child = COUNTRY_CHILD.get(code) if level == "country" else CHILD_LEVEL.get(level)
+    child = child_level(level, code)
     if child is None:
         return None
     return replace(state, level=child, area=code, sort="name")
@@ -137,3 +143,10 @@ def sort_link(state: MapState, key: str) -> MapState:
     if state.sort.removeprefix("-") == key:
         return replace(state, sort=key if state.sort.startswith("-") else f"-{key}")
     return replace(state, sort=key if key == "name" else f"-{key}")
+
+
+def area_map_query(level: str, code: str, measure: str) -> dict[str, str]:
+    """The map explorer's state that shows an area's page: its child areas, or its units."""
+    if level == "national":
+        return {"level": "country", "measure": measure}
+    return {"level": child_level(level, code) or "pdu", "area": code, "measure": measure}

@@ -7,7 +7,7 @@ the same rule: final and provisional releases as the map explorer offers them, l
 for the audit team and for the unit's own staff.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlencode
 
 from django.core.exceptions import PermissionDenied
@@ -287,6 +287,7 @@ class ChartView:
     title: str
     figures: list  # plotly figures
     tables: list[str]  # their text alternatives (HTML)
+    periods: list[str] = field(default_factory=list)  # what each figure covers, for its image
 
 
 def _state(user, pathname: str, search: str) -> tuple[UnitState, list[str], dict[str, Area]]:
@@ -325,6 +326,8 @@ def trend_view(user, pathname: str, search: str) -> ChartView:
         [uf.trend_table_html(years, caption=by_year, unit=unit, table_id="trend-years-table"),
          uf.trend_table_html(quarters, caption=by_quarter, unit=unit,
                              table_id="trend-quarters-table")],
+        [f"{name} beside England and Wales, {uf.period_text(years)}",
+         f"{name} beside England and Wales, {uf.period_text(quarters)}"],
     )  # fmt: skip
 
 
@@ -343,6 +346,7 @@ def case_mix_view(user, pathname: str, search: str) -> ChartView:
         [uf.case_mix_figure(rows, name=name, title=title)],
         [uf.case_mix_table_html(rows, name=name, caption=f"{title}: {name} and England and "
                                 "Wales (* withheld: a small count)")],
+        [f"{name} beside England and Wales, {release.label} release"],
     )  # fmt: skip
 
 

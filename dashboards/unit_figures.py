@@ -163,6 +163,15 @@ def trend_rows(points: Sequence[TrendPoint], national: Sequence[TrendPoint]) -> 
     return rows
 
 
+def period_text(rows: Sequence[TrendRow]) -> str:
+    """The releases a trend covers, in words: "2022-23 to 2024-25"."""
+    if not rows:
+        return "no releases"
+    if len(rows) == 1:
+        return rows[0].label
+    return f"{rows[0].label} to {rows[-1].label}"
+
+
 def trend_figure(rows: Sequence[TrendRow], *, title: str, unit: str, name: str) -> dict:
     """The area's values with 95% CIs (dots and bars) and England and Wales (a dashed line)."""
     shown = [r for r in rows if r.value is not None]

@@ -14,6 +14,7 @@ from aggregation.selectors import NotFound
 
 from . import unit_data
 from .callback_requests import CASE_MIX_OUTPUTS, PEER_OUTPUTS, TREND_OUTPUTS, dash_outputs
+from .downloads import image_links
 
 app = DjangoDash("unit_profile", serve_locally=True)
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
@@ -101,6 +102,10 @@ def _problems(problems: list[str]):
     return [html.P(p, className="problem") for p in problems]
 
 
+TREND_CHARTS = (("trend-years", "by audit year"), ("trend-quarters", "by quarter"))
+CASE_MIX_CHARTS = (("case-mix", "case mix"),)
+
+
 @app.expanded_callback(dash_outputs(TREND_OUTPUTS), LOCATION)
 def render_trend(pathname, search, **kwargs):
     try:
@@ -108,7 +113,9 @@ def render_trend(pathname, search, **kwargs):
     except NotFound as error:
         return "Trend", _problems([str(error)]), EMPTY, EMPTY, ""
     years, quarters = view.figures
-    return view.title, _problems(view.problems), years, quarters, _markdown(view.tables)
+    links = image_links(pathname, search, TREND_CHARTS, "Download the trend as an image:")
+    tables = [html.P(links, className="image-downloads"), *_markdown(view.tables)]
+    return view.title, _problems(view.problems), years, quarters, tables
 
 
 @app.expanded_callback(dash_outputs(PEER_OUTPUTS), LOCATION)
@@ -127,4 +134,6 @@ def render_case_mix(pathname, search, **kwargs):
     except NotFound as error:
         return "Case mix", EMPTY, {}, _problems([str(error)])
     figure = view.figures[0]
-    return view.title, figure, {"height": f"{figure['layout']['height']}px"}, _markdown(view.tables)
+    links = image_links(pathname, search, CASE_MIX_CHARTS, "Download the chart as an image:")
+    tables = [html.P(links, className="image-downloads"), *_markdown(view.tables)]
+    return view.title, figure, {"height": f"{figure['layout']['height']}px"}, tables

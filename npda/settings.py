@@ -8,6 +8,7 @@ import base64
 import datetime as dt
 import hashlib
 import os
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -203,6 +204,12 @@ if "NPDA_TRUST_X_FORWARDED_FOR" in os.environ:
     )
 NPDA_TRUSTED_PROXY_HOPS = env_int("NPDA_TRUSTED_PROXY_HOPS", 0)
 
+# The Chromium that draws chart and map images (ADR 0017); empty when none is installed, and
+# then image and PDF downloads say so.
+NPDA_CHROMIUM = os.environ.get("NPDA_CHROMIUM") or shutil.which("chromium") or ""
+if os.environ.get("NPDA_CHROMIUM") and not os.access(NPDA_CHROMIUM, os.X_OK):
+    raise ImproperlyConfigured(f"NPDA_CHROMIUM={NPDA_CHROMIUM!r} is not an executable file")
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
@@ -294,6 +301,11 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "apscheduler": {"level": "WARNING"},  # it logs every 30 s poll; our jobs log their work
+        # PDF and image drawing log each step at INFO: a report would write a dozen lines.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "kaleido": {"level": "WARNING"},
+        "choreographer": {"level": "WARNING"},
     },
 }
 

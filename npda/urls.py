@@ -6,6 +6,7 @@ from boundaries.views import boundary_layer_geojson, boundary_layer_version
 from npda import (
     account_views,
     area_views,
+    image_views,
     release_views,
     submission_views,
     unit_views,
@@ -26,6 +27,13 @@ urlpatterns = [
         area_views.area_download,
         name="area-download",
     ),
+    path("maps/map.<slug:fmt>", image_views.map_image, name="map-image"),
+    path(
+        "benchmarking/<str:measure>/<slug:chart>.<slug:fmt>",
+        image_views.funnel_image,
+        name="funnel-image",
+    ),
+    path("units/<slug:code>/<slug:chart>.<slug:fmt>", image_views.unit_image, name="unit-image"),
     path("units/", unit_views.units_index, name="units-index"),
     path("units/<slug:code>/", unit_views.unit_page, name="unit-page"),
     path("benchmarking/", views.benchmarking_index, name="benchmarking-index"),

@@ -1,6 +1,7 @@
 """Fill the in-process caches a server's first visitors would otherwise pay for: the web shapes
 of every map level and the peer features of the current final release (both read once per
-release or reference load, then kept). Called by each gunicorn worker before it serves."""
+release or reference load, then kept), and the Chromium that draws images. Called by each
+gunicorn worker before it serves."""
 
 import logging
 import time
@@ -24,4 +25,10 @@ def warm_caches() -> float:
             selectors.unit_peers(latest.id, "")
     except Exception:  # warming is an optimisation: the request path works without it
         logger.exception("Could not warm the caches")
+    try:
+        from dashboards import rendering
+
+        rendering.warm()  # Chromium for chart, map and PDF downloads (about 2.5 s to start)
+    except Exception:
+        logger.exception("Could not start Chromium for images: downloads will say so")
     return time.perf_counter() - started

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up shared by `make run`, `make test` and `make bench`.
-# Installs only what is missing: system packages (GDAL/GEOS, PostgreSQL + PostGIS, optionally
-# Chromium), the virtualenv with the locked dependencies, and the local database.
+# Installs only what is missing: system packages (GDAL/GEOS, PostgreSQL + PostGIS, Chromium for
+# images, WeasyPrint's libraries), the virtualenv with the locked dependencies, the database.
 # Usage: scripts/setup.sh [--with-browser]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +40,9 @@ apt_install() {
 base=(gdal-bin)                                   # GDAL + GEOS + PROJ for GeoDjango
 "$PYTHON" -c "import ensurepip, venv" 2>/dev/null || base+=(python3-venv)
 [ -z "${DATABASE_URL:-}" ] && ! ls /etc/postgresql/*/main >/dev/null 2>&1 && base+=(postgresql)
-[ "$WITH_BROWSER" -eq 1 ] && base+=(chromium chromium-driver)
+base+=(chromium)                                  # kaleido draws chart and map images with it
+base+=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)  # WeasyPrint's PDF reports
+[ "$WITH_BROWSER" -eq 1 ] && base+=(chromium-driver poppler-utils)  # browser tests; pdftotext
 [ "$WITH_BROWSER" -eq 1 ] && ! command -v npm >/dev/null && base+=(npm)
 apt_install "${base[@]}"
 

@@ -1,5 +1,6 @@
 """Fixtures shared by the integration tests."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -62,3 +63,15 @@ def large_units():
             units[code].child(rows=(CLINIC,), sex=sex)
     compute_kpis(period, calculation_date=E)
     return period, units
+
+
+EAST_OF_ENGLAND = "E40000007"
+
+
+@pytest.fixture
+def released(large_units):
+    """The large units' final release, published."""
+    from aggregation.releases import publish_release
+
+    period, _ = large_units
+    return publish_release(period, "final", today=dt.date(2026, 12, 1))

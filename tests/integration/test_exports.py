@@ -1,26 +1,19 @@
-"""Area report exports (CSV and XLSX) and the export_report command: the same table as the
-open data API, definitions and notes, public downloads, and clear refusals that write nothing."""
+"""Area report exports, CSV and XLSX (the PDF and images: test_report_files), and the
+export_report command: the same table as the open data API, definitions and notes, public
+downloads, and clear refusals that write nothing."""
 
 import csv
-import datetime as dt
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from aggregation.releases import publish_release
 from constants.kpis import MEASURES
 from tests.factories import PatientFactory
+from tests.integration.conftest import EAST_OF_ENGLAND
 
 pytestmark = pytest.mark.django_db
-EAST_OF_ENGLAND = "E40000007"
-
-
-@pytest.fixture
-def released(large_units):
-    period, _ = large_units
-    return publish_release(period, "final", today=dt.date(2026, 12, 1))
 
 
 def test_the_csv_download_is_the_apis_table(client, released):
@@ -66,7 +59,7 @@ def test_the_workbook_has_results_definitions_and_notes(client, released):
 def test_bad_areas_formats_and_releases_are_404s(client, released):
     for url in (
         "/areas/region/E99999999.csv",
-        "/areas/region/E40000007.pdf",
+        "/areas/region/E40000007.docx",
         "/areas/ward/E40000007.csv",
         "/areas/region/E40000007.csv?release=999999",
     ):
@@ -93,7 +86,7 @@ def test_the_command_writes_every_area_of_a_level_or_nothing(tmp_path, released)
                  out=tmp_path / "regions")  # fmt: skip
     written = sorted(p.name for p in (tmp_path / "regions").iterdir())
     assert len(written) >= 2 and all(n.endswith(".xlsx") for n in written)
-    for bad in ({"area": "E99999999"}, {"area": "EW", "format": "pdf"},
+    for bad in ({"area": "E99999999"}, {"area": "EW", "format": "docx"},
                 {"area": "EW", "release": "999999"}, {"level": "ward"}):  # fmt: skip
         with pytest.raises(CommandError):
             call_command("export_report", out=tmp_path / "bad", **{"format": "csv", **bad})

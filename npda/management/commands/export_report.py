@@ -1,6 +1,7 @@
 """`python manage.py export_report --area E54000008 --release latest --format csv --out DIR`,
-or `--level icb` for every area of a level: the report files of issue 12 (CSV and XLSX now),
-from one published release. A bad area, level, release or format writes nothing."""
+or `--level icb` for every area of a level: the report files of issue 12 (CSV, XLSX, PDF,
+and the area's map as PNG or SVG) from one published release. A bad area, level, release
+or format writes nothing."""
 
 from pathlib import Path
 
@@ -8,11 +9,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from aggregation import selectors
 from aggregation.selectors import NotFound
-from dashboards import exports
+from dashboards import area_files, exports
+from dashboards.rendering import ImagesUnavailable
 
 
 class Command(BaseCommand):
-    help = "Write an area's report files (CSV, XLSX) from a published release."
+    help = "Write an area's report files (CSV, XLSX, PDF, PNG, SVG) from a published release."
 
     def add_arguments(self, parser):
         where = parser.add_mutually_exclusive_group(required=True)
@@ -21,14 +23,16 @@ class Command(BaseCommand):
             "--level", help=f"every area of a level: {', '.join(exports.EXPORT_LEVELS)}"
         )
         parser.add_argument("--release", default="latest", help="a release id or 'latest'")
-        parser.add_argument("--format", default="csv", help=f"one of {', '.join(exports.FORMATS)}")
+        parser.add_argument(
+            "--format", default="csv", help=f"one of {', '.join(area_files.FORMATS)}"
+        )
         parser.add_argument("--out", required=True, type=Path, help="the folder to write to")
 
     def handle(self, *args, **options):
         fmt = options["format"].lower()
-        if fmt not in exports.FORMATS:
+        if fmt not in area_files.FORMATS:
             raise CommandError(
-                f"Unknown format {fmt!r}: choose one of {', '.join(exports.FORMATS)}."
+                f"Unknown format {fmt!r}: choose one of {', '.join(area_files.FORMATS)}."
             )
         try:
             release = selectors.resolve_release(options["release"])
@@ -39,7 +43,12 @@ class Command(BaseCommand):
         files = []
         for done, (level, code) in enumerate(targets, start=1):  # all built before any is written
             export = exports.area_export(release.id, level, code)
-            content, _ = exports.render(export, fmt)
+            try:
+                content, _ = area_files.render(export, fmt)
+            except (NotFound, ImagesUnavailable) as error:
+                raise CommandError(
+                    f"{export.area.name} ({code}): {error} Nothing was written."
+                ) from error
             files.append((out / f"{export.file_stem}.{fmt}", content))
             if len(targets) > 1:
                 self._progress(done, len(targets))

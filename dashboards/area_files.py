@@ -1,0 +1,48 @@
+"""Every report file of an area from one published release, by format (issue 12): the open
+data CSV, the workbook, the PDF report, and the area's map as PNG or SVG. The downloads on the
+area page and `export_report` both come here, so the site and the batch write the same bytes."""
+
+from django.contrib.auth.models import AnonymousUser
+
+from aggregation import selectors
+from aggregation.selectors import NotFound
+
+from . import area_report, chart_images, exports, rendering
+from .exports import XLSX, AreaExport
+from .map_state import DEFAULT_MEASURE
+
+FORMATS = ("csv", "xlsx", "pdf", "png", "svg")
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX, "pdf": "application/pdf",
+                 **rendering.CONTENT_TYPES}  # fmt: skip
+
+
+def map_image(export: AreaExport) -> chart_images.ChartImage:
+    """The map explorer's map of the area as anyone may see it (a unit: of its ICB or health
+    board); NotFound where there is none, as for provisional releases."""
+    level, code = export.area.level, export.area.code
+    if level == "pdu":
+        own = selectors.unit_areas(code)
+        parent = own.get("icb") or own.get("lhb")
+        if parent is None:
+            raise NotFound("area", code, [], f"Unit {code} has no ICB or health board to map.")
+        level, code = parent.level, parent.code
+    return chart_images.area_map_image(
+        level, code, str(export.release.id), DEFAULT_MEASURE, AnonymousUser()
+    )
+
+
+def render(export: AreaExport, fmt: str) -> tuple[bytes, str]:
+    """The file's bytes and content type. NotFound for an unknown format; ImagesUnavailable
+    when the PDF or an image cannot be drawn (no Chromium)."""
+    if fmt == "csv":
+        content = exports.export_csv(export)
+    elif fmt == "xlsx":
+        content = exports.export_xlsx(export)
+    elif fmt == "pdf":
+        content = area_report.report_pdf(export)
+    elif fmt in rendering.IMAGE_FORMATS:
+        content = rendering.figure_image(map_image(export).framed(), fmt)
+    else:
+        raise NotFound("format", fmt, list(FORMATS),
+                       f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.")  # fmt: skip
+    return content, CONTENT_TYPES[fmt]

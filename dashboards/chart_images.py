@@ -1,0 +1,148 @@
+"""The chart and map images the dashboards offer for download (ADR 0017): each is the figure the
+page shows, from the same view function its Dash callback calls, framed with its title,
+period, source and attribution. Published releases only, as for every export.
+
+`chart_image(kind, ...)` gives the framed plotly figure; `rendering.figure_image` draws it.
+"""
+
+import html
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlencode
+
+from django.utils import timezone
+
+from aggregation import selectors
+from aggregation.selectors import NotFound, ReleaseSummary
+from boundaries import selectors as boundaries
+from constants.disclosure import footnote
+from constants.levels import OGL_ATTRIBUTION, RCPCH_ATTRIBUTION
+
+from . import export_figures as ef
+from . import map_figures as fig
+from .exports import SOURCE
+from .funnel_explorer import funnel_view
+from .map_data import map_view
+from .map_state import DEFAULT_MEASURE, LATEST, area_map_query
+from .unit_data import case_mix_view, trend_view
+
+UNIT_CHARTS = ("trend-years", "trend-quarters", "case-mix")
+FUNNEL_CHARTS = ("funnel", "caterpillar")
+CONTEXT_FILL = "#ebebeb"  # the other country, as the Leaflet map greys it
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    figure: dict  # as the page draws it
+    title: str
+    period: str
+    source: str
+    size: tuple[int, int]  # of the plot, without its title and source
+    name: str  # the file name without its extension
+
+    def framed(self) -> dict:
+        """The figure with its title, period, source and attribution drawn in."""
+        width, height = self.size
+        return ef.framed(self.figure, title=self.title, period=self.period, source=self.source,
+                         width=width, height=height)  # fmt: skip
+
+    def sized(self, width: int, height: int) -> dict:
+        """The bare figure at a size, for a report that captions it itself."""
+        return {**self.figure, "layout": {**self.figure["layout"], "width": width,
+                                          "height": height, "title": {"text": ""}}}  # fmt: skip
+
+
+def source_text(release: ReleaseSummary | None, *, is_map: bool, produced: date | None = None):
+    """Who made the figures, from which release, under which disclosure control, and when."""
+    produced = produced or timezone.localdate()
+    parts = [f"Source: {SOURCE}."]
+    if release is not None:
+        parts.append(
+            f"{release.label} release (release {release.id}, published "
+            f"{release.created_at:%-d %B %Y}). {footnote(release.disclosure_policy)}"
+        )
+    else:
+        parts.append(footnote("of each release"))
+    if is_map:
+        parts.append(OGL_ATTRIBUTION)
+    parts += [RCPCH_ATTRIBUTION, f"Produced {produced:%-d %B %Y}."]
+    return " ".join(parts)
+
+
+def _period(release: ReleaseSummary) -> str:
+    return (
+        f"{release.label} release, calculated as at {release.calculation_date:%-d %B %Y}, "
+        "published and disclosure controlled"
+    )
+
+
+def _fill(fills: dict[str, str], code: str, focus: str) -> str:
+    """The style function's fill; the chosen area, when a plain base under its units, white
+    so it stands out from its neighbours."""
+    fill = fills.get(code, fig.OUTSIDE_COLOUR)
+    return "white" if code == focus and fill == fig.OUTSIDE_COLOUR else fill
+
+
+def map_image(search: str, user) -> ChartImage:
+    """The map explorer's map for a query string; live results are not published and have no
+    image, as they have no CSV."""
+    view = map_view(search, user)
+    if view.problems:  # the page falls back with a message; a file must not silently differ
+        raise NotFound("query", search, [], " ".join(view.problems))
+    if view.is_live or view.release is None:
+        raise NotFound("release", view.state.release, [], "Live results have no image: they "
+                       "are not published. Choose a published release.")  # fmt: skip
+    fills, focus = view.area_hideout["fill"], view.area_hideout.get("focus", "")
+    areas = [
+        ef.MapArea(geometry, _fill(fills, code, focus), outlined=code == focus)
+        for code, geometry in boundaries.area_geometry(view.area_level).items()
+    ]
+    countries = boundaries.area_geometry("country")
+    context = [ef.MapArea(countries[c], CONTEXT_FILL) for c in view.context_hideout["show"]
+               if c in countries]  # fmt: skip
+    unit_fill, radius = view.unit_hideout["fill"], view.unit_hideout["radius"]
+    dots = [
+        ef.MapDot(u["longitude"], u["latitude"], unit_fill[u["pz_code"]], radius[u["pz_code"]])
+        for u in boundaries.unit_points() if u["pz_code"] in unit_fill
+    ]  # fmt: skip
+    figure = ef.map_figure(areas, dots, view.legend, legend_title=view.legend_title,
+                           bounds=view.bounds, context=context)  # fmt: skip
+    state = view.state
+    name = f"NPDA map {state.measure} {state.level} {state.area or 'all'} release {view.release.id}"
+    return ChartImage(figure, view.title, _period(view.release),
+                      source_text(view.release, is_map=True), ef.MAP_SIZE, name)  # fmt: skip
+
+
+def area_map_image(level: str, code: str, release: str, measure: str, user) -> ChartImage:
+    """The map of an area's page: the map explorer's view of the area (`area_map_query`)."""
+    if level not in selectors.AREA_PAGE_LEVELS:
+        raise NotFound("level", level, list(selectors.AREA_PAGE_LEVELS))
+    query = area_map_query(level, code, measure or DEFAULT_MEASURE)
+    return map_image("?" + urlencode({**query, "release": release or LATEST}), user)
+
+
+def funnel_image(measure: str, chart: str, search: str) -> ChartImage:
+    if chart not in FUNNEL_CHARTS:
+        raise NotFound("chart", chart, list(FUNNEL_CHARTS))
+    view = funnel_view(f"/benchmarking/{measure}/", search)
+    figure = view.funnel if chart == "funnel" else view.caterpillar
+    title = f"{figure['layout']['title']['text']} ({view.title.split(': ', 1)[-1]})"
+    return ChartImage(figure, html.unescape(title), view.method,
+                      source_text(view.release, is_map=False), ef.CHART_SIZE,
+                      f"NPDA {chart} {measure} release {view.release.id}")  # fmt: skip
+
+
+def unit_image(user, code: str, chart: str, search: str) -> ChartImage:
+    if chart not in UNIT_CHARTS:
+        raise NotFound("chart", chart, list(UNIT_CHARTS))
+    pathname = f"/units/{code}/"
+    if chart == "case-mix":
+        view, index = case_mix_view(user, pathname, search), 0
+    else:
+        view, index = trend_view(user, pathname, search), UNIT_CHARTS.index(chart)
+    figure = view.figures[index]
+    width = ef.CHART_SIZE[0]
+    height = max(ef.CHART_SIZE[1] - 100, figure["layout"].get("height", 0))
+    return ChartImage(figure, html.unescape(figure["layout"]["title"]["text"]),
+                      view.periods[index], source_text(None, is_map=False), (width, height),
+                      f"NPDA {code} {chart}")  # fmt: skip

@@ -1,0 +1,45 @@
+"""One area's result on one measure as a page or report row reads it: value, n of N, 95% CI,
+the comparison in words and England and Wales. Shared by the area page and the PDF report."""
+
+from dataclasses import dataclass
+
+from aggregation.selectors import AreaResult
+from constants.kpis import DEFINITIONS, MEASURES_BY_NUMBER
+
+from . import map_figures as fig
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    number: str
+    name: str
+    group: str
+    definition: str
+    value: str
+    counts: str  # "n of N"
+    interval: str
+    comparison: str
+    national: str
+
+
+def measure_row(result: AreaResult, national: AreaResult | None) -> MeasureRow:
+    measure = MEASURES_BY_NUMBER[result.measure]
+    return MeasureRow(
+        number=measure.number,
+        name=measure.name,
+        group=measure.group.value,
+        definition=DEFINITIONS[measure.number],
+        value=fig.format_value(result.value, result.unit, suppressed=result.suppressed),
+        counts=fig.counts_text(result),
+        interval="*" if result.suppressed else fig.format_interval(result.ci95),
+        comparison=fig.comparison_words(result) if result.level != "national" else "",
+        national="" if national is None else fig.format_value(national.value, national.unit),
+    )
+
+
+def grouped(rows: list[MeasureRow]) -> list[tuple[str, list[MeasureRow]]]:
+    """The rows under their spec group, in the order the measures come."""
+    groups: dict[str, list[MeasureRow]] = {}
+    for row in rows:
+        groups.setdefault(row.group, []).append(row)
+    return list(groups.items())
