@@ -20,13 +20,14 @@ from constants.levels import OGL_ATTRIBUTION, RCPCH_ATTRIBUTION
 
 from . import export_figures as ef
 from . import map_figures as fig
+from . import unit_figures as uf
 from .exports import SOURCE
 from .funnel_explorer import funnel_view
 from .map_data import map_view
 from .map_state import DEFAULT_MEASURE, LATEST, area_map_query
-from .unit_data import case_mix_view, trend_view
+from .unit_data import case_mix_view, trend_view, unit_view
 
-UNIT_CHARTS = ("trend-years", "trend-quarters", "case-mix")
+UNIT_CHARTS = ("trend-years", "trend-quarters", "case-mix", "spine")
 FUNNEL_CHARTS = ("funnel", "caterpillar")
 CONTEXT_FILL = "#ebebeb"  # the other country, as the Leaflet map greys it
 
@@ -136,6 +137,8 @@ def unit_image(user, code: str, chart: str, search: str) -> ChartImage:
     if chart not in UNIT_CHARTS:
         raise NotFound("chart", chart, list(UNIT_CHARTS))
     pathname = f"/units/{code}/"
+    if chart == "spine":
+        return _spine_image(user, code, search)
     if chart == "case-mix":
         view, index = case_mix_view(user, pathname, search), 0
     else:
@@ -146,3 +149,21 @@ def unit_image(user, code: str, chart: str, search: str) -> ChartImage:
     return ChartImage(figure, html.unescape(figure["layout"]["title"]["text"]),
                       view.periods[index], source_text(None, is_map=False), (width, height),
                       f"NPDA {code} {chart}")  # fmt: skip
+
+
+def _spine_image(user, code: str, search: str) -> ChartImage:
+    """The unit page's spine charts, every measure that has one, in one figure."""
+    view = unit_view(user, code, search)
+    if view.release is None:
+        raise NotFound("release", view.state.release, [], "Live results have no image: they "
+                       "are not published. Choose a published release.")  # fmt: skip
+    rows = [(f"{r.number} {r.name}", r.spine, f"{r.value} ({r.comparison})")
+            for _, group in view.groups for r in group if r.spine is not None]  # fmt: skip
+    figure = uf.spine_figure(rows, name=view.unit.name)
+    period = (f"{view.release_text} Bars: the units' lowest to highest value, darker the middle "
+              "half; the line is England and Wales; better is to the right (higher to the "
+              "right where a measure has no better direction).")  # fmt: skip
+    return ChartImage(figure, html.unescape(figure["layout"]["title"]["text"]), period,
+                      source_text(view.release, is_map=False),
+                      (ef.CHART_SIZE[0], figure["layout"]["height"]),
+                      f"NPDA {code} spine release {view.release.id}")  # fmt: skip

@@ -112,6 +112,7 @@ class SpineRow:
     spine_svg: str
     spread: str
     comparators: list[Comparator]
+    spine: uf.Spine | None = None  # the shape the SVG draws, for the chart's image
 
 
 @dataclass
@@ -184,7 +185,7 @@ def _published_view(state: UnitState, own: dict[str, Area]) -> UnitView:
             _spine_row(
                 row.measure, unit, national, incomplete=None,
                 svg=uf.spine_svg(shape, f"{measure.name}: {spread_text}") if shape else "",
-                spread=spread_text,
+                spread=spread_text, shape=shape,
                 comparators=_comparators(row.comparators, profile.areas, release, row.measure),
             )
         )  # fmt: skip
@@ -222,7 +223,9 @@ def _live_view(user, state: UnitState, own: dict[str, Area]) -> UnitView:
     )  # fmt: skip
 
 
-def _spine_row(number, unit, national, *, incomplete, svg="", spread="", comparators=()):
+def _spine_row(
+    number, unit, national, *, incomplete, svg="", spread="", shape=None, comparators=()
+):
     measure = MEASURES_BY_NUMBER[number]
     return SpineRow(
         number=number,
@@ -241,6 +244,7 @@ def _spine_row(number, unit, national, *, incomplete, svg="", spread="", compara
         spine_svg=svg,
         spread=spread,
         comparators=list(comparators),
+        spine=shape,
     )
 
 

@@ -84,6 +84,7 @@ def _comparison_colour(result: AreaResult | None) -> str:
 
 
 SPINE_WIDTH, SPINE_HEIGHT = 240, 24
+SPREAD_COLOUR, MIDDLE_COLOUR = "#d9d9d9", "#969696"  # as static/dashboards/unit.css has them
 
 
 def spine_svg(shape: Spine, description: str) -> str:
@@ -113,6 +114,49 @@ def spine_svg(shape: Spine, description: str) -> str:
         f'<svg class="spine" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
         f'aria-label="{html.escape(description)}">{"".join(parts)}</svg>'
     )
+
+
+def spine_figure(rows: Sequence[tuple[str, Spine, str]], *, name: str) -> dict:
+    """Every spine of a unit's page in one chart, for its image: per (label, spine, value
+    words) row the units' spread (lowest to highest, darker the middle half), England and
+    Wales at the centre line, the unit's 95% CI and its dot in its comparison colour."""
+    shapes, dots, labels = [], [], []
+    for i, (label, shape, words) in enumerate(rows):
+        y = len(rows) - 1 - i
+        labels.append(label)
+        shapes += [
+            _bar(shape.low, shape.high, y, 0.32, SPREAD_COLOUR),
+            _bar(shape.q1, shape.q3, y, 0.32, MIDDLE_COLOUR),
+        ]
+        if shape.ci is not None:
+            shapes.append({"type": "line", "x0": shape.ci[0], "x1": shape.ci[1], "y0": y, "y1": y,
+                           "opacity": 1, "line": {"color": "#1d1d1b", "width": 2}})  # fmt: skip
+        if shape.unit is not None:
+            dots.append((shape.unit, y, shape.colour, words))
+    shapes.append({"type": "line", "x0": 0.5, "x1": 0.5, "y0": -0.6, "y1": len(rows) - 0.4,
+                   "opacity": 1, "line": {"color": "#1d1d1b", "width": 1.5}})  # fmt: skip
+    trace = {
+        "type": "scatter", "mode": "markers+text", "name": name,
+        "x": [d[0] for d in dots], "y": [d[1] for d in dots],
+        "text": [d[3] for d in dots], "textposition": "middle right",
+        "textfont": {"size": 10}, "cliponaxis": False,
+        "marker": {"color": [d[2] for d in dots], "size": 11,
+                   "line": {"color": "#1d1d1b", "width": 1}},
+    }  # fmt: skip
+    return figure(
+        [trace], f"{name}: every measure against England and Wales", showlegend=False,
+        height=90 + 24 * len(rows), shapes=shapes, margin={"l": 330, "r": 90, "t": 50, "b": 50},
+        xaxis={"range": [-0.02, 1.02], "tickvals": [0, 0.5, 1], "showgrid": False,
+               "ticktext": ["worse (or lower)", "England and Wales", "better (or higher)"],
+               "zeroline": False},
+        yaxis={"tickvals": list(range(len(rows))), "ticktext": list(reversed(labels)),
+               "range": [-0.7, len(rows) - 0.3], "showgrid": False, "zeroline": False},
+    )  # fmt: skip
+
+
+def _bar(start: float, end: float, y: float, half: float, colour: str) -> dict:
+    return {"type": "rect", "x0": start, "x1": end, "y0": y - half, "y1": y + half,
+            "fillcolor": colour, "line": {"width": 0}, "layer": "below", "opacity": 1}  # fmt: skip
 
 
 def spread_words(spread: dict, unit: str) -> str:

@@ -48,6 +48,8 @@ def unit_page(request: HttpRequest, code: str) -> HttpResponse:
         "npda/unit.html",
         {
             "view": view,
+            "spine_image": unit_url(view.unit.code) + "spine",
+            "release_query": "?" + view.state.query() if view.state.query() else "",
             "measures": MEASURES,
             "asset_version": asset_version(),
             "attribution": RCPCH_ATTRIBUTION,

@@ -132,3 +132,19 @@ def javascript_errors(driver) -> list[str]:
         for entry in driver.get_log("browser")
         if entry["level"] == "SEVERE" and "favicon.ico" not in entry["message"]
     ]
+
+
+def image_downloads(driver, container: str) -> dict[str, str]:
+    """The PNG and SVG links inside `container`, each fetched as a click would: its label
+    and the content type it answered with."""
+    return driver.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        const links = [...document.querySelectorAll(arguments[0] + ' a[download]')]
+          .filter(a => /\\.(png|svg)(\\?|$)/.test(a.getAttribute('href')));
+        Promise.all(links.map(a => fetch(a.href).then(r => [a.textContent, r.status === 200
+            ? r.headers.get('content-type') : String(r.status)])))
+          .then(pairs => done(Object.fromEntries(pairs)));
+        """,
+        container,
+    )

@@ -8,7 +8,7 @@ from selenium.webdriver.support.ui import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
 from aggregation import selectors
-from tests.browser.conftest import javascript_errors, save_screenshot
+from tests.browser.conftest import image_downloads, javascript_errors, save_screenshot
 from tests.browser.test_map_page import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -41,6 +41,9 @@ def test_funnel_shows_every_unit_with_the_chosen_one(browser, published):
     chosen_row = "return document.querySelector('#funnel-table tr.chosen').dataset.code"
     assert browser.execute_script(chosen_row) == "PZ041"
     save_screenshot(browser, "funnel-32-1")
+    assert image_downloads(browser, "#funnel-download") == {
+        f"{chart} plot ({fmt})": kind for chart in ("funnel", "caterpillar")
+        for fmt, kind in (("PNG", "image/png"), ("SVG", "image/svg+xml"))}  # fmt: skip
 
     # The plain limits are one click away; the URL keeps the choice.
     browser.find_element(By.CSS_SELECTOR, "input[name=limits][value=plain]").click()

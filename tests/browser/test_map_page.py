@@ -9,7 +9,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.browser.conftest import javascript_errors, save_screenshot
+from tests.browser.conftest import image_downloads, javascript_errors, save_screenshot
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -79,6 +79,11 @@ def test_explore_by_measure_level_and_drill_down(browser, published):
     assert not browser.find_elements(By.CSS_SELECTOR, "img.leaflet-tile")
     assert browser.find_elements(By.CSS_SELECTOR, "path.npda-unit")  # the units as points
     save_screenshot(browser, "map-icb-comparison")
+    wait(browser, lambda: image_downloads(browser, "#map-download"))
+    assert image_downloads(browser, "#map-download") == {
+        "map (PNG)": "image/png",
+        "map (SVG)": "image/svg+xml",
+    }  # drawn on the server
 
     # The table is the map's text alternative: the same rows as the open data API gives.
     shown = table(browser)

@@ -10,7 +10,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from aggregation import selectors
 from constants.kpis import MEASURES
-from tests.browser.conftest import javascript_errors, save_screenshot
+from tests.browser.conftest import image_downloads, javascript_errors, save_screenshot
 from tests.browser.test_map_page import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -57,6 +57,10 @@ def test_the_unit_page_shows_every_measure_its_trend_peers_and_case_mix(browser,
     save_screenshot(browser, "unit-page")
     browser.execute_script("document.querySelector('.unit-app').scrollIntoView()")
     save_screenshot(browser, "unit-page-trend")
+    images = image_downloads(browser, ".unit-profile")
+    assert set(images) == {f"{label} ({fmt})" for label in ("by audit year", "by quarter",
+                           "case mix") for fmt in ("PNG", "SVG")}  # fmt: skip
+    assert set(images.values()) == {"image/png", "image/svg+xml"}
 
     # The measure control redraws the trend and peers in place and keeps the URL shareable.
     Select(browser.find_element(By.ID, "measure")).select_by_value("25")

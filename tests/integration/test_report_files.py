@@ -79,6 +79,7 @@ def test_images_come_at_their_size_and_svgs_are_valid(client, released):
                 f"/benchmarking/44/caterpillar.svg?release={released.pk}",
                 f"/units/PZ041/trend-years.svg?release={released.pk}",
                 f"/units/PZ041/case-mix.svg?release={released.pk}",
+                f"/units/PZ041/spine.svg?release={released.pk}",
                 f"/maps/map.svg?release={released.pk}&level=pdu"):  # fmt: skip
         response = client.get(url)
         assert response.status_code == 200, url
@@ -147,6 +148,8 @@ def test_the_charts_offer_their_images_next_to_them(client, released):
     funnel = json.dumps(dash_callback(client, "funnel_explorer", FUNNEL_OUTPUTS,
                                       "/benchmarking/44/", f"?release={released.pk}"))  # fmt: skip
     assert f"/benchmarking/44/caterpillar.svg?release={released.pk}" in funnel
+    unit_page = client.get(f"/units/PZ041/?release={released.pk}").content.decode()
+    assert f"/units/PZ041/spine.png?release={released.pk}" in unit_page
     page = client.get(f"/areas/region/{EAST_OF_ENGLAND}/?release={released.pk}").content.decode()
     for fmt in ("pdf", "png", "svg"):
         assert f"/areas/region/{EAST_OF_ENGLAND}.{fmt}?release={released.pk}" in page

@@ -169,3 +169,21 @@ def test_a_derived_age_band_that_could_hide_a_small_count_is_withheld():
     assert uf.derived_band(60, 53, national=True) is None
     assert uf.derived_band(60, 52, national=True) == 8
     assert uf.derived_band(None, 52, national=True) is None
+
+
+def test_the_spine_figure_draws_every_row_with_its_dot_and_interval():
+    from dashboards.unit_figures import Spine, spine_figure
+
+    rows = [
+        ("44 Mean HbA1c", Spine(0.1, 0.3, 0.7, 0.9, 0.8, (0.7, 0.85), "#2166ac", True),
+         "59 (Better)"),
+        ("8 Deaths", Spine(0.0, 0.4, 0.6, 1.0, None, None, "#969696", False), "*"),
+    ]  # fmt: skip
+    figure = spine_figure(rows, name="A unit")
+    dots = figure["data"][0]
+    assert dots["x"] == [0.8] and dots["y"] == [1]  # the first row at the top, no dot if withheld
+    assert dots["marker"]["color"] == ["#2166ac"] and dots["text"] == ["59 (Better)"]
+    assert figure["layout"]["yaxis"]["ticktext"] == ["8 Deaths", "44 Mean HbA1c"]
+    shapes = figure["layout"]["shapes"]
+    assert len(shapes) == 2 * 2 + 1 + 1  # spread and middle per row, one interval, the centre
+    assert {k: shapes[2][k] for k in ("x0", "x1")} == {"x0": 0.7, "x1": 0.85}
