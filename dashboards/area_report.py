@@ -123,3 +123,13 @@ def report_pdf(export: AreaExport, produced: date | None = None) -> bytes:
     context = report_context(export, produced or timezone.localdate())
     html = render_to_string("npda/report.html", context)
     return HTML(string=html).write_pdf()
+
+
+def warm() -> None:
+    """Pay once per process what the first report would: Pango and the fonts, the templates,
+    the shapes and the first SVG (about 2 s), by making England and Wales' report."""
+    from .exports import area_export
+
+    release = selectors.latest_final_release()
+    if release is not None:
+        report_pdf(area_export(release.id, "national", NATIONAL_CODE))

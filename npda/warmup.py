@@ -1,6 +1,7 @@
 """Fill the in-process caches a server's first visitors would otherwise pay for: the web shapes
 of every map level and the peer features of the current final release (both read once per
-release or reference load, then kept), and the Chromium that draws images. Called by each
+release or reference load, then kept), the Chromium that draws images and
+WeasyPrint's fonts. Called by each
 gunicorn worker before it serves."""
 
 import logging
@@ -26,9 +27,10 @@ def warm_caches() -> float:
     except Exception:  # warming is an optimisation: the request path works without it
         logger.exception("Could not warm the caches")
     try:
-        from dashboards import rendering
+        from dashboards import area_report, rendering
 
         rendering.warm()  # Chromium for chart, map and PDF downloads (about 2.5 s to start)
+        area_report.warm()  # WeasyPrint's fonts (about 2.5 s on first use)
     except Exception:
-        logger.exception("Could not start Chromium for images: downloads will say so")
+        logger.exception("Could not warm the image and PDF drawing: downloads will be slower")
     return time.perf_counter() - started
