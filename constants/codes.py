@@ -169,6 +169,60 @@ class ImdQuintile(models.IntegerChoices):
     LEAST_DEPRIVED = 5, "5 (least deprived)"
 
 
+# The 2026 dataset's new code lists (data-dictionary §10.1 and §10.2). Yes/No/Unknown items use
+# YesNoUnknown, as in the 2021 dataset.
+class AdhdAsdStatus(models.IntegerChoices):
+    ADHD = 1, "ADHD"
+    ASD = 2, "Autism spectrum disorder (ASD)"
+    BOTH = 3, "Both ADHD and ASD"
+    NEITHER = 4, "Neither"
+    NOT_KNOWN = 99, "Not known"
+
+
+class InsulinRegimen(models.IntegerChoices):
+    NO_INSULIN = 1, "No insulin"
+    ONE_TO_THREE_INJECTIONS = 2, "1-3 injections per day"
+    FOUR_OR_MORE_INJECTIONS = 3, "4 or more injections per day"
+    PUMP = 4, "Insulin pump (stand-alone)"
+    HYBRID_CLOSED_LOOP = 5, "Hybrid closed loop"
+    NOT_KNOWN = 99, "Not known"
+
+
+class NonInsulinMedication(models.IntegerChoices):
+    NONE = 1, "None"
+    METFORMIN_ONLY = 2, "Metformin only"
+    GLP1_RECEPTOR_AGONIST = 3, "GLP-1 receptor agonist"
+    SGLT2_INHIBITOR = 4, "SGLT2 inhibitor"
+    OTHER = 5, "Other"
+    NOT_KNOWN = 99, "Not known"
+
+
+class SmokingVapingStatus(models.IntegerChoices):
+    NEITHER = 1, "Neither smokes nor vapes"
+    SMOKES = 2, "Smokes but does not vape"
+    VAPES = 3, "Vapes but does not smoke"
+    SMOKES_AND_VAPES = 4, "Smokes and vapes"
+    NOT_KNOWN = 99, "Not known"
+
+
+class PsychologicalSupportOutcome(models.IntegerChoices):
+    OFFERED_ATTENDED = 1, "Offered and attended"
+    OFFERED_NOT_ATTENDED = 2, "Offered but did not attend"
+    OFFERED_DECLINED = 3, "Offered but declined"
+    NOT_OFFERED = 4, "Not offered"
+    ELSEWHERE = 5, "Support accessed elsewhere"
+    NOT_KNOWN = 99, "Not known"
+
+
+class AdmissionReason2026(models.IntegerChoices):
+    DKA = 1, "Acute DKA"
+    ACUTE_ILLNESS_WITHOUT_DKA = 2, "Acute illness without DKA"
+    HYPOGLYCAEMIA = 3, "Hypoglycaemia"
+    SURGICAL_PROCEDURE = 4, "Surgical procedure"
+    STABILISATION_OR_EDUCATION = 5, "Routine admission for stabilisation or education"
+    OTHER = 6, "Other (free text required)"
+
+
 class DatasetYear(models.IntegerChoices):
     DATASET_2021 = 2021, "2021 dataset"
     DATASET_2026 = 2026, "2026 dataset"

@@ -65,6 +65,20 @@ class ValidatedRecord(models.Model):
         abstract = True
 
 
+def _code(choices, label: str):
+    return models.PositiveSmallIntegerField(label, choices=choices, null=True, blank=True)
+
+
+def _date(label: str):
+    return models.DateField(label, null=True, blank=True)
+
+
+def _decimal(label: str, digits: int, places: int):
+    return models.DecimalField(
+        label, max_digits=digits, decimal_places=places, null=True, blank=True
+    )
+
+
 class Patient(ValidatedRecord):
     """One child in one unit (a child-unit episode)."""
 
@@ -88,6 +102,9 @@ class Patient(ValidatedRecord):
     death_date = models.DateField(null=True, blank=True)
     gp_practice_ods_code = models.CharField(max_length=10, blank=True)
     gp_practice_postcode = models.CharField(max_length=8, blank=True)
+    # 2026 dataset (data-dictionary §10.1): blank for 2021-dataset records.
+    adhd_asd_status = _code(codes.AdhdAsdStatus.choices, "ADHD or ASD diagnosis")
+    learning_disability_status = _code(codes.YesNoUnknown.choices, "learning disability diagnosis")
     imd_quintile = models.PositiveSmallIntegerField(
         "IMD quintile", choices=codes.ImdQuintile.choices, null=True, blank=True
     )
@@ -190,20 +207,6 @@ class Submission(models.Model):
         return f"{unit} {self.audit_period} at {when}"
 
 
-def _code(choices, label: str):
-    return models.PositiveSmallIntegerField(label, choices=choices, null=True, blank=True)
-
-
-def _date(label: str):
-    return models.DateField(label, null=True, blank=True)
-
-
-def _decimal(label: str, digits: int, places: int):
-    return models.DecimalField(
-        label, max_digits=digits, decimal_places=places, null=True, blank=True
-    )
-
-
 class Visit(ValidatedRecord):
     """One clinic contact, result or admission: one row of the CSV template."""
 
@@ -274,6 +277,25 @@ class Visit(ValidatedRecord):
         "other admission reason", max_length=500, blank=True
     )
     # Derived, never submitted (data-dictionary.md §8)
+    # 2026 dataset (data-dictionary §10.2), stored as submitted; blank for 2021-dataset visits,
+    # whose items they replace (treatment, closed loop, glucose monitoring, smoking, reason).
+    insulin_regimen = _code(codes.InsulinRegimen.choices, "insulin regimen")
+    non_insulin_medication = _code(codes.NonInsulinMedication.choices, "non-insulin medication")
+    dietary_lifestyle_modification = _code(
+        codes.YesNoUnknown.choices, "lifestyle and dietary modification recommended"
+    )
+    cgm_use = _code(codes.YesNoUnknown.choices, "continuous glucose monitor in use")
+    immunotherapy_received = _code(codes.YesNoUnknown.choices, "immunotherapy received")
+    immunotherapy_date = _date("immunotherapy start date")
+    smoking_vaping_status = _code(codes.SmokingVapingStatus.choices, "smoking and vaping status")
+    psychological_support_outcome = _code(
+        codes.PsychologicalSupportOutcome.choices, "extra mental health appointment"
+    )
+    hospital_admission_reason_2026 = _code(
+        codes.AdmissionReason2026.choices, "admission reason (2026 list)"
+    )
+    blood_gas_ph = _decimal("first blood pH on admission", 4, 3)
+    blood_gas_bicarbonate = _decimal("first standard bicarbonate on admission (mmol/l)", 5, 2)
     bmi = _decimal("BMI", 4, 1)
     bmi_centile = _decimal("BMI centile", 4, 1)
     bmi_sds = _decimal("BMI SDS", 4, 1)

@@ -62,3 +62,36 @@ def test_every_ethnic_category_has_a_dashboard_group():
     assert set(codes.ETHNICITY_GROUP) == set(codes.Ethnicity.values)
     assert codes.ETHNICITY_GROUP["R"] == codes.EthnicityGroup.ASIAN
     assert codes.ETHNICITY_GROUP["99"] == codes.EthnicityGroup.NOT_STATED
+
+
+def test_the_2026_code_lists_are_the_data_dictionarys():
+    """data-dictionary §10.1 and §10.2, code by code."""
+    from constants import codes
+
+    expected = {
+        codes.AdhdAsdStatus: [1, 2, 3, 4, 99],
+        codes.InsulinRegimen: [1, 2, 3, 4, 5, 99],
+        codes.NonInsulinMedication: [1, 2, 3, 4, 5, 99],
+        codes.SmokingVapingStatus: [1, 2, 3, 4, 99],
+        codes.PsychologicalSupportOutcome: [1, 2, 3, 4, 5, 99],
+        codes.AdmissionReason2026: [1, 2, 3, 4, 5, 6],
+    }
+    for choices, values in expected.items():
+        assert list(choices.values) == values, choices.__name__
+    assert codes.InsulinRegimen.HYBRID_CLOSED_LOOP == 5
+    assert codes.AdmissionReason2026.DKA == 1  # 2 in the 2021 list
+    assert codes.SmokingVapingStatus.SMOKES_AND_VAPES == 4
+
+
+def test_the_2026_fields_are_stored_with_their_code_lists():
+    from constants import codes
+    from npda.models import Patient, Visit
+
+    assert Patient._meta.get_field("adhd_asd_status").choices == codes.AdhdAsdStatus.choices
+    assert Visit._meta.get_field("insulin_regimen").choices == codes.InsulinRegimen.choices
+    ph = Visit._meta.get_field("blood_gas_ph")
+    bicarbonate = Visit._meta.get_field("blood_gas_bicarbonate")
+    assert (ph.max_digits, ph.decimal_places) == (4, 3)
+    assert (bicarbonate.max_digits, bicarbonate.decimal_places) == (5, 2)
+    for name in ("cgm_use", "immunotherapy_received", "dietary_lifestyle_modification"):
+        assert Visit._meta.get_field(name).choices == codes.YesNoUnknown.choices
