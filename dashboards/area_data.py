@@ -2,6 +2,7 @@
 small map (the area and its units, coloured by comparison), from one published release."""
 
 from aggregation import selectors
+from aggregation.areas import Area
 from aggregation.selectors import AreaPage, AreaResult
 from boundaries import selectors as boundaries
 
@@ -9,6 +10,15 @@ from . import map_figures as fig
 from .area_map import MapPoint, area_map_svg
 
 POLYGON_LEVELS = ("icb", "region", "lhb", "country")
+
+
+def mapped_area(area: Area) -> Area | None:
+    """The area whose map shows `area`: itself, or for a unit its ICB or health board (None
+    for a unit with neither)."""
+    if area.level != "pdu":
+        return area
+    own = selectors.unit_areas(area.code)
+    return own.get("icb") or own.get("lhb")
 
 
 def unit_results(page: AreaPage, measure: str) -> dict[str, AreaResult]:

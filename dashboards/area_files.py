@@ -4,10 +4,9 @@ area page and `export_report` both come here, so the site and the batch write th
 
 from django.contrib.auth.models import AnonymousUser
 
-from aggregation import selectors
 from aggregation.selectors import NotFound
 
-from . import area_report, chart_images, exports, rendering
+from . import area_data, area_report, chart_images, exports, rendering
 from .exports import XLSX, AreaExport
 from .map_state import DEFAULT_MEASURE
 
@@ -19,15 +18,12 @@ CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX, "pdf": "applica
 def map_image(export: AreaExport) -> chart_images.ChartImage:
     """The map explorer's map of the area as anyone may see it (a unit: of its ICB or health
     board); NotFound where there is none, as for provisional releases."""
-    level, code = export.area.level, export.area.code
-    if level == "pdu":
-        own = selectors.unit_areas(code)
-        parent = own.get("icb") or own.get("lhb")
-        if parent is None:
-            raise NotFound("area", code, [], f"Unit {code} has no ICB or health board to map.")
-        level, code = parent.level, parent.code
+    area = area_data.mapped_area(export.area)
+    if area is None:
+        raise NotFound("area", export.area.code, [],
+                       f"Unit {export.area.code} has no ICB or health board to map.")  # fmt: skip
     return chart_images.area_map_image(
-        level, code, str(export.release.id), DEFAULT_MEASURE, AnonymousUser()
+        area.level, area.code, str(export.release.id), DEFAULT_MEASURE, AnonymousUser()
     )
 
 

@@ -47,12 +47,8 @@ def _data_uri(svg: bytes) -> str:
 
 def _page(export: AreaExport) -> AreaPage | None:
     """The area page's data; for a unit, its ICB's or health board's (the map around it)."""
-    area = export.area
-    if area.level != "pdu":
-        return selectors.area_page(export.release.id, area.level, area.code)
-    own = selectors.unit_areas(area.code)
-    parent = own.get("icb") or own.get("lhb")
-    return selectors.area_page(export.release.id, parent.level, parent.code) if parent else None
+    area = area_data.mapped_area(export.area)
+    return selectors.area_page(export.release.id, area.level, area.code) if area else None
 
 
 def _map(page: AreaPage | None, results: dict[str, AreaResult]) -> Picture | None:
@@ -77,30 +73,30 @@ def _trend(export: AreaExport) -> tuple[Picture, list[uf.TrendRow]]:
     return Picture(_data_uri(figure_image(figure, "svg")), title), rows
 
 
-def _national(export: AreaExport) -> dict[str, AreaResult]:
+def _national(export: AreaExport, page: AreaPage | None) -> dict[str, AreaResult]:
+    """England and Wales by measure: the area page has them already."""
+    if page is not None:
+        return page.national
     rows = selectors.release_results(export.release.id, level="national", breakdown="")
     return {r.measure: r for r in rows}
 
 
 def report_context(export: AreaExport, produced: date) -> dict:
-    national = _national(export)
-    order = {m.number: i for i, m in enumerate(MEASURES)}
-    totals = [r for r in export.results if not r.breakdown]  # breakdowns are in the CSV
-    results = sorted(totals, key=lambda r: order.get(r.measure, len(order)))
-    rows = [measure_row(r, national.get(r.measure)) for r in results]
-    by_number = {row.number: row for row in rows}
-    trend, trend_rows = _trend(export)
     page = _page(export)
+    national = _national(export, page)
+    totals = {r.measure: r for r in export.results if not r.breakdown}  # breakdowns: the CSV
+    trend, trend_rows = _trend(export)
     unit_results = area_data.unit_results(page, DEFAULT_MEASURE) if page else {}
     own_units = export.area.level != "pdu"
     release = export.release
     measure = MEASURES_BY_NUMBER[DEFAULT_MEASURE]
     return {
-        "export": export,
         "area": export.area,
         "level_label": Level(export.area.level).label,
         "release": release,
-        "headline": [by_number[n] for n in HEADLINE_MEASURES if n in by_number],
+        "headline": [
+            measure_row(totals[n], national.get(n)) for n in HEADLINE_MEASURES if n in totals
+        ],
         "measure_count": len(MEASURES),
         "map": _map(page, unit_results),
         "units": fig.table_rows(list(unit_results.values()), RANKED) if own_units else [],

@@ -2,7 +2,8 @@
 page shows, from the same view function its Dash callback calls, framed with its title,
 period, source and attribution. Published releases only, as for every export.
 
-`chart_image(kind, ...)` gives the framed plotly figure; `rendering.figure_image` draws it.
+`map_image`, `funnel_image` and `unit_image` give a `ChartImage`; `rendering.figure_image`
+draws its `framed()` figure.
 """
 
 import html
@@ -47,11 +48,6 @@ class ChartImage:
         return ef.framed(self.figure, title=self.title, period=self.period, source=self.source,
                          width=width, height=height)  # fmt: skip
 
-    def sized(self, width: int, height: int) -> dict:
-        """The bare figure at a size, for a report that captions it itself."""
-        return {**self.figure, "layout": {**self.figure["layout"], "width": width,
-                                          "height": height, "title": {"text": ""}}}  # fmt: skip
-
 
 def source_text(release: ReleaseSummary | None, *, is_map: bool, produced: date | None = None):
     """Who made the figures, from which release, under which disclosure control, and when."""
@@ -68,6 +64,11 @@ def source_text(release: ReleaseSummary | None, *, is_map: bool, produced: date 
         parts.append(OGL_ATTRIBUTION)
     parts += [RCPCH_ATTRIBUTION, f"Produced {produced:%-d %B %Y}."]
     return " ".join(parts)
+
+
+def _live_has_no_image(release: str) -> NotFound:
+    return NotFound("release", release, [], "Live results have no image: they are not "
+                    "published. Choose a published release.")  # fmt: skip
 
 
 def _period(release: ReleaseSummary) -> str:
@@ -91,8 +92,7 @@ def map_image(search: str, user) -> ChartImage:
     if view.problems:  # the page falls back with a message; a file must not silently differ
         raise NotFound("query", search, [], " ".join(view.problems))
     if view.is_live or view.release is None:
-        raise NotFound("release", view.state.release, [], "Live results have no image: they "
-                       "are not published. Choose a published release.")  # fmt: skip
+        raise _live_has_no_image(view.state.release)
     fills, focus = view.area_hideout["fill"], view.area_hideout.get("focus", "")
     areas = [
         ef.MapArea(geometry, _fill(fills, code, focus), outlined=code == focus)
@@ -155,8 +155,7 @@ def _spine_image(user, code: str, search: str) -> ChartImage:
     """The unit page's spine charts, every measure that has one, in one figure."""
     view = unit_view(user, code, search)
     if view.release is None:
-        raise NotFound("release", view.state.release, [], "Live results have no image: they "
-                       "are not published. Choose a published release.")  # fmt: skip
+        raise _live_has_no_image(view.state.release)
     rows = [(f"{r.number} {r.name}", r.spine, f"{r.value} ({r.comparison})")
             for _, group in view.groups for r in group if r.spine is not None]  # fmt: skip
     figure = uf.spine_figure(rows, name=view.unit.name)

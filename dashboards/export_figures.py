@@ -5,6 +5,7 @@ stored web shapes with the colours the Leaflet style functions use.
 Plotly JSON in, plotly JSON out: no Django, no database, no Chromium (`rendering` draws them).
 """
 
+import html
 import math
 import textwrap
 from collections.abc import Sequence
@@ -70,7 +71,7 @@ def framed(figure: dict, *, title: str, period: str, source: str, width: int, he
 
 def _escape(text: str) -> str:
     """Plotly reads a small HTML subset in text: a name must not be taken for markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(text, quote=False)
 
 
 # The map ----------------------------------------------------------------------------------------
