@@ -18,7 +18,7 @@ BENCH_UNIT = "PZ041"
 
 def unit_csv(rows: int, seed: int = 1, children_per_1000_rows: int = 70) -> bytes:
     """A valid, well-filled 2021-template file for one unit: ~14 visits per child."""
-    from constants.csv_template import COLUMNS, template_headings
+    from constants.csv_template import TEMPLATE_2021
     from npda.identifiers import nhs_number_check_digit
 
     rng = random.Random(seed)
@@ -30,10 +30,10 @@ def unit_csv(rows: int, seed: int = 1, children_per_1000_rows: int = 70) -> byte
         if (check := nhs_number_check_digit(first_nine)) is not None:
             numbers.append(first_nine + str(check))
         n += 1
-    fields = ["nhs_number"] + [c.field for c in COLUMNS[1:]]
+    fields = ["nhs_number"] + [c.field for c in TEMPLATE_2021.columns[1:]]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(template_headings())
+    writer.writerow(TEMPLATE_2021.headings())
     start = date(2024, 4, 1)
     for i in range(rows):
         child, visit = i % children, i // children  # each child's visits 3 days apart

@@ -205,6 +205,10 @@ class SmokingVapingStatus(models.IntegerChoices):
     NOT_KNOWN = 99, "Not known"
 
 
+# Current smokers, in the 2026 sense: status 2 or 4 (Appendix B rule 5, kpis.md §7.1).
+SMOKES_2026 = frozenset({SmokingVapingStatus.SMOKES, SmokingVapingStatus.SMOKES_AND_VAPES})
+
+
 class PsychologicalSupportOutcome(models.IntegerChoices):
     OFFERED_ATTENDED = 1, "Offered and attended"
     OFFERED_NOT_ATTENDED = 2, "Offered but did not attend"

@@ -1,4 +1,5 @@
-"""The NPDA 2021 CSV upload template (csv-submission.md §2 and §3.2).
+"""The NPDA CSV upload templates: 2021 (csv-submission.md §2 and §3.2) and 2026 (Appendix A
+and B). An audit period's dataset year picks its template (`template_for`).
 
 One entry per template column, in template order: the exact heading, the model and field it
 fills, its type, and the alternative headings accepted. Headings are matched after
@@ -7,8 +8,9 @@ fills, its type, and the alternative headings accepted. Headings are matched aft
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cached_property
 
 
 class ColumnType(StrEnum):
@@ -16,7 +18,8 @@ class ColumnType(StrEnum):
     DATE = "date"
     CODE = "code"
     DECIMAL_1DP = "decimal_1dp"  # rounded half-up to 1 dp
-    DECIMAL_2DP = "decimal_2dp"  # HbA1c, kept to 2 dp
+    DECIMAL_2DP = "decimal_2dp"  # HbA1c, kept to 2 dp; bicarbonate rounded half-up to 2 dp
+    DECIMAL_3DP = "decimal_3dp"  # blood pH, rounded half-up to 3 dp
     WHOLE_NUMBER = "whole_number"  # blood pressure
     SEX = "sex"  # code with text values and legacy codes
     ETHNICITY = "ethnicity"  # letter code
@@ -39,11 +42,12 @@ class Column:
     field: str
     type: ColumnType
     aliases: tuple[str, ...] = ()
+    short: str = ""  # the name used in messages, for a long question
 
     @property
     def short_heading(self) -> str:
         """The heading as used in messages: long questions are shortened."""
-        return SHORT_HEADINGS.get(self.number, self.heading.strip())
+        return self.short or self.heading.strip()
 
 
 P, S, V, SUB = Target.PATIENT, Target.SITE, Target.VISIT, Target.SUBMISSION
@@ -54,7 +58,7 @@ UNIQUE_REFERENCE_NUMBER_HEADING = "Unique Reference Number"
 JERSEY_PZ_CODE = "PZ248"
 IDENTIFIER_MAX_LENGTH = 50  # NHS number or Jersey URN as stored; longer values are cut
 
-COLUMNS: tuple[Column, ...] = (
+_COLUMNS_2021: tuple[Column, ...] = (
     Column(1, NHS_NUMBER_HEADING, P, "nhs_number", T.NHS_NUMBER, ("NHSNumber",)),
     Column(2, "Date of Birth", P, "date_of_birth", T.DATE, ("DOB",)),
     Column(3, "Postcode of usual address", P, "postcode", T.TEXT),
@@ -242,24 +246,6 @@ UNIQUE_REFERENCE_NUMBER_COLUMN = Column(
     1, UNIQUE_REFERENCE_NUMBER_HEADING, P, "unique_reference_number", T.TEXT
 )
 
-SHORT_HEADINGS = {
-    21: "Closed-loop system",
-    22: "Glucose monitoring",
-    35: "Thyroid treatment",
-    37: "Gluten-free diet",
-    39: "Additional psychological support",
-    41: "Smoking cessation referral date",
-    42: "Level 3 carbohydrate counting date",
-    43: "Offered additional dietitian appointment",
-    45: "Blood ketone testing",
-    46: "Flu immunisation recommended date",
-    47: "Sick-day rules advice date",
-    51: "DKA therapies",
-    52: "Reason for admission (free text)",
-}
-
-COLUMNS_BY_FIELD = {column.field: column for column in COLUMNS}
-PATIENT_LEVEL_NUMBERS = range(1, 13)  # read from each child's first row
 
 _FOOTNOTE = re.compile(r"[†‡*]+$")
 _SPACES = re.compile(r"\s+")
@@ -276,7 +262,241 @@ def normalise_heading(heading: str) -> str:
     return text.casefold()
 
 
-def template_headings(jersey: bool = False) -> list[str]:
-    """The header row of a template file (Jersey's has the Unique Reference Number)."""
-    first = UNIQUE_REFERENCE_NUMBER_HEADING if jersey else NHS_NUMBER_HEADING
-    return [first, *(column.heading for column in COLUMNS[1:])]
+_SHORT_2021 = {
+    21: "Closed-loop system",
+    22: "Glucose monitoring",
+    35: "Thyroid treatment",
+    37: "Gluten-free diet",
+    39: "Additional psychological support",
+    41: "Smoking cessation referral date",
+    42: "Level 3 carbohydrate counting date",
+    43: "Offered additional dietitian appointment",
+    45: "Blood ketone testing",
+    46: "Flu immunisation recommended date",
+    47: "Sick-day rules advice date",
+    51: "DKA therapies",
+    52: "Reason for admission (free text)",
+}
+
+
+@dataclass(frozen=True)
+class Template:
+    """One dataset year's upload template: its columns in order (the first is the identifier)
+    and how many of them are patient-level (read from each child's first row)."""
+
+    dataset_year: int
+    columns: tuple[Column, ...]
+    patient_level_count: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.dataset_year} template"
+
+    @property
+    def description(self) -> str:
+        """As messages name it: "2026 template (59 columns)"."""
+        return f"{self.name} ({len(self.columns)} columns)"
+
+    @cached_property
+    def by_field(self) -> dict[str, Column]:
+        return {column.field: column for column in (*self.columns, UNIQUE_REFERENCE_NUMBER_COLUMN)}
+
+    @cached_property
+    def patient_fields(self) -> tuple[str, ...]:
+        """Patient-level fields, without the identifier."""
+        return tuple(c.field for c in self.columns[1 : self.patient_level_count])
+
+    @cached_property
+    def fields(self) -> frozenset[str]:
+        return frozenset(self.by_field)
+
+    def headings(self, jersey: bool = False) -> list[str]:
+        """The header row of a template file (Jersey's has the Unique Reference Number)."""
+        first = UNIQUE_REFERENCE_NUMBER_HEADING if jersey else NHS_NUMBER_HEADING
+        return [first, *(column.heading for column in self.columns[1:])]
+
+    def label(self, field_name: str) -> str:
+        return self.by_field[field_name].short_heading
+
+
+TEMPLATE_2021 = Template(
+    2021,
+    tuple(replace(c, short=_SHORT_2021.get(c.number, "")) for c in _COLUMNS_2021),
+    patient_level_count=12,
+)
+
+
+def _kept(field_name: str, number: int, *, aliases: bool = True, short: str = "") -> Column:
+    """A 2021 column the 2026 template keeps, at its 2026 place. Appendix B rule 2: only the
+    columns 1, 2, 5, 9, 12, 15, 31, 40, 46, 50 and 57 keep their alternative headings."""
+    column = TEMPLATE_2021.by_field[field_name]
+    return replace(
+        column,
+        number=number,
+        aliases=column.aliases if aliases else (),
+        short=short or column.short,
+    )
+
+
+def _new(number: int, heading: str, target: Target, field_name: str, type_: ColumnType, short=""):
+    return Column(number, heading, target, field_name, type_, (), short)
+
+
+# Appendix A: 59 columns. Headings in italics there (new or reworded) are `_new`.
+_COLUMNS_2026: tuple[Column, ...] = (
+    _kept("nhs_number", 1),
+    _kept("date_of_birth", 2),
+    _kept("postcode", 3),
+    _new(4, "Sex assigned at birth", P, "sex", T.SEX),
+    _kept("ethnicity", 5),
+    _new(
+        6,
+        "Has the patient had a diagnosis of Attention Deficit Hyperactivity Disorder (ADHD) or "
+        "Autism Spectrum Disorder (ASD)?",
+        P,
+        "adhd_asd_status",
+        T.CODE,
+        "ADHD or ASD diagnosis",
+    ),
+    _new(
+        7,
+        "Does the patient have a diagnosis of a learning disability?",
+        P,
+        "learning_disability_status",
+        T.CODE,
+        "Learning disability diagnosis",
+    ),
+    _kept("diabetes_type", 8),
+    _kept("diagnosis_date", 9),
+    _kept("date_leaving_service", 10),
+    _kept("reason_leaving_service", 11),
+    _kept("death_date", 12),
+    _kept("gp_practice_ods_code", 13),
+    _kept("paediatric_diabetes_unit", 14),
+    _kept("visit_date", 15),
+    _kept("height", 16),
+    _kept("weight", 17),
+    _kept("height_weight_observation_date", 18),
+    _kept("hba1c", 19),
+    _new(20, "Observation Date: HbA1c Value", V, "hba1c_date", T.DATE),
+    _new(21, "Insulin regime at time of visit", V, "insulin_regimen", T.CODE, "Insulin regime"),
+    _new(
+        22,
+        "Other (non-insulin) blood glucose lowering medication at time of visit",
+        V,
+        "non_insulin_medication",
+        T.CODE,
+        "Non-insulin medication",
+    ),
+    _new(
+        23,
+        "Has lifestyle and dietary modification been recommended to reduce blood glucose levels?",
+        V,
+        "dietary_lifestyle_modification",
+        T.CODE,
+        "Lifestyle and dietary modification",
+    ),
+    _new(
+        24,
+        "Was the patient using a continuous glucose monitor (CGM) at time of visit?",
+        V,
+        "cgm_use",
+        T.CODE,
+        "CGM in use",
+    ),
+    _kept("ketone_meter_training", 25, aliases=False),
+    _new(
+        26,
+        "Did the patient receive immunotherapy prior to or after the diagnosis of stage 3 Type 1 "
+        "diabetes?",
+        V,
+        "immunotherapy_received",
+        T.CODE,
+        "Immunotherapy received",
+    ),
+    _new(27, "Date immunotherapy started", V, "immunotherapy_date", T.DATE),
+    _kept("systolic_blood_pressure", 28),
+    _kept("diastolic_blood_pressure", 29),
+    _kept("blood_pressure_observation_date", 30),
+    _kept("foot_examination_observation_date", 31),
+    _kept("retinal_screening_observation_date", 32),
+    _kept("retinal_screening_result", 33),
+    _kept("albumin_creatinine_ratio", 34),
+    _kept("albumin_creatinine_ratio_date", 35),
+    _kept("albuminuria_stage", 36),
+    _kept("total_cholesterol", 37),
+    _kept("total_cholesterol_date", 38),
+    _kept("thyroid_function_date", 39),
+    _kept("thyroid_treatment_status", 40),
+    _kept("coeliac_screen_date", 41),
+    _kept("gluten_free_diet", 42, aliases=False),
+    _new(43, "Does the patient smoke and/or vape", V, "smoking_vaping_status", T.CODE),
+    _new(
+        44,
+        "Date of offer of smoking cessation advice (if patient is a current smoker)",
+        V,
+        "smoking_cessation_referral_date",
+        T.DATE,
+        "Smoking cessation advice date",
+    ),
+    _kept("flu_immunisation_recommended_date", 45, aliases=False),
+    _kept("sick_day_rules_training_date", 46),
+    _new(
+        47,
+        "Date of Annual Psychological Screening Assessment",
+        V,
+        "psychological_screening_assessment_date",
+        T.DATE,
+    ),
+    _new(
+        48,
+        "Following annual psychological screening, was the patient assessed as requiring "
+        "additional psychological support outside of routine care?",
+        V,
+        "psychological_additional_support_status",
+        T.CODE,
+        "Additional psychological support",
+    ),
+    _new(
+        49,
+        "Was the patient offered an additional appointment with a mental health professional as "
+        "part of the diabetes MDT?",
+        V,
+        "psychological_support_outcome",
+        T.CODE,
+        "Mental health appointment offered",
+    ),
+    _kept("carbohydrate_counting_level_three_education_date", 50),
+    _new(
+        51,
+        "Was the patient offered an additional appointment with a paediatric dietitian during "
+        "the audit year?",
+        V,
+        "dietician_additional_appointment_offered",
+        T.CODE,
+        "Offered additional dietitian appointment",
+    ),
+    _kept("dietician_additional_appointment_date", 52),
+    _kept("hospital_admission_date", 53),
+    _kept("hospital_discharge_date", 54),
+    _new(55, "Reason for admission", V, "hospital_admission_reason_2026", T.CODE),
+    _kept("hospital_admission_other", 56),
+    _kept("dka_additional_therapies", 57),
+    _new(58, "Initial pH at admission", V, "blood_gas_ph", T.DECIMAL_3DP, "Initial pH"),
+    _new(
+        59,
+        "Initial Standard bicarbonate at admission (mmol/l)",
+        V,
+        "blood_gas_bicarbonate",
+        T.DECIMAL_2DP,
+        "Initial bicarbonate",
+    ),
+)
+
+TEMPLATE_2026 = Template(2026, _COLUMNS_2026, patient_level_count=14)
+TEMPLATES = {template.dataset_year: template for template in (TEMPLATE_2021, TEMPLATE_2026)}
+
+
+def template_for(dataset_year: int) -> Template:
+    """The template of an audit period's dataset year (Appendix B rule 1)."""
+    return TEMPLATES[dataset_year]

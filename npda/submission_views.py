@@ -1,5 +1,7 @@
 """Upload page and upload results. Views only parse input, call a service or selector, render."""
 
+import csv
+import io
 import json
 
 from django import forms
@@ -8,6 +10,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBadRequest,
     HttpResponseForbidden,
     StreamingHttpResponse,
 )
@@ -15,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from constants.csv_template import TEMPLATES, template_for
 from npda import selectors
 from npda.activity import record_activity
 from npda.audit_periods import ensure_audit_periods
@@ -58,8 +62,29 @@ def upload(request: HttpRequest) -> HttpResponse:
             return _process(request, form)
     history = selectors.submissions_for_user(request.user)[:20]
     return render(
-        request, "npda/upload.html", {"form": form, "can_upload": can_upload, "history": history}
+        request,
+        "npda/upload.html",
+        {"form": form, "can_upload": can_upload, "history": history, **_templates(form)},
     )
+
+
+def _templates(form: UploadForm) -> dict:
+    """Which template each audit year on offer needs, for the page's table and its hint."""
+    periods = list(form.fields["audit_period"].queryset)
+    years = [
+        {"period": p, "template": template_for(p.dataset_year), "url": _template_url(p)}
+        for p in periods
+    ]
+    hints = {str(y["period"].pk): {"text": _hint(y), "url": y["url"]} for y in years}
+    return {"template_years": years, "template_hints": hints}
+
+
+def _template_url(period: AuditPeriod) -> str:
+    return reverse("upload-template", args=[period.dataset_year])
+
+
+def _hint(year: dict) -> str:
+    return f"{year['period']} uses the {year['template'].description}."
 
 
 def _process(request: HttpRequest, form: UploadForm) -> HttpResponse:
@@ -102,7 +127,13 @@ def _rejected(request: HttpRequest, form: UploadForm, result: ImportResult) -> H
     return render(
         request,
         "npda/upload.html",
-        {"form": form, "can_upload": True, "history": history, "rejected": result},
+        {
+            "form": form,
+            "can_upload": True,
+            "history": history,
+            "rejected": result,
+            **_templates(form),
+        },
         status=400,
     )
 
@@ -183,5 +214,28 @@ def _download(request, content: bytes, content_type: str, submission: Submission
         f"{submission.paediatric_diabetes_unit_id} {submission.audit_period} errors "
         f"{submission.submitted_at:%Y%m%d-%H%M}.{extension}"
     )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_GET
+def upload_template(request: HttpRequest, dataset_year: int) -> HttpResponse:
+    """The blank template of a dataset year: its header row, headings exactly as published
+    (`?identifier=urn`: Jersey's, with the Unique Reference Number in column 1)."""
+    if dataset_year not in TEMPLATES:
+        years = " and ".join(str(y) for y in TEMPLATES)
+        raise Http404(f"There is no {dataset_year} template: the templates are {years}.")
+    identifier = request.GET.get("identifier", "nhs")
+    if identifier not in ("nhs", "urn"):
+        return HttpResponseBadRequest('"identifier" must be "nhs" or "urn" (Jersey).')
+    template = TEMPLATES[dataset_year]
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(
+        template.headings(jersey=identifier == "urn")
+    )
+    response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type="text/csv")
+    suffix = " Jersey" if identifier == "urn" else ""
+    name = f"NPDA {template.name}{suffix}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -70,6 +70,11 @@ urlpatterns = [
     ),
     path("accounts/two-factor/setup/", account_views.set_up, name="two-factor-setup"),
     path("submissions/upload/", submission_views.upload, name="upload"),
+    path(
+        "submissions/templates/<int:dataset_year>.csv",
+        submission_views.upload_template,
+        name="upload-template",
+    ),
     path("submissions/<int:pk>/", submission_views.submission_detail, name="submission-detail"),
     path(
         "submissions/<int:pk>/errors.csv",

@@ -3,7 +3,7 @@
 import csv
 import io
 
-from constants.csv_template import COLUMNS, template_headings
+from constants.csv_template import TEMPLATE_2021, TEMPLATE_2026, Template
 
 VALID_CHILD = {
     "nhs_number": "9434765919",
@@ -29,6 +29,12 @@ def row(**cells: str) -> dict[str, str]:
     return {**VALID_CHILD, **VALID_VISIT, **cells}
 
 
+def row_2026(**cells: str) -> dict[str, str]:
+    """A valid 2026-template row (no HbA1c format column; visit in 2026-27)."""
+    visit = {"visit_date": "10/06/2026", "hba1c": "58", "hba1c_date": "10/06/2026"}
+    return {**VALID_CHILD, **visit, **cells}
+
+
 def make_csv(
     rows: list[dict[str, str]],
     *,
@@ -36,13 +42,18 @@ def make_csv(
     jersey: bool = False,
     encoding: str = "utf-8",
     line_ending: str = "\r\n",
+    template: Template = TEMPLATE_2021,
 ) -> bytes:
-    headings = headings or template_headings(jersey=jersey)
+    headings = headings or template.headings(jersey=jersey)
     fields = ["unique_reference_number" if jersey else "nhs_number"]
-    fields += [c.field for c in COLUMNS[1:]]
+    fields += [c.field for c in template.columns[1:]]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator=line_ending)
     writer.writerow(headings)
     for cells in rows:
         writer.writerow([cells.get(name, "") for name in fields])
     return buffer.getvalue().encode(encoding)
+
+
+def make_csv_2026(rows: list[dict[str, str]], **kwargs) -> bytes:
+    return make_csv(rows, template=TEMPLATE_2026, **kwargs)

@@ -18,8 +18,11 @@ FATAL = {
     "Please add it and upload the file again.",
     "F09": "Files for this unit must use the NHS Number column.",
     "F09_JERSEY": "Files for Jersey must use the Unique Reference Number column.",
-    "F10": "The columns do not match the NPDA template. Missing: {missing}. Repeated: {repeated}. "
-    "Not recognised: {unrecognised}.",
+    "F10": "The columns do not match the NPDA template. The {period} audit year uses the "
+    "{template}. Missing: {missing}. Repeated: {repeated}. Not recognised: {unrecognised}.",
+    "F10_OTHER_TEMPLATE": "This file is in the NPDA {found}, but the {period} audit year uses the "
+    "{template}. Please download the blank {template} from the upload page and move your data "
+    "into it. Missing: {missing}. Repeated: {repeated}. Not recognised: {unrecognised}.",
     "F11": "Every row must have an NHS Number. These rows do not: {rows}.",
     "F11_JERSEY": "Every row must have a Unique Reference Number. These rows do not: {rows}.",
     "F12": "The file contains data for more than one unit (PDU Numbers {codes}). Please upload a "
@@ -57,6 +60,8 @@ ROW = {
     "percentage (DCCT) value, set the HbA1c result format to 2.",
     "E12_PERCENT": "An HbA1c of {value}% is outside the accepted range (3–20). If it is an IFCC "
     "(mmol/mol) value, set the HbA1c result format to 1.",
+    "E12_MMOL_ONLY": "An HbA1c of {value} mmol/mol is outside the accepted range (20–195). The "
+    "2026 template takes mmol/mol (IFCC) values only: please convert a percentage (DCCT) value.",
     "E13": "{field} of {value} is outside the accepted range ({low}–{high} {unit}).",
     "E14": "The {measure} of {value} is not plausible for a child of this age and sex. Please "
     "check the value and its unit.",
@@ -64,6 +69,8 @@ ROW = {
     "E16": "Leave the closed-loop question blank unless the treatment is an insulin pump "
     "(option 3 or 6).",
     "E17": "Leave the smoking cessation referral date blank unless the child is a current smoker.",
+    "E17_2026": "Leave the smoking cessation advice date blank unless the child smokes (status 2 "
+    "or 4).",
     "E18": 'The answer to "offered an additional dietitian appointment" is No, but an '
     "appointment date is given. Please correct one of them.",
     "E19": "The hospital admission date is after the discharge date.",
@@ -106,6 +113,8 @@ RULE_TITLES = {
     "E15": "Paired value missing",
     "E16": "Closed-loop answer without pump treatment",
     "E17": "Smoking cessation date for a non-smoker",
+    "E17_2026": "Leave the smoking cessation advice date blank unless the child smokes (status 2 "
+    "or 4).",
     "E18": "Dietitian appointment date but not offered",
     "E19": "Admission after discharge",
     "E20": "Not an allowed code",

@@ -6,31 +6,39 @@ field for the record-building pass.
 """
 
 import csv
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from constants.csv_template import (
-    COLUMNS,
     JERSEY_PZ_CODE,
     NHS_NUMBER_HEADING,
-    PATIENT_LEVEL_NUMBERS,
+    TEMPLATES,
     UNIQUE_REFERENCE_NUMBER_COLUMN,
     UNIQUE_REFERENCE_NUMBER_HEADING,
     Column,
+    Template,
     normalise_heading,
 )
 from npda.submissions import cells
 from npda.submissions.messages import FATAL, WARNING
 
 MEGABYTE = 1024 * 1024
-_HEADINGS = {
-    normalise_heading(text): column
-    for column in COLUMNS[1:]
-    for text in (column.heading, *column.aliases)
+_NHS_HEADINGS = {
+    normalise_heading(t) for t in (NHS_NUMBER_HEADING, *TEMPLATES[2021].columns[0].aliases)
 }
-_NHS_HEADINGS = {normalise_heading(t) for t in (NHS_NUMBER_HEADING, *COLUMNS[0].aliases)}
 _URN_HEADING = normalise_heading(UNIQUE_REFERENCE_NUMBER_HEADING)
 _PDU_FIELD = "paediatric_diabetes_unit"
+
+
+@functools.cache
+def _headings(template: Template) -> dict[str, Column]:
+    """Normalised heading or alternative heading -> the template column (not the identifier)."""
+    return {
+        normalise_heading(text): column
+        for column in template.columns[1:]
+        for text in (column.heading, *column.aliases)
+    }
 
 
 class FatalError(Exception):
@@ -96,6 +104,7 @@ def read_upload(
     file_name: str,
     pz_code: str,
     *,
+    template: Template,
     period_label: str,
     period_is_open: bool,
     may_upload_to_closed_period: bool,
@@ -106,21 +115,25 @@ def read_upload(
         raise FatalError("F16", size=f"{len(content) / MEGABYTE:.1f}", limit=f"{size_limit_mb:g}")
     if not file_name.lower().endswith(".csv") or b"\x00" in content[:65536]:
         raise FatalError("F01")
-    upload, heading_count = open_upload(content, pz_code)
+    upload, heading_count = open_upload(content, pz_code, template, period_label=period_label)
     _check_rows(upload, heading_count, pz_code)
     if not period_is_open and not may_upload_to_closed_period:
         raise FatalError("F15", period=period_label)
     return upload
 
 
-def open_upload(content: bytes, pz_code: str) -> tuple[UploadFile, int]:
-    """The decoded file with its columns matched (F02-F04, F07-F10), before the pass over the
-    rows; also how many headings it has. A stored, accepted file is read back with this alone."""
+def open_upload(
+    content: bytes, pz_code: str, template: Template, *, period_label: str = ""
+) -> tuple[UploadFile, int]:
+    """The decoded file with its columns matched to the period's template (F02-F04, F07-F10),
+    before the pass over the rows; also how many headings it has. A stored, accepted file is
+    read back with this alone."""
     text = decode(content)
     header, data_rows = _first_rows(text)
     if not header or data_rows == 0:
         raise FatalError("F03")
-    columns, identifier, unrecognised = _match_headings(header, jersey=pz_code == JERSEY_PZ_CODE)
+    jersey = pz_code == JERSEY_PZ_CODE
+    columns, identifier, unrecognised = _match_headings(header, jersey, template, period_label)
     upload = UploadFile(text, columns, identifier, 0)
     if unrecognised:
         upload.warnings.append(
@@ -147,18 +160,21 @@ def _first_rows(text: str) -> tuple[list[str], int]:
     return header, data_rows
 
 
-def _match_headings(header: list[str], *, jersey: bool) -> tuple[dict, Column, list[str]]:
+def _match_headings(
+    header: list[str], jersey: bool, template: Template, period_label: str
+) -> tuple[dict, Column, list[str]]:
+    headings = _headings(template)
     normalised = [normalise_heading(h) for h in header]
     found: dict[str, list[int]] = {}
     has_nhs, has_urn, unrecognised = [], [], []
     for index, (original, name) in enumerate(zip(header, normalised, strict=True)):
-        base = _without_duplicate_suffix(name)
+        base = _without_duplicate_suffix(name, headings)
         if base in _NHS_HEADINGS:
             has_nhs.append(index)
         elif base == _URN_HEADING:
             has_urn.append(index)
-        elif base in _HEADINGS:
-            found.setdefault(_HEADINGS[base].field, []).append(index)
+        elif base in headings:
+            found.setdefault(headings[base].field, []).append(index)
         elif name:
             unrecognised.append(original.strip())
     if not found and not has_nhs and not has_urn:
@@ -171,30 +187,57 @@ def _match_headings(header: list[str], *, jersey: bool) -> tuple[dict, Column, l
         raise FatalError("F09", "F09_JERSEY")
     if not jersey and has_urn:
         raise FatalError("F09")
-    identifier = UNIQUE_REFERENCE_NUMBER_COLUMN if jersey else COLUMNS[0]
+    identifier = UNIQUE_REFERENCE_NUMBER_COLUMN if jersey else template.columns[0]
     found[identifier.field] = has_urn if jersey else has_nhs
-    _check_column_set(found, unrecognised, identifier)
+    _check_column_set(found, unrecognised, identifier, template, period_label, normalised)
     return {name: indexes[0] for name, indexes in found.items()}, identifier, unrecognised
 
 
-def _without_duplicate_suffix(name: str) -> str:
+def _without_duplicate_suffix(name: str, headings: dict[str, Column]) -> str:
     """Spreadsheet tools rename a repeated heading "X" to "X.1"."""
     head, dot, tail = name.rpartition(".")
-    known = head in _HEADINGS or head in _NHS_HEADINGS or head == _URN_HEADING
+    known = head in headings or head in _NHS_HEADINGS or head == _URN_HEADING
     return head if dot and tail.isdigit() and known else name
 
 
-def _check_column_set(found: dict[str, list[int]], unrecognised: list[str], identifier) -> None:
-    expected = [identifier, *COLUMNS[1:]]
+def _check_column_set(
+    found: dict[str, list[int]],
+    unrecognised: list[str],
+    identifier: Column,
+    template: Template,
+    period_label: str,
+    normalised: list[str],
+) -> None:
+    expected = [identifier, *template.columns[1:]]
     missing = [c.heading.strip() for c in expected if c.field not in found]
     repeated = [c.heading.strip() for c in expected if len(found.get(c.field, [])) > 1]
-    if missing or repeated:
-        raise FatalError(
-            "F10",
-            missing=", ".join(missing) or "none",
-            repeated=", ".join(repeated) or "none",
-            unrecognised=", ".join(unrecognised) or "none",
-        )
+    if not missing and not repeated:
+        return
+    lists = {
+        "missing": ", ".join(missing) or "none",
+        "repeated": ", ".join(repeated) or "none",
+        "unrecognised": ", ".join(unrecognised) or "none",
+    }
+    other = _other_template_in_use(normalised, template)
+    raise FatalError(
+        "F10",
+        "F10_OTHER_TEMPLATE" if other else None,
+        template=template.description,
+        period=period_label or "this",
+        found=other.name if other else "",
+        **lists,
+    )
+
+
+def _other_template_in_use(normalised: list[str], expected: Template) -> Template | None:
+    """The other dataset year's template, when the file has every one of its headings."""
+    given = set(normalised)
+    for template in TEMPLATES.values():
+        headings = _headings(template)
+        columns_given = {headings[name].field for name in given if name in headings}
+        if template is not expected and len(columns_given) == len(template.columns) - 1:
+            return template
+    return None
 
 
 def _check_rows(upload: UploadFile, width: int, pz_code: str) -> None:
@@ -243,7 +286,5 @@ def _row_list(rows: list[int], limit: int = 20) -> str:
     return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
 
 
-def patient_level_fields(identifier: Column) -> list[str]:
-    return [identifier.field] + [
-        c.field for c in COLUMNS if c.number in PATIENT_LEVEL_NUMBERS and c.number != 1
-    ]
+def patient_level_fields(identifier: Column, template: Template) -> list[str]:
+    return [identifier.field, *template.patient_fields]

@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
-from constants.csv_template import COLUMNS, UNIQUE_REFERENCE_NUMBER_COLUMN, template_headings
+from constants.csv_template import Template, template_for
 from npda.models import Patient, Submission, Visit
 from npda.spreadsheets import csv_row, xlsx_cell, xlsx_row
 from npda.submissions.reader import open_upload
@@ -30,14 +30,16 @@ class ErrorRow:
     field: str
     code: str
     message: str
+    template: Template
 
     @property
     def column(self) -> str:
-        return HEADINGS.get(self.field, self.field)
+        column = self.template.by_field.get(self.field)
+        return column.heading.strip() if column else self.field
 
 
-HEADINGS = {c.field: c.heading.strip() for c in COLUMNS}
-HEADINGS["unique_reference_number"] = UNIQUE_REFERENCE_NUMBER_COLUMN.heading.strip()
+def _template(submission: Submission) -> Template:
+    return template_for(submission.audit_period.dataset_year)
 
 
 def submission_errors(submission: Submission) -> list[ErrorRow]:
@@ -56,18 +58,19 @@ def submission_errors(submission: Submission) -> list[ErrorRow]:
         "pk", "nhs_number", "unique_reference_number", "errors"
     )
     identifiers = {pk: nhs or urn or "" for pk, nhs, urn, _ in patients}
+    template = _template(submission)
     rows: list[ErrorRow] = []
     for pk, _, _, errors in patients:
         if pk in first_row:
-            rows.extend(_rows(first_row[pk], identifiers[pk], errors))
+            rows.extend(_rows(first_row[pk], identifiers[pk], errors, template))
     for patient_id, source_row, errors in visit_errors:
-        rows.extend(_rows(source_row, identifiers[patient_id], errors))
+        rows.extend(_rows(source_row, identifiers[patient_id], errors, template))
     return sorted(rows, key=lambda r: (r.row, r.field))
 
 
-def _rows(row: int, identifier: str, errors: dict) -> list[ErrorRow]:
+def _rows(row: int, identifier: str, errors: dict, template: Template) -> list[ErrorRow]:
     return [
-        ErrorRow(row, identifier, field, problem["code"], problem["message"])
+        ErrorRow(row, identifier, field, problem["code"], problem["message"], template)
         for field, problems in errors.items()
         for problem in problems
     ]
@@ -75,12 +78,16 @@ def _rows(row: int, identifier: str, errors: dict) -> list[ErrorRow]:
 
 def _original_rows(submission: Submission) -> tuple[list[str], dict[int, dict[str, str]]]:
     """The stored file's headings and its rows' cells by field."""
-    content = submission.csv_file.read() if submission.csv_file else b""
+    template = _template(submission)
+    content = b""
+    if submission.csv_file:
+        with submission.csv_file.open("rb") as stored:  # from the start, however often read
+            content = stored.read()
     if not content:
-        return template_headings(), {}
-    upload, _ = open_upload(content, submission.paediatric_diabetes_unit_id)
+        return template.headings(), {}
+    upload, _ = open_upload(content, submission.paediatric_diabetes_unit_id, template)
     jersey = upload.identifier.field == "unique_reference_number"
-    return template_headings(jersey=jersey), dict(upload.rows())
+    return template.headings(jersey=jersey), dict(upload.rows())
 
 
 def _cell_value(original: dict[int, dict[str, str]], error: ErrorRow) -> str:
@@ -115,7 +122,7 @@ def errors_xlsx(submission: Submission) -> bytes:
     errors = submission_errors(submission)
     headings, original = _original_rows(submission)
     fields = ["unique_reference_number" if headings[0] != "NHS Number" else "nhs_number"]
-    fields += [c.field for c in COLUMNS[1:]]
+    fields += [c.field for c in _template(submission).columns[1:]]
     by_cell: dict[tuple[int, str], list[ErrorRow]] = {}
     for error in errors:
         by_cell.setdefault((error.row, error.field), []).append(error)

@@ -11,7 +11,7 @@ from datetime import date
 from django.conf import settings
 from django.utils import timezone
 
-from constants.csv_template import JERSEY_PZ_CODE
+from constants.csv_template import JERSEY_PZ_CODE, Template, template_for
 from npda.models import AuditPeriod, NPDAUser, PaediatricDiabetesUnit, Submission
 from npda.submissions import messages
 from npda.submissions.cells import identifier_key
@@ -19,7 +19,7 @@ from npda.submissions.reader import FatalError, UploadFile, Warning_, patient_le
 from npda.submissions.reader import read_upload as read_file
 from npda.submissions.records import PatientRecord, VisitRecord
 from npda.submissions.store import store_submission
-from npda.submissions.validation import child_dates, column_label, validate_patient, validate_visit
+from npda.submissions.validation import child_dates, validate_patient, validate_visit
 
 logger = logging.getLogger(__name__)
 MAX_WARNINGS_KEPT = 200
@@ -107,6 +107,7 @@ def import_steps(
             content,
             file_name,
             unit.pz_code,
+            template=template_for(period.dataset_year),
             period_label=str(period),
             period_is_open=period.is_open,
             may_upload_to_closed_period=(
@@ -184,13 +185,14 @@ class RecordBuilder:
         self, upload: UploadFile, unit: PaediatricDiabetesUnit, period: AuditPeriod, today: date
     ):
         self.upload, self.unit, self.period, self.today = upload, unit, period, today
+        self.template = template_for(period.dataset_year)
         self.patients: list[PatientRecord] = []
         self.visits: list[VisitRecord] = []
         self.warnings: list[Warning_] = list(upload.warnings)
 
     def build(self) -> Iterator[dict]:
         key_field = self.upload.identifier.field
-        patient_fields = patient_level_fields(self.upload.identifier)
+        patient_fields = patient_level_fields(self.upload.identifier, self.template)
         jersey = self.unit.pz_code == JERSEY_PZ_CODE
         patients: dict[str, PatientRecord] = {}
         first_values: dict[str, dict[str, str | None]] = {}
@@ -213,6 +215,7 @@ class RecordBuilder:
                 first_values[key] = raw_patient
                 fields, site, errors = validate_patient(
                     raw_patient,
+                    template=self.template,
                     jersey=jersey,
                     period_start=self.period.start_date,
                     today=self.today,
@@ -220,7 +223,9 @@ class RecordBuilder:
                 patients[key] = PatientRecord(key, fields, site, errors)
                 dates[key] = child_dates(fields, errors)
             else:
-                self.warnings.extend(_differences(first_values[key], raw_patient, number))
+                self.warnings.extend(
+                    _differences(first_values[key], raw_patient, number, self.template)
+                )
             self._add_visit(key, number, cells_, raw_patient, dates[key])
             if done % self.PROGRESS_EVERY == 0:
                 yield {"stage": "rows", "done": done, "total": total}
@@ -229,7 +234,7 @@ class RecordBuilder:
 
     def _add_visit(self, key: str, number: int, cells_: dict, raw_patient: dict, dates) -> None:
         visit_cells = {k: v for k, v in cells_.items() if k not in raw_patient}
-        fields, errors = validate_visit(visit_cells, dates, self.today)
+        fields, errors = validate_visit(visit_cells, dates, self.today, self.template)
         self.visits.append(VisitRecord(key, number, fields, errors))
         visit_date = fields.get("visit_date")
         period = self.period
@@ -243,9 +248,9 @@ def _warning(code: str, at_row: int, **values) -> Warning_:
     return Warning_(code, messages.WARNING[code].format(**values), at_row)
 
 
-def _differences(first: dict, later: dict, row: int) -> list[Warning_]:
+def _differences(first: dict, later: dict, row: int, template: Template) -> list[Warning_]:
     return [
-        _warning("W02", row, column=column_label(name), value=first[name] or "blank")
+        _warning("W02", row, column=template.label(name), value=first[name] or "blank")
         for name, value in later.items()
         if value is not None and value != first[name] and name != "paediatric_diabetes_unit"
     ]

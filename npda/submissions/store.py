@@ -38,6 +38,8 @@ PATIENT_FIELDS = (
     "diagnosis_date",
     "death_date",
     "gp_practice_ods_code",
+    "adhd_asd_status",  # 2026 dataset
+    "learning_disability_status",  # 2026 dataset
 )
 SITE_FIELDS = ("date_leaving_service", "reason_leaving_service")
 VISIT_COPY_FIELDS = tuple(f.column for f in Visit._meta.concrete_fields if not f.primary_key)

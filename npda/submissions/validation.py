@@ -1,25 +1,33 @@
-"""Row-level validation (csv-submission.md §6): typed values plus errors, never a rejection.
+"""Row-level validation (csv-submission.md §6, and Appendix B for the 2026 template): typed
+values plus errors, never a rejection.
 
 Values that fail a type or code check become null; values that fail a range or consistency
-check are kept as submitted and flagged. Errors are keyed by model field name.
+check are kept as submitted and flagged. Errors are keyed by model field name. Each template
+has its own paired-field rules (`PAIRED_RULES`); messages name columns by that template's
+headings.
 """
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from constants import codes
-from constants.csv_template import COLUMNS, COLUMNS_BY_FIELD, Column, ColumnType, Target
+from constants.csv_template import (
+    TEMPLATE_2021,
+    TEMPLATE_2026,
+    Column,
+    ColumnType,
+    Target,
+    Template,
+)
 from npda.models import Patient, Site, Visit
 from npda.submissions import cells
 from npda.submissions.cells import CellError
 from npda.submissions.messages import ROW
 from npda.submissions.records import Errors, add_error
 
-VISIT_COLUMNS = [c for c in COLUMNS if c.target == Target.VISIT]
-VISIT_DATE_FIELDS = [c.field for c in VISIT_COLUMNS if c.type == ColumnType.DATE]
 _MODELS = {Target.PATIENT: Patient, Target.SITE: Site, Target.VISIT: Visit}
 # Dates allowed before the diagnosis date, and by how many days (§6.2).
 BEFORE_DIAGNOSIS_ALLOWANCE = {
@@ -28,7 +36,9 @@ BEFORE_DIAGNOSIS_ALLOWANCE = {
     "thyroid_function_date": 90,
     "carbohydrate_counting_level_three_education_date": 7,
 }
-DECIMAL_PLACES = {ColumnType.DECIMAL_1DP: 1, ColumnType.DECIMAL_2DP: 2}
+# Appendix B rule 8: immunotherapy delays stage 3 disease, so it may start before diagnosis.
+NO_DIAGNOSIS_LIMIT = frozenset({"immunotherapy_date"})
+DECIMAL_PLACES = {ColumnType.DECIMAL_1DP: 1, ColumnType.DECIMAL_2DP: 2, ColumnType.DECIMAL_3DP: 3}
 # Accepted ranges (inclusive) and the error shown when a value is outside (§6.3).
 RANGES = {
     "systolic_blood_pressure": (80, 240, "Systolic blood pressure", "mmHg"),
@@ -43,8 +53,11 @@ HBA1C_RANGES = {  # by result format: 1 mmol/mol, 2 %
 SMALLINT_MAX = 32767
 
 
-def column_label(field: str) -> str:
-    return COLUMNS_BY_FIELD[field].short_heading
+@functools.cache
+def visit_date_fields(template: Template) -> tuple[str, ...]:
+    return tuple(
+        c.field for c in template.columns if c.target == Target.VISIT and c.type == ColumnType.DATE
+    )
 
 
 @functools.cache
@@ -91,7 +104,7 @@ def parse_cell(column: Column, raw: str, today: date, errors: Errors):
                 return cells.parse_sex(raw)
             case ColumnType.ETHNICITY:
                 return cells.parse_ethnicity(raw, ETHNICITY_CODES)
-            case ColumnType.DECIMAL_1DP | ColumnType.DECIMAL_2DP:
+            case ColumnType.DECIMAL_1DP | ColumnType.DECIMAL_2DP | ColumnType.DECIMAL_3DP:
                 value = cells.parse_decimal(raw, DECIMAL_PLACES[column.type])
                 if abs(value) >= _capacity(column):
                     _out_of_capacity(column, value, errors)
@@ -114,11 +127,14 @@ def parse_cell(column: Column, raw: str, today: date, errors: Errors):
 
 
 def _out_of_capacity(column: Column, value, errors: Errors) -> None:
-    """Too large to store at all: stored as null with the field's range error."""
+    """Too large to store at all: stored as null with the field's range error (a type error
+    where no range applies)."""
     if column.field in ("height", "weight"):
         error(errors, column.field, "E14", measure=column.field, value=value)
     elif column.field == "hba1c":
         error(errors, "hba1c", "E12", "E12_MMOL", value=value)
+    elif column.field not in RANGES:  # pH and bicarbonate: no agreed range (Appendix B rule 7)
+        error(errors, column.field, "E21", column=column.short_heading)
     else:
         low, high, name, unit = RANGES[column.field]
         error(errors, column.field, "E13", field=name, value=value, low=low, high=high, unit=unit)
@@ -140,8 +156,25 @@ def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
+PATIENT_CODED_FIELDS = (
+    "date_of_birth",
+    "sex",
+    "ethnicity",
+    "diabetes_type",
+    "diagnosis_date",
+    "death_date",
+    "adhd_asd_status",  # 2026
+    "learning_disability_status",  # 2026
+)
+
+
 def validate_patient(
-    raw: dict[str, str | None], *, jersey: bool, period_start: date, today: date
+    raw: dict[str, str | None],
+    *,
+    template: Template,
+    jersey: bool,
+    period_start: date,
+    today: date,
 ) -> tuple[dict, dict, Errors]:
     """(patient fields, site fields, errors) from the child's first row, raw cells by field."""
     errors: Errors = {}
@@ -158,34 +191,29 @@ def validate_patient(
             cells.check_nhs_number(nhs)
         except CellError:
             error(errors, "nhs_number", "E08", value=nhs)
-    for name in (
-        "date_of_birth",
-        "sex",
-        "ethnicity",
-        "diabetes_type",
-        "diagnosis_date",
-        "death_date",
-    ):
-        fields[name] = (
-            parse_cell(COLUMNS_BY_FIELD[name], raw[name], today, errors) if raw[name] else None
-        )
-    _check_patient_dates(fields, raw, errors, period_start, today)
+    for name in PATIENT_CODED_FIELDS:
+        if name in template.fields:
+            text = raw.get(name)
+            column = template.by_field[name]
+            fields[name] = parse_cell(column, text, today, errors) if text else None
+    _check_patient_dates(fields, raw, errors, template, period_start, today)
     _check_postcode(fields, raw.get("postcode"), errors)
     _check_gp(fields, raw.get("gp_practice_ods_code"), errors, jersey)
-    site = _leaving(raw, fields, errors, today)
+    site = _leaving(raw, fields, errors, template, today)
     return fields, site, errors
 
 
 def _check_patient_dates(
-    fields: dict, raw: dict, errors: Errors, period_start: date, today: date
+    fields: dict, raw: dict, errors: Errors, template: Template, period_start: date, today: date
 ) -> None:
+    label = template.label
     for name in ("date_of_birth", "diabetes_type", "diagnosis_date"):
         if not raw[name]:
-            error(errors, name, "E10", column=column_label(name))
+            error(errors, name, "E10", column=label(name))
     birth, diagnosis, death = (fields[n] for n in ("date_of_birth", "diagnosis_date", "death_date"))
     for name in ("date_of_birth", "diagnosis_date", "death_date"):
         if fields[name] and fields[name] > today:
-            error(errors, name, "E02", column=column_label(name))
+            error(errors, name, "E02", column=label(name))
     if birth and birth <= today and age_on(birth, period_start) >= 25:
         error(
             errors,
@@ -220,26 +248,22 @@ def _check_gp(fields: dict, raw: str | None, errors: Errors, jersey: bool) -> No
             error(errors, "gp_practice_ods_code", "E07", practice=raw)
 
 
-def _leaving(raw: dict, patient: dict, errors: Errors, today: date) -> dict:
+def _leaving(raw: dict, patient: dict, errors: Errors, template: Template, today: date) -> dict:
     site = {
-        name: parse_cell(COLUMNS_BY_FIELD[name], raw[name], today, errors) if raw[name] else None
+        name: parse_cell(template.by_field[name], raw[name], today, errors) if raw[name] else None
         for name in ("date_leaving_service", "reason_leaving_service")
     }
     left = site["date_leaving_service"]
+    row = Row(raw.keys(), site, errors, template)
     if raw["date_leaving_service"] and not raw["reason_leaving_service"]:
-        _pair_error(errors, "date_leaving_service", "reason_leaving_service")
+        row.pair_error("date_leaving_service", "reason_leaving_service")
     if raw["reason_leaving_service"] and not raw["date_leaving_service"]:
-        _pair_error(errors, "reason_leaving_service", "date_leaving_service")
+        row.pair_error("reason_leaving_service", "date_leaving_service")
+    label = template.label("date_leaving_service")
     if left and left > today:
-        error(errors, "date_leaving_service", "E02", column=column_label("date_leaving_service"))
+        error(errors, "date_leaving_service", "E02", column=label)
     if left and patient["date_of_birth"] and left < patient["date_of_birth"]:
-        error(
-            errors,
-            "date_leaving_service",
-            "E11",
-            "E11_BIRTH",
-            column=column_label("date_leaving_service"),
-        )
+        error(errors, "date_leaving_service", "E11", "E11_BIRTH", column=label)
     return site
 
 
@@ -253,40 +277,45 @@ def child_dates(fields: dict, errors: Errors) -> ChildDates:
 # --- visit level ------------------------------------------------------------------------------
 
 
-def validate_visit(raw: dict[str, str], child: ChildDates, today: date) -> tuple[dict, Errors]:
+def validate_visit(
+    raw: dict[str, str], child: ChildDates, today: date, template: Template
+) -> tuple[dict, Errors]:
     """Typed values (non-null only) and errors for one row; `raw` holds its non-blank cells."""
     errors: Errors = {}
     fields = {}
     for name, text in raw.items():
-        value = parse_cell(COLUMNS_BY_FIELD[name], text, today, errors)
+        value = parse_cell(template.by_field[name], text, today, errors)
         if value is not None:
             fields[name] = value
     if "visit_date" not in raw:
-        error(errors, "visit_date", "E10", column=column_label("visit_date"))
-    _check_visit_dates(fields, errors, child, today)
-    _check_ranges(fields, errors)
-    for rule in PAIRED_RULES:
-        rule(raw.keys(), fields, errors)
+        error(errors, "visit_date", "E10", column=template.label("visit_date"))
+    _check_visit_dates(fields, errors, child, today, template)
+    _check_ranges(fields, errors, template)
+    row = Row(raw.keys(), fields, errors, template)
+    for rule in PAIRED_RULES[template.dataset_year]:
+        rule(row)
     return fields, errors
 
 
-def _check_visit_dates(fields: dict, errors: Errors, child: ChildDates, today: date) -> None:
+def _check_visit_dates(
+    fields: dict, errors: Errors, child: ChildDates, today: date, template: Template
+) -> None:
     # A result or admission dated before diagnosis may be the row's visit date too (§1.1).
     visit_allowance = max(
         (days for name, days in BEFORE_DIAGNOSIS_ALLOWANCE.items() if name in fields), default=0
     )
-    for name in VISIT_DATE_FIELDS:
+    for name in visit_date_fields(template):
         value = fields.get(name)
         if value is None:
             continue
-        label = column_label(name)
+        label = template.label(name)
         if value > today:
             error(errors, name, "E02", column=label)
         elif child.birth and value < child.birth:
             error(errors, name, "E11", "E11_BIRTH", column=label)
         elif child.death and value > child.death:
             error(errors, name, "E11", "E11_DEATH", column=label)
-        elif child.diagnosis:
+        elif child.diagnosis and name not in NO_DIAGNOSIS_LIMIT:
             allowance = (
                 visit_allowance if name == "visit_date" else BEFORE_DIAGNOSIS_ALLOWANCE.get(name, 0)
             )
@@ -294,15 +323,18 @@ def _check_visit_dates(fields: dict, errors: Errors, child: ChildDates, today: d
                 error(errors, name, "E11", "E11_DIAGNOSIS", column=label)
 
 
-def _check_ranges(fields: dict, errors: Errors) -> None:
+def _check_ranges(fields: dict, errors: Errors, template: Template) -> None:
     for name, (low, high, label, unit) in RANGES.items():
         value = fields.get(name)
         if value is not None and not low <= value <= high:
             error(errors, name, "E13", field=label, value=value, low=low, high=high, unit=unit)
-    hba1c, hba1c_format = fields.get("hba1c"), fields.get("hba1c_format")
+    hba1c = fields.get("hba1c")
+    # The 2026 template has no format column: every value is mmol/mol (Appendix B rule 4).
+    hba1c_format = 1 if template is TEMPLATE_2026 else fields.get("hba1c_format")
     if hba1c is not None and hba1c_format in HBA1C_RANGES:
         low, high, key = HBA1C_RANGES[hba1c_format]
         if not low <= hba1c <= high:
+            key = "E12_MMOL_ONLY" if template is TEMPLATE_2026 else key
             error(errors, "hba1c", "E12", key, value=hba1c)
     height, weight = fields.get("height"), fields.get("weight")
     if height is not None and height < 40:
@@ -311,101 +343,127 @@ def _check_ranges(fields: dict, errors: Errors) -> None:
         error(errors, "weight", "E14", measure="weight", value=weight)
 
 
-# --- paired and conditional fields (§6.4) -----------------------------------------------------
-
-Rule = Callable[[object, dict, Errors], None]
+# --- paired and conditional fields (§6.4, Appendix B) -----------------------------------------
 
 
-def _pair_error(errors: Errors, present: str, needed: str) -> None:
-    error(errors, needed, "E15", column_a=column_label(present), column_b=column_label(needed))
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row under check: which cells were given, their typed values, its errors, and the
+    template whose headings the messages use."""
+
+    present: Collection[str]
+    fields: dict
+    errors: Errors
+    template: Template
+
+    def pair_error(self, present: str, needed: str) -> None:
+        label = self.template.label
+        error(self.errors, needed, "E15", column_a=label(present), column_b=label(needed))
+
+    def only_with_error(self, field: str, other: str, value: str) -> None:
+        label = self.template.label
+        error(
+            self.errors, field, "E22", column=label(field), other_column=label(other), value=value
+        )
+
+
+Rule = Callable[[Row], None]
 
 
 def _all_or_none(*names: str) -> Rule:
-    def rule(present, fields: dict, errors: Errors) -> None:
-        given = [n for n in names if n in present]
+    def rule(row: Row) -> None:
+        given = [n for n in names if n in row.present]
         if given:
             for name in names:
-                if name not in present:
-                    _pair_error(errors, given[0], name)
+                if name not in row.present:
+                    row.pair_error(given[0], name)
 
     return rule
 
 
 def _required_when(field: str, needed: str, values: set[int]) -> Rule:
-    def rule(present, fields: dict, errors: Errors) -> None:
-        if fields.get(field) in values and needed not in present:
-            _pair_error(errors, field, needed)
+    def rule(row: Row) -> None:
+        if row.fields.get(field) in values and needed not in row.present:
+            row.pair_error(field, needed)
 
     return rule
 
 
-def _height_weight(present, fields: dict, errors: Errors) -> None:
+def _height_weight(row: Row) -> None:
     date_field = "height_weight_observation_date"
-    measured = [n for n in ("height", "weight") if n in present]
-    if measured and date_field not in present:
-        _pair_error(errors, measured[0], date_field)
-    if date_field in present and not measured:
-        _pair_error(errors, date_field, "height")
+    measured = [n for n in ("height", "weight") if n in row.present]
+    if measured and date_field not in row.present:
+        row.pair_error(measured[0], date_field)
+    if date_field in row.present and not measured:
+        row.pair_error(date_field, "height")
 
 
-def _closed_loop(present, fields: dict, errors: Errors) -> None:
-    treatment = fields.get("treatment")
-    if treatment in codes.PUMP_TREATMENTS and "closed_loop_system" not in present:
-        _pair_error(errors, "treatment", "closed_loop_system")
-    elif "closed_loop_system" in present and treatment not in codes.PUMP_TREATMENTS:
-        error(errors, "closed_loop_system", "E16")
+def _closed_loop(row: Row) -> None:
+    treatment = row.fields.get("treatment")
+    if treatment in codes.PUMP_TREATMENTS and "closed_loop_system" not in row.present:
+        row.pair_error("treatment", "closed_loop_system")
+    elif "closed_loop_system" in row.present and treatment not in codes.PUMP_TREATMENTS:
+        error(row.errors, "closed_loop_system", "E16")
 
 
-def _smoking_cessation(present, fields: dict, errors: Errors) -> None:
-    if "smoking_cessation_referral_date" in present and (
-        fields.get("smoking_status") != codes.SmokingStatus.CURRENT_SMOKER
-    ):
-        error(errors, "smoking_cessation_referral_date", "E17")
+def _smoking_cessation(status_field: str, smokers: frozenset[int], key: str) -> Rule:
+    """The cessation date only for a current smoker on the same row (E17)."""
+
+    def rule(row: Row) -> None:
+        if "smoking_cessation_referral_date" in row.present and (
+            row.fields.get(status_field) not in smokers
+        ):
+            error(row.errors, "smoking_cessation_referral_date", "E17", key)
+
+    return rule
 
 
-def _dietitian(present, fields: dict, errors: Errors) -> None:
+def _dietitian(row: Row) -> None:
     if (
-        fields.get("dietician_additional_appointment_offered") == codes.YesNoUnknown.NO
-        and "dietician_additional_appointment_date" in present
+        row.fields.get("dietician_additional_appointment_offered") == codes.YesNoUnknown.NO
+        and "dietician_additional_appointment_date" in row.present
     ):
-        error(errors, "dietician_additional_appointment_date", "E18")
+        error(row.errors, "dietician_additional_appointment_date", "E18")
 
 
-def _admission(present, fields: dict, errors: Errors) -> None:
-    start, end = fields.get("hospital_admission_date"), fields.get("hospital_discharge_date")
-    if "hospital_discharge_date" in present and "hospital_admission_date" not in present:
-        _pair_error(errors, "hospital_discharge_date", "hospital_admission_date")
+def _admission(row: Row) -> None:
+    start = row.fields.get("hospital_admission_date")
+    end = row.fields.get("hospital_discharge_date")
+    if "hospital_discharge_date" in row.present and "hospital_admission_date" not in row.present:
+        row.pair_error("hospital_discharge_date", "hospital_admission_date")
     if start and end and start > end:
-        error(errors, "hospital_discharge_date", "E19")
+        error(row.errors, "hospital_discharge_date", "E19")
 
 
-def _only_with_reason(field: str, reason: int, meaning: str) -> Rule:
+def _only_with_reason(field: str, reason_field: str, reason: int, meaning: str) -> Rule:
     """Reason `reason` needs `field`; `field` is allowed only with that reason."""
 
-    def rule(present, fields: dict, errors: Errors) -> None:
-        given_reason = fields.get("hospital_admission_reason")
-        if given_reason == reason and field not in present:
-            _pair_error(errors, "hospital_admission_reason", field)
-        elif field in present and given_reason != reason:
-            error(
-                errors,
-                field,
-                "E22",
-                column=column_label(field),
-                other_column=column_label("hospital_admission_reason"),
-                value=f"{reason} ({meaning})",
-            )
+    def rule(row: Row) -> None:
+        given_reason = row.fields.get(reason_field)
+        if given_reason == reason and field not in row.present:
+            row.pair_error(reason_field, field)
+        elif field in row.present and given_reason != reason:
+            row.only_with_error(field, reason_field, f"{reason} ({meaning})")
 
     return rule
 
 
-PAIRED_RULES: tuple[Rule, ...] = (
+def _only_on_admission(*names: str) -> Rule:
+    """Appendix B rule 7: pH and bicarbonate only on a row with an admission start date."""
+
+    def rule(row: Row) -> None:
+        if "hospital_admission_date" not in row.present:
+            for name in names:
+                if name in row.present:
+                    row.only_with_error(name, "hospital_admission_date", "filled in")
+
+    return rule
+
+
+_BLOOD_PRESSURE = ("systolic_blood_pressure", "diastolic_blood_pressure")
+_COMMON_RULES: tuple[Rule, ...] = (
     _height_weight,
-    _all_or_none("hba1c", "hba1c_format", "hba1c_date"),
-    _closed_loop,
-    _all_or_none(
-        "systolic_blood_pressure", "diastolic_blood_pressure", "blood_pressure_observation_date"
-    ),
+    _all_or_none(*_BLOOD_PRESSURE, "blood_pressure_observation_date"),
     _all_or_none("retinal_screening_observation_date", "retinal_screening_result"),
     _all_or_none("albumin_creatinine_ratio", "albuminuria_stage", "albumin_creatinine_ratio_date"),
     _all_or_none("total_cholesterol", "total_cholesterol_date"),
@@ -413,10 +471,50 @@ PAIRED_RULES: tuple[Rule, ...] = (
     _required_when(
         "psychological_additional_support_status", "psychological_screening_assessment_date", {1, 2}
     ),
-    _smoking_cessation,
     _dietitian,
-    _all_or_none("hospital_admission_date", "hospital_admission_reason"),
     _admission,
-    _only_with_reason("dka_additional_therapies", codes.AdmissionReason.DKA, "DKA"),
-    _only_with_reason("hospital_admission_other", codes.AdmissionReason.OTHER, "other"),
 )
+PAIRED_RULES: dict[int, tuple[Rule, ...]] = {
+    TEMPLATE_2021.dataset_year: (
+        *_COMMON_RULES,
+        _all_or_none("hba1c", "hba1c_format", "hba1c_date"),
+        _closed_loop,
+        _smoking_cessation(
+            "smoking_status", frozenset({codes.SmokingStatus.CURRENT_SMOKER}), "E17"
+        ),
+        _all_or_none("hospital_admission_date", "hospital_admission_reason"),
+        _only_with_reason(
+            "dka_additional_therapies",
+            "hospital_admission_reason",
+            codes.AdmissionReason.DKA,
+            "DKA",
+        ),
+        _only_with_reason(
+            "hospital_admission_other",
+            "hospital_admission_reason",
+            codes.AdmissionReason.OTHER,
+            "other",
+        ),
+    ),
+    # Appendix B: no format column, no closed-loop pairing (rule 4); advice for status 2 or 4
+    # (rule 5); DKA therapies with reason 1 only (rule 6); pH and bicarbonate on admissions (7).
+    TEMPLATE_2026.dataset_year: (
+        *_COMMON_RULES,
+        _all_or_none("hba1c", "hba1c_date"),
+        _smoking_cessation("smoking_vaping_status", codes.SMOKES_2026, "E17_2026"),
+        _all_or_none("hospital_admission_date", "hospital_admission_reason_2026"),
+        _only_with_reason(
+            "dka_additional_therapies",
+            "hospital_admission_reason_2026",
+            codes.AdmissionReason2026.DKA,
+            "acute DKA",
+        ),
+        _only_with_reason(
+            "hospital_admission_other",
+            "hospital_admission_reason_2026",
+            codes.AdmissionReason2026.OTHER,
+            "other",
+        ),
+        _only_on_admission("blood_gas_ph", "blood_gas_bicarbonate"),
+    ),
+}

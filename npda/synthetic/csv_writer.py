@@ -11,11 +11,11 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from constants.csv_template import COLUMNS, JERSEY_PZ_CODE, Target, template_headings
+from constants.csv_template import JERSEY_PZ_CODE, TEMPLATE_2021, Target
 
 from .generator import VISIT_FIELDS, UnitCohort
 
-PATIENT_COLUMNS = COLUMNS[:12]  # identifier ... PDU Number
+PATIENT_COLUMNS = TEMPLATE_2021.columns[: TEMPLATE_2021.patient_level_count]
 
 
 def csv_file_name(pz_code: str, period_slug: str) -> str:
@@ -32,7 +32,7 @@ def write_unit_csv_file(directory: Path, cohort: UnitCohort, period_slug: str) -
 
 def write_unit_csv(stream: TextIO, cohort: UnitCohort) -> None:
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(template_headings(jersey=cohort.pz_code == JERSEY_PZ_CODE))
+    writer.writerow(TEMPLATE_2021.headings(jersey=cohort.pz_code == JERSEY_PZ_CODE))
     writer.writerows(csv_rows(cohort))
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 import numpy as np
 
 from constants.codes import PUMP_TREATMENTS, hba1c_mmol_per_mol_to_percent
-from constants.csv_template import COLUMNS, ColumnType, Target
+from constants.csv_template import TEMPLATE_2021, ColumnType, Target
 from npda.identifiers import NHS_NUMBER_WEIGHTS
 from npda.submissions.records import PatientRecord, VisitRecord
 
@@ -21,8 +21,10 @@ from . import parameters as p
 from .plan import CohortPlan, Stream, UnitPlan, key_number, make_rng
 from .roster import YearCohort, ages_at, cohort_for
 
-VISIT_FIELDS: tuple[str, ...] = tuple(c.field for c in COLUMNS if c.target == Target.VISIT)
-_KIND = {c.field: c.type for c in COLUMNS if c.target == Target.VISIT}
+VISIT_FIELDS: tuple[str, ...] = tuple(
+    c.field for c in TEMPLATE_2021.columns if c.target == Target.VISIT
+)
+_KIND = {c.field: c.type for c in TEMPLATE_2021.columns if c.target == Target.VISIT}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
-from constants.csv_template import template_headings
+from constants.csv_template import TEMPLATE_2021
 from npda import models as m
 from npda.submissions.services import import_submission
 from npda.synthetic.generator import AuditYear, generate_unit
@@ -124,7 +124,7 @@ def test_csv_mode_writes_one_file_per_unit_and_nothing_to_the_database(tmp_path)
     for pz_code in UNITS:
         with (tmp_path / f"{pz_code} NPDA data 2024-2025.csv").open(encoding="utf-8") as handle:
             rows = list(csv.reader(handle))
-        assert rows[0] == template_headings(jersey=pz_code == "PZ248")
+        assert rows[0] == TEMPLATE_2021.headings(jersey=pz_code == "PZ248")
         assert len(rows) - 1 == len(expected(pz_code).visits)
         assert {row[11] for row in rows[1:]} == {pz_code}
     assert not m.Patient.objects.exists() and not m.Submission.objects.exists()

@@ -235,3 +235,45 @@ def test_the_size_limit_stops_an_upload_while_it_streams_in(client, period, sett
     outcome = json.loads(streamed.content)  # the page's script shows the last line's message
     assert outcome["stage"] == "done" and outcome["fatal_code"] == "F16"
     assert "more than the 0.05 MB limit" in outcome["message"]
+
+
+def test_upload_page_says_which_template_each_year_needs(client, period):
+    AuditPeriodFactory(year=2026, is_open=True, is_visible=True)
+    period.is_visible = True
+    period.save()
+    client.force_login(unit_user())
+    page = client.get(reverse("upload"))
+    years = {str(y["period"]): y["template"].dataset_year for y in page.context["template_years"]}
+    assert years["2026-2027"] == 2026 and years["2024-2025"] == 2021
+    html = page.content.decode()
+    assert "<td>2026-2027</td><td>2026 template (59 columns)</td>" in html
+    assert 'href="/submissions/templates/2026.csv"' in html
+    hints = page.context["template_hints"]
+    assert hints[str(period.pk)]["text"] == "2024-2025 uses the 2021 template (52 columns)."
+
+
+@pytest.mark.parametrize(
+    ("year", "count", "fourth"), [(2021, 52, "Stated gender"), (2026, 59, "Sex assigned at birth")]
+)
+def test_the_blank_template_of_each_year_reads_back_as_that_template(client, year, count, fourth):
+    from constants.csv_template import TEMPLATES
+    from npda.submissions.reader import _match_headings
+
+    client.force_login(unit_user())
+    response = client.get(reverse("upload-template", args=[year]))
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv"
+    assert f'filename="NPDA {year} template.csv"' in response["Content-Disposition"]
+    header = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(header) == count and header[3] == fourth
+    columns, _, unrecognised = _match_headings(header, False, TEMPLATES[year], "")
+    assert len(columns) == count and unrecognised == []
+    jersey = client.get(reverse("upload-template", args=[year]), {"identifier": "urn"})
+    assert jersey.content.decode("utf-8-sig").startswith("Unique Reference Number,")
+
+
+def test_template_downloads_refuse_bad_input(client):
+    client.force_login(unit_user())
+    missing = client.get(reverse("upload-template", args=[2019]))
+    assert missing.status_code == 404
+    bad = client.get(reverse("upload-template", args=[2026]), {"identifier": "x"})
+    assert bad.status_code == 400 and b'"identifier"' in bad.content

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from constants.csv_template import TEMPLATE_2021
 from npda.submissions.validation import ChildDates, validate_patient, validate_visit
 
 TODAY = date(2025, 6, 1)
@@ -28,11 +29,17 @@ PATIENT = {
 
 
 def patient(**changes):
-    return validate_patient({**PATIENT, **changes}, jersey=False, period_start=START, today=TODAY)
+    return validate_patient(
+        {**PATIENT, **changes},
+        template=TEMPLATE_2021,
+        jersey=False,
+        period_start=START,
+        today=TODAY,
+    )
 
 
 def visit(child=CHILD, **cells):
-    return validate_visit({"visit_date": "10/06/2024", **cells}, child, TODAY)
+    return validate_visit({"visit_date": "10/06/2024", **cells}, child, TODAY, TEMPLATE_2021)
 
 
 def codes_of(errors) -> dict[str, list[str]]:
@@ -163,6 +170,7 @@ def test_jersey_uses_the_unique_reference_number():
             "unique_reference_number": "JSY123",
             "gp_practice_ods_code": "JSY01",
         },
+        template=TEMPLATE_2021,
         jersey=True,
         period_start=START,
         today=TODAY,
@@ -186,7 +194,7 @@ def test_a_valid_visit_keeps_only_given_values():
 
 
 def test_e10_visit_date_required():
-    _, errors = validate_visit({"hba1c": "58"}, CHILD, TODAY)
+    _, errors = validate_visit({"hba1c": "58"}, CHILD, TODAY, TEMPLATE_2021)
     assert errors["visit_date"][0]["code"] == "E10"
 
 

@@ -12,6 +12,24 @@
   const button = document.getElementById("upload-button");
   const STAGES = { checking: "Checking the file", rows: "Reading rows", saving: "Saving children and visits" };
 
+  // Which template the chosen audit year needs, with its download link.
+  const hints = JSON.parse(document.getElementById("template-hints").textContent);
+  const period = document.getElementById("id_audit_period");
+  const hint = document.getElementById("template-hint");
+  function showTemplate() {
+    const chosen = hints[period.value];
+    hint.textContent = "";
+    if (!chosen) return;
+    hint.append(chosen.text + " ");
+    const link = document.createElement("a");
+    link.href = chosen.url;
+    link.textContent = "Download the blank template";
+    link.setAttribute("download", "");
+    hint.append(link);
+  }
+  period.addEventListener("change", showTemplate);
+  showTemplate();
+
   function showName() {
     document.getElementById("file-name").textContent = input.files.length ? input.files[0].name : "";
   }
