@@ -11,11 +11,12 @@ from dataclasses import dataclass
 
 from npda.models import KPIState
 
-PASSED, FAILED, INCOMPLETE, INELIGIBLE = (
+PASSED, FAILED, INCOMPLETE, INELIGIBLE, NOT_AVAILABLE = (
     int(KPIState.PASSED),
     int(KPIState.FAILED),
     int(KPIState.INCOMPLETE),
     int(KPIState.INELIGIBLE),
+    int(KPIState.NOT_AVAILABLE),
 )
 PERIOD_OPEN = "%(c)s < %(e)s"  # the window of every "W = E" KPI is still open at C
 
@@ -104,7 +105,19 @@ class Contribution:
         )
 
 
-Rule = Membership | MostRecent | Event | CheckBundle | Contribution
+@dataclass(frozen=True)
+class NotCollected:
+    """A measure its dataset does not collect (kpis.md §7.1: KPI 21 from 2026-27): every
+    child's state is "not available", and its aggregates' counts and value are null."""
+
+    value_kind: str = "proportion"  # as in the years that collect it, for their trend
+    population: str = "false"
+
+    def state_sql(self) -> str:
+        return str(NOT_AVAILABLE)
+
+
+Rule = Membership | MostRecent | Event | CheckBundle | Contribution | NotCollected
 
 
 def treatment(code: int) -> MostRecent:
@@ -186,3 +199,54 @@ RULES: dict[str, Rule] = {
     # 49: most recent stage ordered by ACR date, then visit date, then source row.
     "49": MostRecent("p1", "latest_albuminuria_stage", "latest_albuminuria_stage IN (2, 3)"),
 }
+
+
+# kpis.md §7 and §7.1: the 2026 dataset's rules, for periods from 1 April 2026. Every other
+# measure keeps its 2021 rule. Most recent values come from one row: r, the row of the most
+# recent `insulin_regimen`, also gives the medication and the dietary answer (even blank).
+NO_MEDICATION = "= 1"
+MEDICATION = "IN (2, 3, 4, 5)"  # metformin, GLP-1 receptor agonist, SGLT2 inhibitor, other
+
+
+def regimen(insulin: str, medication: str, diet: str | None = None) -> MostRecent:
+    """13-20 (2026): P1; r's `insulin_regimen` and `non_insulin_medication` (and for 19
+    `dietary_lifestyle_modification`) match; no r: incomplete while C < E, failed after."""
+    passes = f"latest_insulin_regimen {insulin} AND latest_regimen_medication {medication}"
+    if diet:
+        passes += f" AND latest_regimen_diet {diet}"
+    return MostRecent("p1", "latest_insulin_regimen", passes)
+
+
+RULES_2026: dict[str, Rule] = {
+    **RULES,
+    "13": regimen("= 2", NO_MEDICATION),  # 1-3 injections a day, no other medicine
+    "14": regimen("= 3", NO_MEDICATION),  # 4+ injections a day
+    "15": regimen("IN (4, 5)", NO_MEDICATION),  # pump, stand-alone or hybrid closed loop
+    "16": regimen("= 2", MEDICATION),  # 1-3 injections + other medicine
+    "17": regimen("= 3", MEDICATION),  # 4+ injections + other medicine
+    "18": regimen("IN (4, 5)", MEDICATION),  # pump + other medicine
+    "19": regimen("= 1", NO_MEDICATION, diet="= 1"),  # no insulin, no medicine, diet advised
+    "20": regimen("= 1", MEDICATION),  # no insulin, other medicine
+    "21": NotCollected(),  # flash glucose monitoring is not collected
+    "22": MostRecent("p1", "latest_cgm_use", "latest_cgm_use = 1"),  # any CGM: a break
+    "23": MostRecent("p3", "latest_cgm_use", "latest_cgm_use = 1"),  # any CGM (type 1)
+    "24": MostRecent("p3", "latest_insulin_regimen", "latest_insulin_regimen = 5"),  # HCL
+    # 35 keeps "a visit in P", with the 2026 statuses; 36 reads the same date (now the date
+    # advice was offered), its companion being the children whose latest status is 2 or 4.
+    "35": Event("p6", "smoking_vaping_recorded"),
+}
+RULES_BY_DATASET: dict[int, dict[str, Rule]] = {2021: RULES, 2026: RULES_2026}
+
+
+def rules_for(dataset_year: int) -> dict[str, Rule]:
+    """The rule set of an audit period's dataset year (one definition per measure and year)."""
+    return RULES_BY_DATASET[dataset_year]
+
+
+# Measures some dataset does not collect: their areas may have null counts.
+NOT_COLLECTED_SOMETIMES = frozenset(
+    number
+    for rules in RULES_BY_DATASET.values()
+    for number, rule in rules.items()
+    if isinstance(rule, NotCollected)
+)

@@ -12,6 +12,8 @@ VISIT_COLUMNS[i]); here each child's expected fields become a second mask, and e
 the number of bits set in a section's part of a mask.
 """
 
+from constants import codes
+from constants.csv_template import template_for
 from constants.sections import VISIT_SECTIONS
 
 from .scoring import FACT_TABLE, VISIT_COLUMNS
@@ -32,7 +34,9 @@ CONDITIONAL_FIELDS: dict[str, str] = {
     },
     **dict.fromkeys(VISIT_SECTIONS["hospital_admission"], "admission_recorded"),
     "closed_loop_system": "latest_treatment IN (3, 6)",  # only for pump treatment
-    "smoking_cessation_referral_date": "twelve_and_over AND latest_smoking_status = 2",
+    # only for current smokers: status 2 (2021), 2 or 4 (2026); the other year's status is NULL
+    "smoking_cessation_referral_date": "twelve_and_over AND (latest_smoking_status = 2 OR"
+    f" latest_smoking_vaping_status IN ({', '.join(map(str, sorted(codes.SMOKES_2026)))}))",
     "dka_additional_therapies": "dka_reason_in_p",  # only when the reason is DKA
     "hospital_admission_other": "other_reason_in_p",  # only when the reason is 6 (other)
 }
@@ -46,14 +50,16 @@ def mask(fields) -> int:
     return sum(bit(f) for f in fields)
 
 
-def expected_fields_mask() -> str:
-    """Every field, less each conditional field whose condition does not hold."""
+def expected_fields_mask(dataset_year: int) -> str:
+    """Every field of the period's template, less each conditional field whose condition does
+    not hold."""
+    in_template = [f for f in VISIT_COLUMNS if f in template_for(dataset_year).fields]
     admission_recorded = f"(filled_fields & {bit('hospital_admission_date')}) <> 0"
     dropped = " | ".join(
         f"CASE WHEN coalesce({condition}, false) THEN 0 ELSE {bit(field)} END"
         for field, condition in CONDITIONAL_FIELDS.items()
     ).replace("admission_recorded", admission_recorded)
-    return f"{mask(VISIT_COLUMNS)} & ~({dropped})"
+    return f"{mask(in_template)} & ~({dropped})"
 
 
 def _bits(expression: str) -> str:
@@ -73,7 +79,7 @@ def sections_json() -> str:
     return f"format('{{{template}}}', {counts})::jsonb"
 
 
-def build_progress_insert_sql() -> str:
+def build_progress_insert_sql(dataset_year: int) -> str:
     return f"""
     INSERT INTO npda_auditprogress
         (patient_id, audit_period_id, sections, completed_fields, expected_fields, computed_at)
@@ -81,6 +87,6 @@ def build_progress_insert_sql() -> str:
         {_bits("done")}, {_bits("expected")}, now()
     FROM (
         SELECT patient_id, expected, filled_fields & expected AS done
-        FROM (SELECT patient_id, filled_fields, {expected_fields_mask()} AS expected
+        FROM (SELECT patient_id, filled_fields, {expected_fields_mask(dataset_year)} AS expected
               FROM {FACT_TABLE}) x
     ) y"""

@@ -36,6 +36,7 @@ from . import disclosure
 from .areas import current_areas
 from .benchmarking import METHOD_VERSION
 from .disclosure import build_constraints, cells_of, check_release, control, suppression_log
+from .measures import NotCollected, rules_for
 from .models import (
     DisclosurePolicy,
     OutlierPolicy,
@@ -197,6 +198,7 @@ def publish_release(
         failures = check_release(rows, cells, homes, constraints, rules, list(PUBLISHED_COLUMNS))
         if failures:
             raise ReleaseCheckError(failures)
+        mark_not_collected(rows, period.dataset_year)
         say("writing the release")
         release = _create_release(period, kind, c, policy, outlier, user, notes, ended)
         _write(cursor, release, rows, cells, homes, funnels)
@@ -241,7 +243,7 @@ def _freeze(cursor, period: m.AuditPeriod, c: date) -> dict:
     """Every child of the period scored as at C, in the release's own KPI table: a copy of
     the live KPI rows when they are exactly that (a full run as at C since the last upload,
     nothing queued), else scored afresh with the engine's SQL."""
-    window = ScoringWindow(period.pk, period.start_date, period.end_date, c)
+    window = ScoringWindow(period.pk, period.start_date, period.end_date, c, period.dataset_year)
     params = window.params() | {"units": None}
     cursor.execute(f"DROP TABLE IF EXISTS {CHILD_TABLE}, {FACT_TABLE}, {RELEASE_KPI_TABLE}")
     if _live_rows_are_as_at(cursor, period, c):
@@ -254,7 +256,7 @@ def _freeze(cursor, period: m.AuditPeriod, c: date) -> dict:
     cursor.execute(build_children_sql(None), params)
     cursor.execute(f"ANALYZE {CHILD_TABLE}")
     cursor.execute(build_facts_sql(), params)
-    cursor.execute(build_kpi_table_sql(RELEASE_KPI_TABLE), params)
+    cursor.execute(build_kpi_table_sql(RELEASE_KPI_TABLE, period.dataset_year), params)
     cursor.execute(f"DROP TABLE {CHILD_TABLE}, {FACT_TABLE}")
     return params
 
@@ -356,6 +358,23 @@ LOG_COLUMNS: dict[str, str] = {
     "true_value": "float8",
     "displayed_value": "text",
 }
+
+
+def mark_not_collected(rows: pd.DataFrame, dataset_year: int) -> None:
+    """A measure the period's dataset does not collect (kpis.md §7.1: 21 from 2026-27) is
+    published with no figures and the note saying so, at every level and breakdown."""
+    numbers = [n for n, rule in rules_for(dataset_year).items() if isinstance(rule, NotCollected)]
+    where = rows["measure"].isin(numbers).to_numpy()
+    if not where.any():
+        return
+    for name, pg_type in PUBLISHED_COLUMNS.items():
+        if pg_type in ("int4", "float8"):
+            rows[name] = np.where(where, np.nan, rows[name].to_numpy(dtype=float))
+        elif pg_type == "bool":
+            rows.loc[where, name] = False
+        elif name not in ("level", "area_code", "measure_id", "breakdown", "category"):
+            rows.loc[where, name] = ""
+    rows.loc[where, "value_note"] = sdc.NOTE_NOT_COLLECTED
 
 
 def _copy(cursor, table: str, release: Release, frame: pd.DataFrame, types: dict) -> None:

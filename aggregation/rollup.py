@@ -27,7 +27,7 @@ from constants.kpis import MEASURES, MEASURES_BY_NUMBER, Measure
 from npda import models as m
 
 from . import statistics as st
-from .measures import RULES
+from .measures import NOT_AVAILABLE, NOT_COLLECTED_SOMETIMES, RULES
 
 NATIONAL_CODE = "EW"  # the one area of the national level: England and Wales
 
@@ -85,6 +85,11 @@ def _count_columns() -> dict[str, str]:
         f"{measure.field_name}_{state}": f"count(*) FILTER (WHERE {measure.field_name} = {code})"
         for measure in MEASURES
         for state, code in STATES.items()
+    }
+    columns |= {  # children of a dataset that does not collect the measure
+        f"{MEASURES_BY_NUMBER[number].field_name}_not_available": "count(*) FILTER"
+        f" (WHERE {MEASURES_BY_NUMBER[number].field_name} = {NOT_AVAILABLE})"
+        for number in NOT_COLLECTED_SOMETIMES
     }
     columns |= {
         "checks_done": "sum(health_checks_done)",
@@ -526,7 +531,21 @@ def measure_columns(
         columns["details"] = np.array(
             [json.dumps(d) if d else NO_DETAILS for d in stats.details], dtype=object
         )
+    if measure.number in NOT_COLLECTED_SOMETIMES:
+        _null_where_not_collected(areas, measure, columns)
     return columns
+
+
+def _null_where_not_collected(areas: Areas, measure: Measure, columns: dict) -> None:
+    """An area whose children's dataset does not collect the measure (every child "not
+    available"): its counts and value are null, not zero (kpis.md §7.1)."""
+    counts = areas.counts
+    f = measure.field_name
+    scored = sum(counts[f"{f}_{state}"] for state in STATES)
+    not_collected = (counts[f"{f}_not_available"] > 0) & (scored == 0)
+    for name in (*STATES, "denominator", "value", "ci95_low", "ci95_high", "ci998_low",
+                 "ci998_high"):  # fmt: skip
+        columns[name] = np.where(not_collected, np.nan, np.asarray(columns[name], dtype=float))
 
 
 def _rows(areas: Areas) -> dict[str, np.ndarray]:

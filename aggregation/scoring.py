@@ -28,7 +28,7 @@ from constants.kpis import MEASURES
 from constants.sections import VISIT_SECTIONS
 from npda.models import Patient, Visit
 
-from .measures import RULES
+from .measures import rules_for
 
 CHILD_TABLE = "kpi_child"  # U(unit, P) with cleaned patient fields (analysed: a good join plan)
 FACT_TABLE = "kpi_fact"
@@ -48,6 +48,7 @@ class ScoringWindow:
     start: date
     end: date
     calculation_date: date
+    dataset_year: int  # picks the rule set (aggregation.measures.rules_for)
 
     def params(self) -> dict[str, object]:
         s = self.start
@@ -94,12 +95,16 @@ def clean(alias: str, column: str, model: type[models.Model], errors_key: str | 
 
 def hba1c_mmol_per_mol(alias: str = "v") -> str:
     """HbA1c in mmol/mol (data-dictionary.md §9): % converted at full precision with the
-    intercept 2.152; a value outside its accepted range, or of unknown unit, is not used."""
+    intercept 2.152; a value outside its accepted range, or of unknown unit, is not used. A
+    2026-dataset row is in mmol/mol."""
     low, high = codes.HBA1C_MMOL_PER_MOL_RANGE
     low_pct, high_pct = codes.HBA1C_PERCENT_RANGE
     a = alias
     return (
         f"CASE WHEN {a}.e ? 'hba1c' OR {a}.e ? 'hba1c_format' THEN NULL"
+        # the 2026 dataset has no format: every value is mmol/mol (kpis.md §7, 44/45)
+        f" WHEN {a}.dataset_year >= {codes.DatasetYear.DATASET_2026}"
+        f" AND {a}.hba1c BETWEEN {low} AND {high} THEN {a}.hba1c::float8"
         f" WHEN {a}.hba1c_format = {codes.HbA1cFormat.IFCC_MMOL_PER_MOL}"
         f" AND {a}.hba1c BETWEEN {low} AND {high} THEN {a}.hba1c::float8"
         f" WHEN {a}.hba1c_format = {codes.HbA1cFormat.DCCT_PERCENT}"
@@ -133,17 +138,18 @@ def in_p(column: str) -> str:
     return f"{column} BETWEEN %(s)s AND %(c)s"
 
 
-def latest(column: str, payload: str | None = None) -> str:
+def latest(column: str, payload: str | None = None, slot: int = LATEST_SLOT) -> str:
     """The most recent non-null value (kpis.md §1.4) among rows with visit_date in P.
 
     The order (visit_date, source_row) and the value are packed into one bigint,
-    ((visit_date - S)·2³¹ + source_row)·1024 + value, so a plain max() picks the value on the
-    latest row holding one, with no sort (source_row < 2³¹, value < 1024).
+    ((visit_date - S)·2³¹ + source_row)·slot + value, so a plain max() picks the value on the
+    latest row holding one, with no sort (source_row < 2³¹, value < slot ≤ 2²⁰: a year of
+    days fits below 2⁶³).
     """
     order = f"((visit_date - %(s)s)::bigint * {ROW_SLOT} + coalesce(source_row, 0))"
     return (
-        f"mod(max({order} * {LATEST_SLOT} + {payload or column})"
-        f" FILTER (WHERE {column} IS NOT NULL AND {in_p('visit_date')}), {LATEST_SLOT})"
+        f"mod(max({order} * {slot} + {payload or column})"
+        f" FILTER (WHERE {column} IS NOT NULL AND {in_p('visit_date')}), {slot})"
     )
 
 
@@ -183,6 +189,22 @@ def _around_diagnosis(column: str, before: int, after: int) -> str:
     return f"{column} BETWEEN dx - {before} AND dx + {after}"
 
 
+# 46/47: a row's admission reason, in its dataset's code list (kpis.md §4.7 and §7).
+ADMISSION_REASON_GIVEN = (
+    "(hospital_admission_reason IS NOT NULL OR hospital_admission_reason_2026 IS NOT NULL)"
+)
+DKA_ADMISSION = (
+    f"hospital_admission_reason = {codes.AdmissionReason.DKA}"
+    f" OR hospital_admission_reason_2026 = {codes.AdmissionReason2026.DKA}"
+)
+# 13-20, 24 (2026): the row of the most recent insulin regimen, with the medication and the
+# dietary answer read from that same row, even when blank there (kpis.md §7.1).
+REGIMEN_SLOT = 10_000
+REGIMEN_PACK = (
+    f"insulin_regimen * {REGIMEN_SLOT} + coalesce(non_insulin_medication, 0) * 100"
+    " + coalesce(dietary_lifestyle_modification, 0)"
+)
+
 # Events: does this row show it? A child has the event when any of its rows does (the rows'
 # flags are packed into one bitmask per row and OR-ed per child). Name -> row condition, with
 # the spec's wording. Dates are already NULL when after C.
@@ -212,6 +234,8 @@ ROW_EVENTS: dict[str, str] = {
     "psychological_screening_in_p": in_p("psychological_screening_assessment_date"),
     # 35: a visit in P with smoking_status in {1, 2}.
     "smoking_status_recorded": _visit_in_p_with("smoking_status IN (1, 2)"),
+    # 35 (2026, kpis.md §7): a visit in P with smoking_vaping_status in {1, 2, 3, 4}.
+    "smoking_vaping_recorded": _visit_in_p_with("smoking_vaping_status IN (1, 2, 3, 4)"),
     # 36: smoking_cessation_referral_date in P.
     "smoking_cessation_referral_in_p": in_p("smoking_cessation_referral_date"),
     # 37: a visit in P with dietician_additional_appointment_offered = 1.
@@ -234,9 +258,12 @@ ROW_EVENTS: dict[str, str] = {
     ),
     # 48: a visit in P with psychological_additional_support_status = 1.
     "extra_psychological_support": _visit_in_p_with("psychological_additional_support_status = 1"),
-    # Audit progress: a DKA or "other" admission reason recorded on a visit in P.
-    "dka_reason_in_p": _visit_in_p_with("hospital_admission_reason = 2"),
-    "other_reason_in_p": _visit_in_p_with("hospital_admission_reason = 6"),
+    # Audit progress: a DKA or "other" admission reason recorded on a visit in P (a row holds
+    # the reason of its own dataset: 2021 or 2026).
+    "dka_reason_in_p": _visit_in_p_with(f"({DKA_ADMISSION})"),
+    "other_reason_in_p": _visit_in_p_with(
+        "(hospital_admission_reason = 6 OR hospital_admission_reason_2026 = 6)"
+    ),
 }
 assert len(ROW_EVENTS) < 63  # one bigint of flags
 
@@ -252,6 +279,10 @@ LATEST: dict[str, str] = {
     ),
     "latest_glucose_monitoring": latest("glucose_monitoring"),  # 21-23
     "latest_smoking_status": latest("smoking_status"),  # 36 companion (current smokers)
+    # 2026 dataset (kpis.md §7 and §7.1)
+    "latest_regimen": latest("insulin_regimen", REGIMEN_PACK, REGIMEN_SLOT * 100),  # 13-20, 24
+    "latest_cgm_use": latest("cgm_use"),  # 22, 23
+    "latest_smoking_vaping_status": latest("smoking_vaping_status"),  # 36 companion
     "latest_albuminuria_stage": latest_by_acr_date(),  # 49
 }
 # The columns the stages after cleaning read (the rest only feed the flags and bitmasks).
@@ -273,6 +304,12 @@ ROW_COLUMNS = (
     "hospital_admission_date",
     "hospital_discharge_date",
     "hospital_admission_reason",
+    "insulin_regimen",  # 2026
+    "non_insulin_medication",
+    "dietary_lifestyle_modification",
+    "cgm_use",
+    "smoking_vaping_status",
+    "hospital_admission_reason_2026",
 )
 
 
@@ -422,9 +459,9 @@ def _multi_row_facts_sql() -> str:
     spell AS (  -- 46/47: one admission per (child, admission date), reasons united
         SELECT patient_id, hospital_admission_date AS started,
             max(hospital_discharge_date) AS discharged,
-            bool_or(hospital_admission_reason = 2) AS dka, min(dx) AS dx
+            coalesce(bool_or({DKA_ADMISSION}), false) AS dka, min(dx) AS dx
         FROM child_row
-        WHERE hospital_admission_date IS NOT NULL AND hospital_admission_reason IS NOT NULL
+        WHERE hospital_admission_date IS NOT NULL AND {ADMISSION_REASON_GIVEN}
         GROUP BY patient_id, hospital_admission_date
     ),
     admission AS (  -- qualifying: started in P or discharged in P
@@ -445,7 +482,8 @@ def _facts_select_sql() -> str:
     events = ",\n            ".join(
         f"{has_event(name)} AS {name}" for name in ROW_EVENTS if name != "visit_in_p"
     )
-    latest_values = ", ".join(f"f.{name}" for name in LATEST if name != "latest_treatment_and_loop")
+    packed = ("latest_treatment_and_loop", "latest_regimen")
+    latest_values = ", ".join(f"f.{name}" for name in LATEST if name not in packed)
     populations = "\n    ".join(
         f"CROSS JOIN LATERAL (SELECT coalesce({sql}, false) AS {name}) AS {name}_"
         for name, sql in POPULATIONS.items()
@@ -478,6 +516,9 @@ def _facts_select_sql() -> str:
             coalesce(f.filled_fields, 0) AS filled_fields,
             f.latest_treatment_and_loop / 8 AS latest_treatment,
             NULLIF(mod(f.latest_treatment_and_loop, 8), 0) AS latest_treatment_closed_loop,
+            f.latest_regimen / {REGIMEN_SLOT} AS latest_insulin_regimen,
+            NULLIF(mod(f.latest_regimen, {REGIMEN_SLOT}) / 100, 0) AS latest_regimen_medication,
+            NULLIF(mod(f.latest_regimen, 100), 0) AS latest_regimen_diet,
             {latest_values},
             b.patient_id IS NOT NULL AS bmi_in_p,
             coalesce(h.hba1c_dates_in_p, 0) AS hba1c_dates_in_p,
@@ -526,9 +567,11 @@ KPI_VALUE_COLUMNS = (
 )
 
 
-def _kpi_columns() -> dict[str, str]:
-    """Every column of a KPI row and its expression over the facts table."""
-    states = {m.field_name: RULES[m.number].state_sql() for m in MEASURES}
+def _kpi_columns(dataset_year: int) -> dict[str, str]:
+    """Every column of a KPI row and its expression over the facts table, by the rules of the
+    period's dataset year."""
+    rules = rules_for(dataset_year)
+    states = {m.field_name: rules[m.number].state_sql() for m in MEASURES}
     derived = {
         "age_at_start": "CASE WHEN date_of_birth <= %(s)s"
         " THEN extract(year FROM age(%(s)s, date_of_birth))::int END",
@@ -543,22 +586,25 @@ def _kpi_columns() -> dict[str, str]:
         "calculation_date": "%(c)s",
         "computed_at": "now()",
         **{c: c for c in KPI_VALUE_COLUMNS if c != "current_smoker"},
-        "current_smoker": "coalesce(latest_smoking_status = 2, false)",
+        # 36 companion: most recent status 2 (2021), or 2 or 4 (2026, kpis.md §7.1)
+        "current_smoker": "coalesce(latest_smoking_status = 2"
+        f" OR latest_smoking_vaping_status IN ({', '.join(map(str, sorted(codes.SMOKES_2026)))})"
+        ", false)",
         **derived,
         **states,
     }
 
 
-def build_kpi_insert_sql() -> str:
-    """One INSERT of every child's states (one CASE per measure, from `measures.RULES`)."""
-    columns = _kpi_columns()
+def build_kpi_insert_sql(dataset_year: int) -> str:
+    """One INSERT of every child's states (one CASE per measure, from `measures.rules_for`)."""
+    columns = _kpi_columns(dataset_year)
     return (
         f"INSERT INTO npda_kpi ({', '.join(columns)})\n"
         f"SELECT {', '.join(columns.values())}\nFROM {FACT_TABLE}"
     )
 
 
-def build_kpi_table_sql(table: str) -> str:
+def build_kpi_table_sql(table: str, dataset_year: int) -> str:
     """The same KPI rows as a temporary table of their own (a release's frozen snapshot)."""
-    columns = ", ".join(f"{sql} AS {name}" for name, sql in _kpi_columns().items())
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in _kpi_columns(dataset_year).items())
     return f"CREATE TEMPORARY TABLE {table} AS SELECT {columns} FROM {FACT_TABLE}"

@@ -60,7 +60,13 @@ def compute_kpis(
     """Score the children of the given units (all units when None) for the period, then
     re-aggregate the whole period at every level."""
     c = calculation_date_for(audit_period.end_date, timezone.localdate(), calculation_date)
-    window = ScoringWindow(audit_period.pk, audit_period.start_date, audit_period.end_date, c)
+    window = ScoringWindow(
+        audit_period.pk,
+        audit_period.start_date,
+        audit_period.end_date,
+        c,
+        audit_period.dataset_year,
+    )
     units = sorted(set(pdu_codes)) if pdu_codes else None
     run = _start_run(audit_period, units, c, trigger)
     covered = _queued_requests_covered_by(audit_period, units)
@@ -111,9 +117,9 @@ def _score_and_aggregate(window: ScoringWindow, units: list[str] | None) -> dict
         cursor.execute(build_facts_sql(), params)
         for statement in _delete_scope_sql(units):
             cursor.execute(statement, params)
-        cursor.execute(build_kpi_insert_sql(), params)
+        cursor.execute(build_kpi_insert_sql(window.dataset_year), params)
         kpi_rows = cursor.rowcount
-        cursor.execute(build_progress_insert_sql(), params)
+        cursor.execute(build_progress_insert_sql(window.dataset_year), params)
         progress_rows = cursor.rowcount
         cursor.execute(f"DROP TABLE {CHILD_TABLE}, {FACT_TABLE}")
         aggregate_rows = rollup.aggregate(cursor, params, units)

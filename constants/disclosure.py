@@ -16,6 +16,7 @@ NOT_APPLICABLE = "–"  # §8: no children in the denominator
 NOTE_SMALL = "suppressed – small number"
 NOTE_SECONDARY = "suppressed – secondary"
 NOTE_NOT_APPLICABLE = "not applicable"
+NOTE_NOT_COLLECTED = "not collected from 2026–27"  # kpis.md §7.1 (KPI 21)
 
 # §7: why a cell was suppressed or a value withheld.
 PRIMARY_SMALL_COUNT = "primary_small_count"

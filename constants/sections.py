@@ -1,10 +1,18 @@
-"""Visit form sections (data-dictionary.md §4) and their fields, for AuditProgress."""
+"""Visit form sections (data-dictionary.md §4) and their fields, for AuditProgress. A section
+holds the fields of both datasets (data-dictionary §10 for 2026); a child is expected only the
+fields of its period's template."""
 
 VISIT_SECTIONS: dict[str, tuple[str, ...]] = {
     "measurements": ("height", "weight", "height_weight_observation_date"),
     "hba1c": ("hba1c", "hba1c_format", "hba1c_date"),
-    "treatment": ("treatment", "closed_loop_system"),
-    "glucose_monitoring": ("glucose_monitoring",),
+    "treatment": (
+        "treatment",
+        "closed_loop_system",
+        "insulin_regimen",  # 2026
+        "non_insulin_medication",  # 2026
+        "dietary_lifestyle_modification",  # 2026
+    ),
+    "glucose_monitoring": ("glucose_monitoring", "cgm_use"),
     "blood_pressure": (
         "systolic_blood_pressure",
         "diastolic_blood_pressure",
@@ -23,21 +31,29 @@ VISIT_SECTIONS: dict[str, tuple[str, ...]] = {
     "psychology": (
         "psychological_screening_assessment_date",
         "psychological_additional_support_status",
+        "psychological_support_outcome",  # 2026
     ),
-    "smoking": ("smoking_status", "smoking_cessation_referral_date"),
+    "smoking": ("smoking_status", "smoking_vaping_status", "smoking_cessation_referral_date"),
     "dietitian": (
         "carbohydrate_counting_level_three_education_date",
         "dietician_additional_appointment_offered",
         "dietician_additional_appointment_date",
     ),
     "sick_day_rules": ("ketone_meter_training", "sick_day_rules_training_date"),
-    "immunisation": ("flu_immunisation_recommended_date",),
+    "immunisation": (
+        "flu_immunisation_recommended_date",
+        "immunotherapy_received",  # 2026
+        "immunotherapy_date",  # 2026
+    ),
     "hospital_admission": (
         "hospital_admission_date",
         "hospital_discharge_date",
         "hospital_admission_reason",
+        "hospital_admission_reason_2026",
         "dka_additional_therapies",
         "hospital_admission_other",
+        "blood_gas_ph",  # 2026
+        "blood_gas_bicarbonate",  # 2026
     ),
 }
 

@@ -46,6 +46,7 @@ class KPIState(models.IntegerChoices):
     PASSED = 1, "Passed"
     FAILED = 2, "Failed"
     INCOMPLETE = 3, "Incomplete"
+    NOT_AVAILABLE = 4, "Not available (not collected in this dataset)"
 
 
 class KPI(models.Model):
@@ -119,11 +120,14 @@ class KPIAggregation(models.Model):
 
     audit_period = models.ForeignKey(AuditPeriod, on_delete=models.CASCADE, related_name="+")
     measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="+")
-    passed = models.PositiveIntegerField()
-    failed = models.PositiveIntegerField()
-    incomplete = models.PositiveIntegerField()
-    ineligible = models.PositiveIntegerField()
-    denominator = models.PositiveIntegerField(help_text="passed + failed + incomplete")
+    # NULL for a measure the period's dataset does not collect (kpis.md §7.1: 21 from 2026-27).
+    passed = models.PositiveIntegerField(null=True, blank=True)
+    failed = models.PositiveIntegerField(null=True, blank=True)
+    incomplete = models.PositiveIntegerField(null=True, blank=True)
+    ineligible = models.PositiveIntegerField(null=True, blank=True)
+    denominator = models.PositiveIntegerField(
+        null=True, blank=True, help_text="passed + failed + incomplete"
+    )
     value = models.FloatField(
         null=True,
         blank=True,
