@@ -232,6 +232,11 @@ class DatasetYear(models.IntegerChoices):
     DATASET_2026 = 2026, "2026 dataset"
 
 
+def dataset_year_for(audit_year: int) -> int:
+    """The dataset of the audit year starting 1 April `audit_year`: 2026 from 2026-27."""
+    return DatasetYear.DATASET_2026 if audit_year >= 2026 else DatasetYear.DATASET_2021
+
+
 # HbA1c IFCC-DCCT master equation (data-dictionary.md §9). The intercept is never rounded.
 HBA1C_DCCT_INTERCEPT = 2.152
 HBA1C_DCCT_SLOPE = 0.09148

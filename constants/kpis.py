@@ -240,3 +240,53 @@ VALUE_UNITS: dict[MeasureKind, str] = {
     MeasureKind.MEDIAN: "mmol/mol",
     MeasureKind.EVENT_COUNT: "per 100 children",
 }
+
+
+# Changes of a measure with the 2026 dataset (kpis.md §7 and §7.1), for every view of a trend
+# and the read API: a measure not collected from a dataset year, or whose values from that
+# year are not comparable with the years before.
+@dataclass(frozen=True)
+class DatasetChange:
+    dataset_year: int  # the dataset, used from the audit year starting 1 April of this year
+    collected: bool
+    comparable_with_earlier_years: bool
+    note: str
+
+
+DATASET_CHANGES: dict[str, DatasetChange] = {
+    "21": DatasetChange(
+        2026,
+        collected=False,
+        comparable_with_earlier_years=False,
+        note="Not collected from 2026–27: the 2026 dataset does not record flash glucose "
+        "monitoring.",
+    ),
+    **{
+        number: DatasetChange(
+            2026,
+            collected=True,
+            comparable_with_earlier_years=False,
+            note="From 2026–27 any continuous glucose monitor (CGM) counts; before, only "
+            "real-time CGM with alarms. Not comparable with earlier years.",
+        )
+        for number in ("22", "23")
+    },
+}
+
+
+def dataset_change(number: str, dataset_year: int) -> DatasetChange | None:
+    """The change that applies to a measure in a dataset year's results, if any."""
+    change = DATASET_CHANGES.get(number)
+    return change if change and dataset_year >= change.dataset_year else None
+
+
+def is_collected(number: str, dataset_year: int) -> bool:
+    change = dataset_change(number, dataset_year)
+    return change is None or change.collected
+
+
+def breaks_between(number: str, earlier_year: int, later_year: int) -> bool:
+    """Whether a trend of the measure from one audit year to a later one crosses a break in
+    its definition (the audit years' start years; 2026 dataset from 2026)."""
+    change = DATASET_CHANGES.get(number)
+    return bool(change) and earlier_year < change.dataset_year <= later_year

@@ -20,6 +20,8 @@ from aggregation import selectors
 from aggregation.selectors import NotFound, ReleaseSummary
 from constants import disclosure as sdc
 from constants.breakdowns import BREAKDOWNS
+from constants.codes import dataset_year_for
+from constants.kpis import DATASET_CHANGES, DatasetChange, dataset_change
 from npda import open_data
 
 API_VERSION = "1"
@@ -174,10 +176,20 @@ def _json_default(value):
 # Schemas (the OpenAPI contract) ------------------------------------------------------------------
 
 
+class MeasureChangeOut(Schema):
+    measure: str
+    dataset_year: int
+    collected: bool
+    comparable_with_earlier_years: bool
+    note: str
+
+
 class ReleaseOut(Schema):
     id: int
     period: str
     audit_year: int
+    dataset_year: int
+    measure_changes: list[MeasureChangeOut]
     kind: str
     label: str
     calculation_date: date
@@ -205,6 +217,7 @@ class MeasureOut(Schema):
     unit: str
     formal_outlier_measure: bool
     breakdowns: list[str]
+    dataset_changes: list[MeasureChangeOut]
 
 
 class CategoryOut(Schema):
@@ -274,6 +287,12 @@ def _release_record(release: ReleaseSummary) -> dict:
         "id": release.id,
         "period": release.period,
         "audit_year": release.audit_year,
+        "dataset_year": dataset_year_for(release.audit_year),
+        "measure_changes": [
+            _change_record(number, change)
+            for number in DATASET_CHANGES
+            if (change := dataset_change(number, dataset_year_for(release.audit_year)))
+        ],
         "kind": release.kind,
         "label": release.label,
         "calculation_date": release.calculation_date,
@@ -288,6 +307,10 @@ def _release_record(release: ReleaseSummary) -> dict:
         "rows": release.rows,
         "suppression_summary": release.suppression_summary,
     }
+
+
+def _change_record(number: str, change: DatasetChange) -> dict:
+    return {"measure": number, **change.__dict__}
 
 
 # Endpoints ---------------------------------------------------------------------------------------
@@ -334,7 +357,18 @@ def measures(request: HttpRequest):
     value."""
     _only(request, ())
     found = selectors.measures()
-    body = [{**info.__dict__, "breakdowns": list(info.breakdowns)} for info in found]
+    body = [
+        {
+            **info.__dict__,
+            "breakdowns": list(info.breakdowns),
+            "dataset_changes": [
+                _change_record(info.number, change)
+                for change in [DATASET_CHANGES.get(info.number)]
+                if change
+            ],
+        }
+        for info in found
+    ]
     return _conditional(request, _digest("measures", repr(body)), lambda: _json(body))
 
 

@@ -47,7 +47,7 @@ class AuditPeriod(models.Model):
 
     @property
     def dataset_year(self) -> int:
-        return codes.DatasetYear.DATASET_2026 if self.start_date.year >= 2026 else 2021
+        return codes.dataset_year_for(self.start_date.year)
 
 
 class ValidatedRecord(models.Model):

@@ -1,4 +1,5 @@
-"""Write a unit's synthetic records as an NPDA 2021-template CSV (csv-submission.md §2).
+"""Write a unit's synthetic records as an NPDA CSV in its year's template (csv-submission.md §2,
+and Appendix A from 2026-27).
 
 Row n of the file (header = row 1) is the visit whose `source_row` is n, so importing the file
 gives back the same children and visits. Dates DD/MM/YYYY, decimals as stored (1 or 2 dp),
@@ -11,11 +12,9 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from constants.csv_template import JERSEY_PZ_CODE, TEMPLATE_2021, Target
+from constants.csv_template import JERSEY_PZ_CODE, Column, Target
 
-from .generator import VISIT_FIELDS, UnitCohort
-
-PATIENT_COLUMNS = TEMPLATE_2021.columns[: TEMPLATE_2021.patient_level_count]
+from .generator import UnitCohort, visit_fields
 
 
 def csv_file_name(pz_code: str, period_slug: str) -> str:
@@ -32,21 +31,28 @@ def write_unit_csv_file(directory: Path, cohort: UnitCohort, period_slug: str) -
 
 def write_unit_csv(stream: TextIO, cohort: UnitCohort) -> None:
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(TEMPLATE_2021.headings(jersey=cohort.pz_code == JERSEY_PZ_CODE))
+    writer.writerow(cohort.template.headings(jersey=cohort.pz_code == JERSEY_PZ_CODE))
     writer.writerows(csv_rows(cohort))
 
 
 def csv_rows(cohort: UnitCohort) -> Iterator[list[str]]:
     text = _Formatter()
-    patients = {p.key: _patient_cells(p, cohort.pz_code, text) for p in cohort.patients}
+    template = cohort.template
+    patient_columns = template.columns[1 : template.patient_level_count]
+    patients = {
+        p.key: _patient_cells(p, cohort.pz_code, text, patient_columns) for p in cohort.patients
+    }
+    names = visit_fields(template)
     for visit in cohort.visits:
         fields = visit.fields
-        yield patients[visit.patient_key] + [text(fields.get(name)) for name in VISIT_FIELDS]
+        yield patients[visit.patient_key] + [text(fields.get(name)) for name in names]
 
 
-def _patient_cells(record, pz_code: str, text: Callable[[object], str]) -> list[str]:
+def _patient_cells(
+    record, pz_code: str, text: Callable[[object], str], columns: tuple[Column, ...]
+) -> list[str]:
     cells = [record.key]
-    for column in PATIENT_COLUMNS[1:]:
+    for column in columns:
         if column.target == Target.SUBMISSION:
             cells.append(pz_code)
         elif column.target == Target.SITE:

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 import numpy as np
 
-from constants.codes import PUMP_TREATMENTS, hba1c_mmol_per_mol_to_percent
-from constants.csv_template import TEMPLATE_2021, ColumnType, Target
+from constants.codes import PUMP_TREATMENTS, dataset_year_for, hba1c_mmol_per_mol_to_percent
+from constants.csv_template import TEMPLATE_2021, TEMPLATE_2026, ColumnType, Target, Template
 from npda.identifiers import NHS_NUMBER_WEIGHTS
 from npda.submissions.records import PatientRecord, VisitRecord
 
@@ -21,10 +21,18 @@ from . import parameters as p
 from .plan import CohortPlan, Stream, UnitPlan, key_number, make_rng
 from .roster import YearCohort, ages_at, cohort_for
 
-VISIT_FIELDS: tuple[str, ...] = tuple(
-    c.field for c in TEMPLATE_2021.columns if c.target == Target.VISIT
-)
-_KIND = {c.field: c.type for c in TEMPLATE_2021.columns if c.target == Target.VISIT}
+
+def visit_fields(template: Template) -> tuple[str, ...]:
+    return tuple(c.field for c in template.columns if c.target == Target.VISIT)
+
+
+_ALL_VISIT_FIELDS = tuple(dict.fromkeys(visit_fields(TEMPLATE_2021) + visit_fields(TEMPLATE_2026)))
+_KIND = {
+    c.field: c.type
+    for template in (TEMPLATE_2021, TEMPLATE_2026)
+    for c in template.columns
+    if c.target == Target.VISIT
+}
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,11 @@ class AuditYear:
     def slug(self) -> str:
         return f"{self.year}-{self.year + 1}"
 
+    @property
+    def template(self) -> Template:
+        """The year's upload template: 2021 up to 2025-26, 2026 from 2026-27."""
+        return TEMPLATE_2026 if dataset_year_for(self.year) == 2026 else TEMPLATE_2021
+
 
 @dataclass
 class UnitCohort:
@@ -61,6 +74,7 @@ class UnitCohort:
     # Derived from the home postcode, not submitted (data-dictionary.md §8): the deprivation
     # quintile by identifier, which a lookup job would set (the platform has no lookup data).
     imd_quintiles: dict[str, int] = field(default_factory=dict)
+    template: Template = TEMPLATE_2021  # the year's upload template
 
 
 def generate_unit(plan: CohortPlan, pz_code: str, audit_year: AuditYear) -> UnitCohort:
@@ -70,10 +84,17 @@ def generate_unit(plan: CohortPlan, pz_code: str, audit_year: AuditYear) -> Unit
     cohort = cohort_for(plan, pz_code, audit_year.year, audit_year.today)
     order = np.argsort(cohort.children.index, kind="stable")  # file order: by roster entry
     rng = make_rng(plan.seed, Stream.CHILDREN, audit_year.year, key_number(pz_code))
-    draw = _UnitDraw(rng, unit, audit_year, _ordered(cohort, order))
+    stream_2026 = (plan.seed, Stream.DATASET_2026, audit_year.year, key_number(pz_code))
+    draw = _UnitDraw(rng, unit, audit_year, _ordered(cohort, order), stream_2026)
     keys = identifiers(plan.seed, unit, cohort.children.index[order])
     quintiles = {k: q for k, q in zip(keys, draw.imd.tolist(), strict=True) if q}
-    return UnitCohort(pz_code, draw.patient_records(keys), draw.visit_records(keys), quintiles)
+    return UnitCohort(
+        pz_code,
+        draw.patient_records(keys),
+        draw.visit_records(keys),
+        quintiles,
+        audit_year.template,
+    )
 
 
 def _ordered(cohort: YearCohort, order: np.ndarray) -> YearCohort:
@@ -137,16 +158,22 @@ class _UnitDraw:
     """All draws for one unit. Methods fill `self.f`: visit field -> array over rows."""
 
     def __init__(
-        self, rng: np.random.Generator, unit: UnitPlan, year: AuditYear, cohort: YearCohort
+        self,
+        rng: np.random.Generator,
+        unit: UnitPlan,
+        year: AuditYear,
+        cohort: YearCohort,
+        stream_2026: tuple[int, ...] = (),
     ) -> None:
         self.rng, self.unit, self.year = rng, unit, year
+        self.stream_2026, self.in_2026 = stream_2026, None
         self.effects = unit.effects.in_year(year.year)
         self.S, self.E = year.start.toordinal(), year.end.toordinal()
         self.last, self.today = year.last_day.toordinal(), year.today.toordinal()
         self.n = len(cohort.children.index)
         self._children(cohort)
         self._schedule()
-        self.f = {name: np.full(self.R, -1, dtype=np.int64) for name in VISIT_FIELDS}
+        self.f = {name: np.full(self.R, -1, dtype=np.int64) for name in _ALL_VISIT_FIELDS}
         self.f["hospital_admission_other"] = np.full(self.R, None, dtype=object)
         self.f["visit_date"] = self.d
         for fill in (
@@ -159,6 +186,8 @@ class _UnitDraw:
             self._admissions,
         ):
             fill()
+        if year.template is TEMPLATE_2026:
+            self.in_2026 = _Dataset2026(self, make_rng(*self.stream_2026))
 
     # --- children -------------------------------------------------------------------------
 
@@ -260,6 +289,8 @@ class _UnitDraw:
         rows[self.first[self.new]] = True  # HbA1c at diagnosis
         mmol = self._hba1c_values()
         percent = rows & (rng.random(self.R) < p.HBA1C_PERCENT_ROW_P)
+        if self.year.template is TEMPLATE_2026:  # mmol/mol only
+            percent[:] = False
         dcct = np.round(hba1c_mmol_per_mol_to_percent(mmol) * 100).astype(np.int64)
         f["hba1c"][rows] = np.where(percent, dcct, mmol * 100)[rows]
         f["hba1c_format"][rows] = np.where(percent, 2, 1)[rows]
@@ -548,6 +579,8 @@ class _UnitDraw:
             "death_date": ordinal(self.death),
             "gp_practice_ods_code": self._gp_codes(),
         }
+        if self.in_2026 is not None:
+            columns |= self.in_2026.patient_columns(keys)
         leaving = zip(ordinal(self.leave), _codes(self.reason, blank=0), strict=True)
         rows = zip(*columns.values(), strict=True)
         return [
@@ -567,7 +600,7 @@ class _UnitDraw:
     def visit_records(self, keys: list[str]) -> list[VisitRecord]:
         """Visits in file order, each with only its non-blank fields (as an upload gives)."""
         rows: list[dict] = [{} for _ in range(self.R)]
-        for name in VISIT_FIELDS:
+        for name in visit_fields(self.year.template):
             values = self.f[name]
             blank = pd_isnull(values) if values.dtype == object else values < 0
             given = np.flatnonzero(~blank)
@@ -579,6 +612,108 @@ class _UnitDraw:
             VisitRecord(patient_key=key, source_row=number, fields=fields)
             for number, (key, fields) in enumerate(zip(row_keys, rows, strict=True), start=2)
         ]
+
+
+class _Dataset2026:
+    """A 2021-style draw recorded in the 2026 dataset's fields (data-dictionary §10), with the
+    new items drawn from their own stream. Rewrites the draw's visit arrays in place; the
+    patient-level items depend only on the child's identifier, so they stay from year to year."""
+
+    REGIMEN = {1: 2, 2: 3, 3: 4, 4: 2, 5: 3, 6: 4, 7: 1, 8: 1, 99: 99}  # treatment -> regimen
+    NO_MEDICATION = (1, 2, 3, 7)  # treatments without another glucose-lowering medicine
+    CGM = {1: 2, 2: 1, 3: 1, 4: 1, 5: 2, 99: 99}  # glucose monitoring -> CGM use (Y 1 / N 2)
+
+    def __init__(self, draw: "_UnitDraw", rng: np.random.Generator) -> None:
+        self.draw, self.rng = draw, rng
+        f, c = draw.f, draw.rc
+        self._treatment(f, c)
+        self._smoking(f, c)
+        given = f["glucose_monitoring"] >= 0
+        f["cgm_use"][given] = _recode(f["glucose_monitoring"][given], self.CGM)
+        self._admissions(f)
+        self._immunotherapy(f)
+        self._psychological_support(f)
+        for removed in ("hba1c_format", "treatment", "closed_loop_system", "glucose_monitoring",
+                        "smoking_status", "hospital_admission_reason"):  # fmt: skip
+            f[removed][:] = -1
+
+    def _treatment(self, f: dict, c: np.ndarray) -> None:
+        treatment = f["treatment"]
+        given = treatment >= 0
+        regimen = _recode(treatment, self.REGIMEN, blank=-1)
+        looping = (regimen == 4) & np.isin(f["closed_loop_system"], (2, 3, 4))
+        regimen[looping] = 5
+        medicine = _choice(self.rng, p.MEDICATION_2026, self.draw.n)[c]  # one per child
+        medication = np.where(np.isin(treatment, self.NO_MEDICATION), 1, medicine)
+        medication = np.where(treatment == 99, 99, medication)
+        diet = np.where(treatment == 7, 1, -1)
+        advised = (treatment == 8) & (
+            self.rng.random(self.draw.R) < p.DIET_ADVISED_WITH_MEDICATION_P
+        )
+        diet[advised] = 1
+        f["insulin_regimen"][given] = regimen[given]
+        f["non_insulin_medication"][given] = medication[given]
+        f["dietary_lifestyle_modification"][given] = diet[given]
+
+    def _smoking(self, f: dict, c: np.ndarray) -> None:
+        status = f["smoking_status"]
+        vapes = self.rng.random(self.draw.n)[c]
+        recoded = np.where((status == 1) & (vapes < p.VAPER_P), 3, status)
+        recoded = np.where((status == 2) & (vapes < p.SMOKER_ALSO_VAPES_P), 4, recoded)
+        f["smoking_vaping_status"][:] = recoded  # -1 stays blank
+
+    def _admissions(self, f: dict) -> None:
+        rng, reason = self.rng, f["hospital_admission_reason"]
+        given = reason >= 0
+        f["hospital_admission_reason_2026"][given] = _recode(reason[given], p.ADMISSION_REASON_2026)
+        dka = np.flatnonzero(reason == 2)
+        others = np.flatnonzero(given & (reason != 2))
+        others = others[rng.random(len(others)) < p.OTHER_ADMISSION_BLOOD_GAS_P]
+        for rows, ph, bicarbonate in ((dka, p.DKA_PH, p.DKA_BICARBONATE),
+                                      (others, p.OTHER_PH, p.OTHER_BICARBONATE)):  # fmt: skip
+            f["blood_gas_ph"][rows] = _scaled_normal(rng, ph, len(rows), 1000)
+            f["blood_gas_bicarbonate"][rows] = _scaled_normal(rng, bicarbonate, len(rows), 100)
+
+    def _immunotherapy(self, f: dict) -> None:
+        draw, rng, n = self.draw, self.rng, self.draw.n
+        asked = (draw.type == 1) & draw.active & (rng.random(n) < p.IMMUNOTHERAPY_ASKED_P)
+        answer = _choice(rng, p.IMMUNOTHERAPY_2026, n)
+        rows = draw.first[asked]
+        f["immunotherapy_received"][rows] = answer[asked]
+        started = asked & (answer == 1)
+        low, high = p.IMMUNOTHERAPY_BEFORE_DX_DAYS
+        when = draw.dx - rng.integers(low, high + 1, n)  # before diagnosis: allowed (rule 8)
+        f["immunotherapy_date"][draw.first[started]] = np.maximum(when, draw.dob + 1)[started]
+
+    def _psychological_support(self, f: dict) -> None:
+        rows = np.flatnonzero(f["psychological_additional_support_status"] == 1)
+        outcomes = _choice(self.rng, p.PSYCHOLOGICAL_OUTCOME_2026, len(rows))
+        f["psychological_support_outcome"][rows] = outcomes
+
+    def patient_columns(self, keys: list[str]) -> dict[str, list]:
+        """ADHD/ASD and learning disability, fixed per child (drawn from its identifier)."""
+        columns = {}
+        for name, mix in (("adhd_asd_status", p.ADHD_ASD_2026),
+                          ("learning_disability_status", p.LEARNING_DISABILITY_2026)):  # fmt: skip
+            u = np.array([key_number(f"{key}:{name}") for key in keys], dtype=float) / 2**32
+            codes, chances = mix
+            picked = np.array(codes)[np.searchsorted(np.cumsum(chances), u * (1 - 1e-12))]
+            blank = u * 7919 % 1 < p.PATIENT_ITEM_BLANK_P  # an independent-looking second draw
+            columns[name] = [None if b else int(v) for v, b in zip(picked, blank, strict=True)]
+        return columns
+
+
+def _recode(values: np.ndarray, mapping: dict[int, int], blank: int = -1) -> np.ndarray:
+    table = np.full(max(mapping) + 1, blank, dtype=np.int64)
+    for old, new in mapping.items():
+        table[old] = new
+    inside = (values >= 0) & (values < len(table))
+    return np.where(inside, table[np.clip(values, 0, len(table) - 1)], blank)
+
+
+def _scaled_normal(rng, params: tuple[float, float, float, float], size: int, scale: int):
+    mean, sd, low, high = params
+    return np.round(np.clip(rng.normal(mean, sd, size), low, high) * scale).astype(np.int64)
 
 
 def pd_isnull(values: np.ndarray) -> np.ndarray:
@@ -601,6 +736,6 @@ def _to_python(values: np.ndarray, kind: ColumnType) -> list:
     if kind == ColumnType.DATE:
         table = [date.fromordinal(v) for v in unique.tolist()]
     else:
-        places = 2 if kind == ColumnType.DECIMAL_2DP else 1
+        places = {ColumnType.DECIMAL_2DP: 2, ColumnType.DECIMAL_3DP: 3}.get(kind, 1)
         table = [Decimal(v).scaleb(-places) for v in unique.tolist()]
     return [table[i] for i in inverse.tolist()]

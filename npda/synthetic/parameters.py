@@ -252,3 +252,27 @@ POSTCODE_INWARD_LETTERS = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
 NO_FIXED_ABODE_POSTCODE = "ZZ993VZ"  # ONS pseudo-postcode, accepted without lookup
 NO_FIXED_ABODE_P = 0.002
 GP_PRACTICES_PER_UNIT = 40
+
+
+# --- the 2026 dataset (data-dictionary §10; csv-submission Appendix A) ----------------------
+# A 2026 year is drawn as a 2021 year, then recorded in the 2026 fields: treatment becomes
+# insulin regimen + other medication (+ dietary advice), glucose monitoring becomes CGM use,
+# smoking becomes smoking and vaping, admission reasons take the 2026 codes; the new items are
+# drawn from a stream of their own, so the rest of the year is the same draw as in 2021.
+MEDICATION_2026 = ((2, 3, 4, 5), (0.7, 0.15, 0.05, 0.10))  # with "+ other medicine" codes
+DIET_ADVISED_WITH_MEDICATION_P = 0.5  # diet + medicine (treatment 8): advice recorded too
+ADMISSION_REASON_2026 = {1: 5, 2: 1, 3: 2, 4: 3, 5: 4, 6: 6}  # 2021 code -> 2026 code
+VAPER_P = 0.08  # of the non-smokers aged 12+ asked (status 3)
+SMOKER_ALSO_VAPES_P = 0.5  # status 4
+ADHD_ASD_2026 = ((1, 2, 3, 4, 99), (0.04, 0.03, 0.01, 0.85, 0.07))
+LEARNING_DISABILITY_2026 = ((1, 2, 99), (0.03, 0.9, 0.07))
+PATIENT_ITEM_BLANK_P = 0.05
+IMMUNOTHERAPY_ASKED_P = 0.6  # type 1 children with the question answered on one row
+IMMUNOTHERAPY_2026 = ((1, 2, 99), (0.015, 0.9, 0.085))
+IMMUNOTHERAPY_BEFORE_DX_DAYS = (20, 400)  # started this many days before diagnosis
+PSYCHOLOGICAL_OUTCOME_2026 = ((1, 2, 3, 4, 5, 99), (0.55, 0.12, 0.08, 0.1, 0.1, 0.05))
+DKA_PH = (7.15, 0.08, 6.8, 7.29)  # mean, SD, limits: first pH on a DKA admission
+DKA_BICARBONATE = (10.0, 3.5, 2.0, 17.0)  # mmol/l
+OTHER_ADMISSION_BLOOD_GAS_P = 0.3  # a blood gas on a non-DKA admission
+OTHER_PH = (7.38, 0.03, 7.25, 7.48)
+OTHER_BICARBONATE = (23.0, 2.5, 17.0, 30.0)

@@ -27,6 +27,7 @@ class Stream(IntEnum):
     UNIT_EFFECTS = 4
     CHILDREN = 5  # a year's draws for the unit's children (visits and care)
     ROSTER = 6  # who the unit's children are, year by year (npda.synthetic.roster)
+    DATASET_2026 = 7  # the 2026 dataset's new items (npda.synthetic.generator._Dataset2026)
 
 
 def key_number(key: str) -> int:

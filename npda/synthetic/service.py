@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from constants.codes import DatasetYear
 from npda.models import AuditPeriod, PaediatricDiabetesUnit, Submission
 
 from .csv_writer import csv_file_name, write_unit_csv_file
@@ -70,8 +69,6 @@ def generate_cohort(
 ) -> CohortResult:
     """Generate the listed units (default: all active units) of a national cohort of
     `patients` children. With `csv_dir`, write files and leave the database untouched."""
-    if audit_year >= DatasetYear.DATASET_2026:  # periods from 1 April 2026
-        raise CohortError("The generator writes the 2021 dataset, used for years up to 2025.")
     if csv_dir is None and settings.PRODUCTION:
         raise CohortError("Synthetic children are never stored in the production database.")
     year = AuditYear(audit_year, today or timezone.localdate())

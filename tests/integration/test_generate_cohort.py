@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
-from constants.csv_template import TEMPLATE_2021
+from constants.csv_template import TEMPLATE_2021, TEMPLATE_2026
 from npda import models as m
 from npda.submissions.services import import_submission
 from npda.synthetic.generator import AuditYear, generate_unit
@@ -22,11 +22,11 @@ TODAY = "2026-11-26"
 UNITS = ["PZ041", "PZ248", "PZ001"]
 
 
-def generate(*extra: str, units=UNITS) -> str:
+def generate(*extra: str, units=UNITS, year: int = 2024) -> str:
     out = io.StringIO()
     call_command(
         "generate_cohort",
-        "--audit-year", "2024", "--patients", "34000", "--seed", "3", "--today", TODAY,
+        "--audit-year", str(year), "--patients", "34000", "--seed", "3", "--today", TODAY,
         "--pdu", *units, *extra,
         stdout=out,
     )  # fmt: skip
@@ -40,8 +40,9 @@ def expected(pz_code: str):
     return generate_unit(plan, pz_code, AuditYear(2024, date.fromisoformat(TODAY)))
 
 
-def active_submission(pz_code: str) -> m.Submission:
-    return m.Submission.objects.get(paediatric_diabetes_unit_id=pz_code, is_active=True)
+def active_submission(pz_code: str, year: int | None = None) -> m.Submission:
+    periods = {"audit_period__start_date": date(year, 4, 1)} if year else {}
+    return m.Submission.objects.get(paediatric_diabetes_unit_id=pz_code, is_active=True, **periods)
 
 
 def test_units_are_stored_as_their_active_submissions():
@@ -154,10 +155,11 @@ def test_importing_the_csv_stores_the_same_children_and_visits(tmp_path):
     assert snapshot("PZ001") == generated
 
 
-def snapshot(pz_code: str) -> tuple[list, list]:
-    submission = active_submission(pz_code)
+def snapshot(pz_code: str, year: int | None = None) -> tuple[list, list]:
+    submission = active_submission(pz_code, year)
     patient_fields = ["nhs_number", "date_of_birth", "postcode", "sex", "ethnicity"]
     patient_fields += ["diabetes_type", "diagnosis_date", "death_date", "gp_practice_ods_code"]
+    patient_fields += ["adhd_asd_status", "learning_disability_status", "dataset_year"]
     patients = sorted(submission.patients.values_list(*patient_fields))
     skip = {"id", "patient", "submission", "errors"}
     visit_fields = [f.attname for f in m.Visit._meta.concrete_fields if f.name not in skip]
@@ -169,7 +171,7 @@ def snapshot(pz_code: str) -> tuple[list, list]:
     ("arguments", "message"),
     [
         (["--pdu", "PZ999"], "Not an active unit: PZ999"),
-        (["--audit-year", "2026"], "2021 dataset"),
+        (["--audit-year", "2027"], "has not started"),
         (["--patients", "0"], "Nothing to generate"),
     ],
 )
@@ -184,3 +186,31 @@ def test_bad_requests_are_refused(arguments, message):
 def test_pdu_numbers_are_read_like_the_upload_reads_them(tmp_path):
     generate("--csv-dir", str(tmp_path), units=["41", "pz 248", "PZ041"])
     assert sorted(p.name[:5] for p in tmp_path.iterdir()) == ["PZ041", "PZ248"]
+
+
+def test_a_2026_cohort_continues_the_children_of_the_year_before_in_the_2026_template(tmp_path):
+    generate(units=["PZ001"], year=2025)
+    generate(units=["PZ001"], year=2026)
+    before = m.Submission.objects.get(audit_period__start_date=date(2025, 4, 1))
+    now = m.Submission.objects.get(audit_period__start_date=date(2026, 4, 1))
+    assert now.audit_period.dataset_year == 2026 and now.error_count == 0
+    continuing = set(before.patients.values_list("nhs_number", flat=True)) & set(
+        now.patients.values_list("nhs_number", flat=True)
+    )
+    assert len(continuing) > 0.8 * now.patient_count
+    visits = now.visits.all()
+    assert not visits.exclude(dataset_year=2026).exists()
+    assert visits.filter(insulin_regimen__isnull=False).exists()
+    assert not visits.filter(treatment__isnull=False).exists()
+    assert max(visits.values_list("visit_date", flat=True)) <= date.fromisoformat(TODAY)
+    generated = snapshot("PZ001", 2026)
+    generate("--csv-dir", str(tmp_path), units=["PZ001"], year=2026)
+    name = "PZ001 NPDA data 2026-2027.csv"
+    with (tmp_path / name).open(encoding="utf-8") as handle:
+        assert next(csv.reader(handle)) == TEMPLATE_2026.headings()
+    result = import_submission(
+        (tmp_path / name).read_bytes(), name, now.paediatric_diabetes_unit, now.audit_period,
+        allow_closed_period=True, today=date.fromisoformat(TODAY),
+    )  # fmt: skip
+    assert result.accepted and result.records_with_errors == 0 and not result.warnings
+    assert snapshot("PZ001", 2026) == generated

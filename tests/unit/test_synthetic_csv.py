@@ -6,14 +6,14 @@ from datetime import date
 
 import pytest
 
-from constants.csv_template import TEMPLATE_2021
+from constants.csv_template import TEMPLATE_2021, TEMPLATE_2026
 from npda.models import AuditPeriod, PaediatricDiabetesUnit
 from npda.submissions.reader import read_upload
 from npda.submissions.services import RecordBuilder
 from npda.synthetic.csv_writer import csv_file_name, write_unit_csv, write_unit_csv_file
-from npda.synthetic.generator import generate_unit
+from npda.synthetic.generator import AuditYear, generate_unit
 from npda.synthetic.plan import plan_cohort
-from tests.synthetic_units import TODAY, YEAR, national_units
+from tests.synthetic_units import YEAR, national_units
 
 
 def csv_text(cohort) -> str:
@@ -68,24 +68,28 @@ def test_files_are_named_from_the_pz_code_and_byte_identical_for_the_same_seed(p
     content.decode("utf-8")
 
 
+YEAR_2026 = AuditYear(2026, date(2026, 12, 1))  # in progress
+
+
+@pytest.mark.parametrize("year", [YEAR, YEAR_2026], ids=["2021 template", "2026 template"])
 @pytest.mark.parametrize("pz_code", ["PZ041", "PZ248", "PZ020", "PZ001"])
-def test_reading_the_file_back_gives_the_same_records_without_errors(plan, pz_code):
+def test_reading_the_file_back_gives_the_same_records_without_errors(plan, pz_code, year):
     """The importer's parser and validator turn the file into exactly the generated records,
     so generating into the database and importing the files store the same data."""
-    cohort = generate_unit(plan, pz_code, YEAR)
+    cohort = generate_unit(plan, pz_code, year)
     content = csv_text(cohort).encode("utf-8")
-    period = AuditPeriod(start_date=YEAR.start, end_date=YEAR.end, slug=YEAR.slug, is_open=False)
+    period = AuditPeriod(start_date=year.start, end_date=year.end, slug=year.slug, is_open=False)
     upload = read_upload(
         content,
-        csv_file_name(pz_code, YEAR.slug),
+        csv_file_name(pz_code, year.slug),
         pz_code,
-        template=TEMPLATE_2021,
-        period_label=YEAR.slug,
+        template=year.template,
+        period_label=year.slug,
         period_is_open=False,
         may_upload_to_closed_period=True,
         size_limit_mb=100,
     )
-    builder = RecordBuilder(upload, PaediatricDiabetesUnit(pz_code=pz_code), period, TODAY)
+    builder = RecordBuilder(upload, PaediatricDiabetesUnit(pz_code=pz_code), period, year.today)
     for _ in builder.build():
         pass
     assert builder.warnings == []
@@ -94,3 +98,26 @@ def test_reading_the_file_back_gives_the_same_records_without_errors(plan, pz_co
     assert builder.patients == cohort.patients
     assert builder.visits == cohort.visits
     assert isinstance(builder.visits[0].fields["visit_date"], date)
+
+
+def test_a_2026_file_has_the_2026_template_and_its_new_items(plan):
+    cohort = generate_unit(plan, "PZ001", YEAR_2026)
+    rows = list(csv.reader(io.StringIO(csv_text(cohort))))
+    assert rows[0] == TEMPLATE_2026.headings(jersey=False)
+    assert all(len(row) == 59 for row in rows)
+    fields = [f for v in cohort.visits for f in v.fields]
+    new_items = (
+        "insulin_regimen",
+        "non_insulin_medication",
+        "cgm_use",
+        "smoking_vaping_status",
+        "hospital_admission_reason_2026",
+        "blood_gas_ph",
+        "immunotherapy_received",
+    )
+    for name in new_items:
+        assert name in fields, name
+    for name in ("treatment", "hba1c_format", "glucose_monitoring", "hospital_admission_reason"):
+        assert name not in fields, name
+    assert {p.fields["adhd_asd_status"] for p in cohort.patients} >= {1, 4, 99}
+    assert max(v.fields["visit_date"] for v in cohort.visits) <= YEAR_2026.today
