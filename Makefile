@@ -5,8 +5,8 @@ PY := .venv/bin/python
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# The demo's audit years (ended ones); `make run DEMO=0` serves without a demo.
-DEMO_YEARS ?= 2022 2023 2024
+# The demo's audit years (default 2022 to the one open today); `make run DEMO=0` serves without.
+DEMO_YEARS ?=
 DEMO ?= 1
 
 .PHONY: run serve test setup setup-test prepare demo bench lint lock
@@ -26,7 +26,7 @@ prepare: setup
 # The synthetic national cohort of each demo year, its KPIs and releases; no-ops once done.
 demo: prepare
 ifeq ($(DEMO),1)
-	@$(MANAGE) load_demo --years $(DEMO_YEARS)
+	@$(MANAGE) load_demo $(if $(DEMO_YEARS),--years $(DEMO_YEARS))
 endif
 
 # Serves the site, with the KPI scheduler alongside it (recomputes after uploads, nightly runs).

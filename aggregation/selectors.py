@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import Max
 
+from constants import disclosure as sdc
 from constants.breakdowns import BREAKDOWNS_BY_KEY, CASE_MIX_MEASURE
 from constants.kpis import DEFINITIONS, MEASURES, MEASURES_BY_NUMBER, POPULATIONS, Polarity
 from constants.levels import Level
@@ -275,6 +276,11 @@ class AreaResult:
     @property
     def suppressed(self) -> bool:
         return bool(self.suppression_reason)
+
+    @property
+    def not_collected(self) -> bool:
+        """The period's dataset does not collect the measure (kpis.md §7.1: 21 from 2026-27)."""
+        return self.value_note == sdc.NOTE_NOT_COLLECTED
 
 
 RESULT_SQL = """

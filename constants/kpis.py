@@ -290,3 +290,9 @@ def breaks_between(number: str, earlier_year: int, later_year: int) -> bool:
     its definition (the audit years' start years; 2026 dataset from 2026)."""
     change = DATASET_CHANGES.get(number)
     return bool(change) and earlier_year < change.dataset_year <= later_year
+
+
+def definition_for(number: str, audit_year: int) -> str:
+    """The measure's definition as a year's results read it, with any dataset change noted."""
+    change = dataset_change(number, 2026 if audit_year >= 2026 else 2021)
+    return DEFINITIONS[number] + (f" {change.note}" if change else "")

@@ -18,7 +18,7 @@ from aggregation.figures import value_unit
 from aggregation.selectors import AreaResult, NotFound, ReleaseSummary
 from boundaries import selectors as boundaries
 from constants.disclosure import footnote
-from constants.kpis import DEFINITIONS, MEASURES_BY_NUMBER, POPULATIONS
+from constants.kpis import MEASURES_BY_NUMBER, POPULATIONS, definition_for
 from npda.models import AuditPeriod
 
 from . import map_figures as fig
@@ -104,6 +104,12 @@ class MapView:
     unit: str = ""
 
 
+def _audit_year(state, release: ReleaseSummary | None) -> int:
+    if release is not None:
+        return release.audit_year
+    return state.live_year or 0
+
+
 def map_view(search: str, user) -> MapView:
     choices = release_choices(user)
     state, problems = parse_state(search, choices)
@@ -137,7 +143,8 @@ def map_view(search: str, user) -> MapView:
         title=f"{measure.number} {measure.name}: {MAP_LEVELS[state.level]}"
         + (f" in {by_code[state.area].name}" if state.area else ""),
         release_text=_release_text(state, release),
-        definition=f"{DEFINITIONS[measure.number]} Population: {POPULATIONS[measure.population]}.",
+        definition=f"{definition_for(measure.number, _audit_year(state, release))} "
+        f"Population: {POPULATIONS[measure.population]}.",
         crumbs=breadcrumb(state, _ancestors(state.area, by_code)),
         area_level=area_level,
         area_hideout=area_hideout,

@@ -102,6 +102,8 @@ def format_interval(ci: tuple[float, float] | None) -> str:
 
 
 def comparison_words(result: AreaResult) -> str:
+    if result.not_collected:
+        return "Not compared (not collected)"
     if result.suppressed:
         return "Not compared (value withheld)"
     return COMPARISON_WORDS.get(result.comparison, "Not compared")
@@ -245,6 +247,8 @@ def tooltip_lines(result: AreaResult, measure_name: str) -> list[str]:
     lines = [result.area_name]
     if result.suppressed:
         lines.append(f"{measure_name}: {SUPPRESSED} ({withheld_words(result)})")
+    elif result.not_collected:
+        lines.append(f"{measure_name}: {result.value_note}")
     else:
         lines.append(f"{measure_name}: {format_value(result.value, result.unit)}")
     if result.denominator is not None or result.denominator_suppressed:

@@ -29,7 +29,11 @@ def measure_row(result: AreaResult, national: AreaResult | None) -> MeasureRow:
         name=measure.name,
         group=measure.group.value,
         definition=DEFINITIONS[measure.number],
-        value=fig.format_value(result.value, result.unit, suppressed=result.suppressed),
+        value=(
+            result.value_note.capitalize()
+            if result.not_collected
+            else fig.format_value(result.value, result.unit, suppressed=result.suppressed)
+        ),
         counts=fig.counts_text(result),
         interval="*" if result.suppressed else fig.format_interval(result.ci95),
         comparison=fig.comparison_words(result) if result.level != "national" else "",

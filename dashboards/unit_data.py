@@ -223,6 +223,14 @@ def _live_view(user, state: UnitState, own: dict[str, Area]) -> UnitView:
     )  # fmt: skip
 
 
+def _value_text(result: AreaResult | None) -> str:
+    if result is None:
+        return ""
+    if result.not_collected:
+        return result.value_note.capitalize()
+    return fig.format_value(result.value, result.unit, suppressed=result.suppressed)
+
+
 def _spine_row(
     number, unit, national, *, incomplete, svg="", spread="", shape=None, comparators=()
 ):
@@ -232,7 +240,7 @@ def _spine_row(
         name=measure.name,
         definition=DEFINITIONS[number],
         population=POPULATIONS.get(measure.population, measure.population),
-        value=fig.format_value(unit.value, unit.unit, suppressed=unit.suppressed) if unit else "",
+        value=_value_text(unit),
         counts=fig.counts_text(unit),
         interval=_interval(unit),
         comparison=_comparison(unit),
@@ -325,9 +333,10 @@ def trend_view(user, pathname: str, search: str) -> ChartView:
     )  # fmt: skip
     return ChartView(
         problems, title,
-        [uf.trend_figure(years, title=by_year, unit=unit, name=name),
+        [uf.trend_figure(years, title=by_year, unit=unit, name=name, measure=measure.number),
          uf.trend_figure(quarters, title=by_quarter, unit=unit, name=name)],
-        [uf.trend_table_html(years, caption=by_year, unit=unit, table_id="trend-years-table"),
+        [uf.trend_table_html(years, caption=by_year, unit=unit, table_id="trend-years-table",
+                             measure=measure.number),
          uf.trend_table_html(quarters, caption=by_quarter, unit=unit,
                              table_id="trend-quarters-table")],
         [f"{name} beside England and Wales, {uf.period_text(years)}",

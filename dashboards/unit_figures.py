@@ -15,6 +15,7 @@ from aggregation.peers import PEER_FEATURES
 from aggregation.selectors import AreaResult, TrendPoint
 from constants.breakdowns import BREAKDOWNS_BY_KEY
 from constants.disclosure import CURRENT_POLICY, NOT_APPLICABLE, SUPPRESSED
+from constants.kpis import DATASET_CHANGES, breaks_between
 
 from .map_figures import (
     COMPARISON_COLOURS,
@@ -181,6 +182,8 @@ class TrendRow:
     ci95: tuple[float, float] | None
     counts: str  # "n of N"
     national: float | None
+    audit_year: int = 0
+    note: str = ""  # why there is no value when it is not withheld ("not collected ...")
 
 
 def trend_rows(points: Sequence[TrendPoint], national: Sequence[TrendPoint]) -> list[TrendRow]:
@@ -202,9 +205,37 @@ def trend_rows(points: Sequence[TrendPoint], national: Sequence[TrendPoint]) -> 
                 ci95=None if r is None else r.ci95,
                 counts=counts_text(r),
                 national=None if other is None else other.value,
+                audit_year=release.audit_year,
+                note="" if r is None else r.value_note if r.not_collected else "",
             )
         )
     return rows
+
+
+def series_break(rows: Sequence[TrendRow], measure: str) -> tuple[int, str] | None:
+    """Where a trend crosses a change of the measure's definition (kpis.md §7: 21, 22, 23
+    with the 2026 dataset): the index of the first row after it, and what changed."""
+    for i in range(1, len(rows)):
+        if breaks_between(measure, rows[i - 1].audit_year, rows[i].audit_year):
+            return i, DATASET_CHANGES[measure].note
+    return None
+
+
+def _split(trace: dict, at: int | None) -> list[dict]:
+    """A line trace as two, before and after a break, so no line joins them."""
+    if at is None:
+        return [trace]
+    keys = [k for k in ("x", "y", "hovertext") if k in trace]
+    before = {**trace, **{k: trace[k][:at] for k in keys}, "legendgroup": trace["name"]}
+    after = {**trace, **{k: trace[k][at:] for k in keys}, "legendgroup": trace["name"],
+             "showlegend": False}  # fmt: skip
+    if "error_y" in trace:
+        error = trace["error_y"]
+        before["error_y"] = {**error, "array": error["array"][:at],
+                             "arrayminus": error["arrayminus"][:at]}  # fmt: skip
+        after["error_y"] = {**error, "array": error["array"][at:],
+                            "arrayminus": error["arrayminus"][at:]}  # fmt: skip
+    return [before, after]
 
 
 def period_text(rows: Sequence[TrendRow]) -> str:
@@ -216,9 +247,13 @@ def period_text(rows: Sequence[TrendRow]) -> str:
     return f"{rows[0].label} to {rows[-1].label}"
 
 
-def trend_figure(rows: Sequence[TrendRow], *, title: str, unit: str, name: str) -> dict:
-    """The area's values with 95% CIs (dots and bars) and England and Wales (a dashed line)."""
+def trend_figure(
+    rows: Sequence[TrendRow], *, title: str, unit: str, name: str, measure: str = ""
+) -> dict:
+    """The area's values with 95% CIs (dots and bars) and England and Wales (a dashed line);
+    a break in the measure's definition is a labelled line, and no line crosses it."""
     shown = [r for r in rows if r.value is not None]
+    cut = series_break(rows, measure)
     national = {
         "type": "scatter", "x": [r.label for r in rows], "y": [r.national for r in rows],
         "mode": "lines+markers", "name": "England and Wales",
@@ -237,11 +272,29 @@ def trend_figure(rows: Sequence[TrendRow], *, title: str, unit: str, name: str) 
         },
         "hovertext": [_trend_hover(r, unit) for r in shown], "hoverinfo": "text",
     }  # fmt: skip
+    layout = {}
+    if cut is not None:
+        at = cut[0]
+        shown_before = sum(1 for r in rows[:at] if r.value is not None)
+        traces = [*_split(national, at), *_split(area, shown_before)]
+        layout = _break_marks(at)
+    else:
+        traces = [national, area]
     return figure(
-        [national, area], title, height=320,
+        traces, title, height=320,
         margin={"l": 60, "r": 15, "t": 50, "b": 40}, legend={"orientation": "h", "y": -0.2},
-        yaxis={"title": {"text": f"Value ({unit})"}}, xaxis={"type": "category"},
+        yaxis={"title": {"text": f"Value ({unit})"}}, xaxis={"type": "category"}, **layout,
     )  # fmt: skip
+
+
+def _break_marks(at: int) -> dict:
+    """A dotted vertical line between the categories either side of a break, labelled."""
+    x = at - 0.5
+    line = {"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+            "line": {"color": "#505a5f", "width": 1.5, "dash": "dot"}}  # fmt: skip
+    label = {"xref": "x", "yref": "paper", "x": x, "y": 1, "yanchor": "bottom", "showarrow": False,
+             "text": "Definition changed: not comparable", "font": {"size": 11}}  # fmt: skip
+    return {"shapes": [line], "annotations": [label]}
 
 
 def _trend_hover(row: TrendRow, unit: str) -> str:
@@ -252,22 +305,34 @@ def _trend_hover(row: TrendRow, unit: str) -> str:
     return "<br>".join(lines)
 
 
-def trend_table_html(rows: Sequence[TrendRow], *, caption: str, unit: str, table_id: str) -> str:
+def trend_table_html(
+    rows: Sequence[TrendRow], *, caption: str, unit: str, table_id: str, measure: str = ""
+) -> str:
     head = "".join(
         f'<th scope="col" class="{css}">{label}</th>'
         for label, css in (("Period", ""), (f"Value ({html.escape(unit)})", "num"),
                            ("95% CI", "num"), ("n of N", "num"), ("England and Wales", "num"))
     )  # fmt: skip
-    body = (
-        "".join(
-            f'<tr><th scope="row">{html.escape(r.label)}</th>'
-            f'<td class="num">{format_number(r.value, unit, suppressed=r.suppressed)}</td>'
+    cut = series_break(rows, measure)
+    lines = []
+    for i, r in enumerate(rows):
+        if cut and i == cut[0]:
+            lines.append(
+                f'<tr class="series-break"><td colspan="5"><strong>Break in series:</strong> '
+                f"{html.escape(cut[1])}</td></tr>"
+            )
+        value = (
+            html.escape(r.note.capitalize())
+            if r.note
+            else format_number(r.value, unit, suppressed=r.suppressed)
+        )
+        lines.append(
+            f'<tr><th scope="row">{html.escape(r.label)}</th><td class="num">{value}</td>'
             f'<td class="num">{format_interval(r.ci95)}</td><td class="num">{r.counts}</td>'
             f'<td class="num">{format_number(r.national, unit)}</td></tr>'
-            for r in rows
         )
-        or '<tr><td colspan="5">No releases with this measure.</td></tr>'
-    )
+    body = "".join(lines) or '<tr><td colspan="5">No releases with this measure.</td></tr>'
+
     return (
         f'<table class="results" id="{table_id}"><caption>{html.escape(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

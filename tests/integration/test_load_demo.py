@@ -43,8 +43,45 @@ def test_the_demo_loads_years_with_their_releases_and_a_second_run_does_nothing(
     assert Release.objects.count() == 10
 
 
-def test_the_demo_refuses_a_year_that_has_not_ended():
+def test_the_demo_refuses_a_year_that_has_not_started():
     from django.core.management import CommandError
 
-    with pytest.raises(CommandError, match="has not ended"):
-        call_command("load_demo", "--years", "2026")
+    with pytest.raises(CommandError, match="2027-2028 audit year has not started"):
+        call_command("load_demo", "--years", "2027")
+
+
+def test_the_demo_years_run_up_to_the_year_open_today():
+    from datetime import date
+
+    from npda.management.commands.load_demo import demo_years
+
+    assert demo_years(date(2026, 12, 2)) == [2022, 2023, 2024, 2025, 2026]
+    assert demo_years(date(2027, 3, 31)) == [2022, 2023, 2024, 2025, 2026]
+    assert demo_years(date(2027, 4, 1))[-1] == 2027
+
+
+def test_the_open_year_fills_in_with_the_quarters_passed():
+    """2026-27 on 2 December 2026: visits up to today, live KPIs as at today, provisional
+    releases as at 30 June and 30 September, no final release."""
+    from datetime import date
+
+    from aggregation.models import KPIRun
+
+    seed_lookups()
+    today = date(2026, 12, 2)
+    out = StringIO()
+    call_command(
+        "load_demo", "--years", "2026", "--patients", "3000", "--today", "2026-12-02", stdout=out
+    )
+    period = m.AuditPeriod.objects.get(start_date=date(2026, 4, 1))
+    assert period.dataset_year == 2026
+    releases = Release.objects.filter(audit_period=period, superseded_at__isnull=True)
+    assert sorted(releases.values_list("kind", "calculation_date")) == [
+        ("provisional", date(2026, 6, 30)),
+        ("provisional", date(2026, 9, 30)),
+    ]
+    run = KPIRun.objects.filter(audit_period=period).latest("pk")
+    assert run.calculation_date == today
+    latest_visit = m.Visit.objects.filter(submission__audit_period=period).latest("visit_date")
+    assert latest_visit.visit_date <= today and latest_visit.dataset_year == 2026
+    assert m.KPI.objects.filter(audit_period=period, kpi_21=4).exists()  # not available

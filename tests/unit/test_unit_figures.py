@@ -187,3 +187,38 @@ def test_the_spine_figure_draws_every_row_with_its_dot_and_interval():
     shapes = figure["layout"]["shapes"]
     assert len(shapes) == 2 * 2 + 1 + 1  # spread and middle per row, one interval, the centre
     assert {k: shapes[2][k] for k in ("x0", "x1")} == {"x0": 0.7, "x1": 0.85}
+
+
+def test_a_trend_across_the_2026_dataset_shows_the_break_for_22_and_23():
+    """kpis.md §7: 22 and 23 count any CGM from 2026-27, so the line stops at the break,
+    which is drawn and labelled, and the table says so between the years."""
+    years = [release(1, 2024), release(2, 2025), release(3, 2026, "provisional", 9)]
+    points = [TrendPoint(r, result(40.0 + 10 * i, measure="22")) for i, r in enumerate(years)]
+    national = [TrendPoint(r, result(45.0 + 10 * i, level="national")) for i, r in enumerate(years)]
+    rows = uf.trend_rows(points, national)
+    assert uf.series_break(rows, "22")[0] == 2 and uf.series_break(rows, "44") is None
+    figure = uf.trend_figure(rows, title="T", unit="%", name="Unit A", measure="22")
+    traces = figure["data"]
+    assert [t["x"] for t in traces] == [["2024-25", "2025-26"], ["2026-27 Q2"]] * 2
+    assert [t.get("showlegend", True) for t in traces] == [True, False, True, False]
+    assert figure["layout"]["shapes"][0]["x0"] == 1.5
+    assert figure["layout"]["annotations"][0]["text"] == "Definition changed: not comparable"
+    go.Figure(figure)
+    table = uf.trend_table_html(rows, caption="T", unit="%", table_id="t", measure="22")
+    assert table.index("2025-26") < table.index("Break in series") < table.index("2026-27 Q2")
+    assert "any continuous glucose monitor (CGM) counts" in table
+    unbroken = uf.trend_figure(rows, title="T", unit="%", name="Unit A", measure="44")
+    assert len(unbroken["data"]) == 2 and "shapes" not in unbroken["layout"]
+
+
+def test_kpi_21_from_2026_reads_not_collected_in_a_trend():
+    years = [release(1, 2025), release(2, 2026, "provisional", 9)]
+    points = [
+        TrendPoint(years[0], result(30.0, measure="21")),
+        TrendPoint(years[1], result(None, measure="21", numerator=None, denominator=None,
+                                    ci95=None, value_note="not collected from 2026–27")),
+    ]  # fmt: skip
+    rows = uf.trend_rows(points, [])
+    assert rows[1].note == "not collected from 2026–27" and rows[1].value is None
+    table = uf.trend_table_html(rows, caption="T", unit="%", table_id="t", measure="21")
+    assert "Not collected from 2026–27</td>" in table and "Break in series" in table

@@ -1,5 +1,8 @@
-"""The demo of `make run`: ended audit years of synthetic children, each with its KPIs, its
-quarterly provisional releases and its final release. Every step is skipped when done.
+"""The demo of `make run`: the audit years from 2022-23 to the one open today, of synthetic
+children; each ended year with its KPIs, its quarterly provisional releases and its final
+release, and the open year (2026 dataset from 2026-27) filling in: its children's visits up to
+today, its live KPIs as at today and a provisional release at each quarter end already passed.
+Every step is skipped when done.
 
 A year's releases are made in a second process while the next year's children are generated
 (the machine has two cores; the two touch different audit periods)."""
@@ -8,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,7 +28,13 @@ from npda.audit_periods import ensure_audit_periods
 from npda.synthetic.parameters import NATIONAL_PATIENTS
 from npda.synthetic.service import generate_cohort
 
-DEMO_YEARS = (2022, 2023, 2024)
+FIRST_DEMO_YEAR = 2022
+
+
+def demo_years(today) -> list[int]:
+    """2022 up to the audit year open today (it starts on 1 April)."""
+    current = today.year if today.month >= 4 else today.year - 1
+    return list(range(FIRST_DEMO_YEAR, current + 1))
 
 
 def database_url(database: dict) -> str:
@@ -40,25 +50,30 @@ def database_url(database: dict) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Load the demo: for each audit year (default 2022-23 to 2024-25), the synthetic "
-        "national cohort (the same children from year to year), its KPIs, a provisional "
-        "release at each quarter end and the final release. Skips whatever is already done."
+        "Load the demo: for each audit year (default 2022-23 to the one open today), the "
+        "synthetic national cohort (the same children from year to year), its KPIs, a "
+        "provisional release at each quarter end passed and, once the year has ended, the final "
+        "release. Skips whatever is already done."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--years", type=int, nargs="+", default=list(DEMO_YEARS))
+        parser.add_argument("--years", type=int, nargs="+", help="default: 2022 to today's year")
         parser.add_argument("--patients", type=int, default=NATIONAL_PATIENTS)
         parser.add_argument(
             "--releases-only", action="store_true", help="only the releases of the years"
         )
+        parser.add_argument(
+            "--today", type=date.fromisoformat, help="the demo's today (default: today)"
+        )
 
-    def handle(self, *args, years, patients, releases_only, **options):
+    def handle(self, *args, years, patients, releases_only, today=None, **options):
         ensure_audit_periods()
-        today = timezone.localdate()
+        today = self.today = today or timezone.localdate()
+        years = years or demo_years(today)
+        for year in years:
+            if date(year, 4, 1) > today:
+                raise CommandError(f"The {year}-{year + 1} audit year has not started yet.")
         periods = [audit_period_for_year(year) for year in sorted(years)]
-        for period in periods:
-            if period.end_date >= today:
-                raise CommandError(f"{period} has not ended: the demo holds ended years only.")
         if releases_only:
             for period in periods:
                 self._releases(period)
@@ -70,7 +85,9 @@ class Command(BaseCommand):
             if not kpis_are_current(period):
                 self._step(
                     f"{period}: KPIs",
-                    lambda p=period: compute_kpis(p, trigger=KPIRun.Trigger.COMMAND),
+                    lambda p=period: compute_kpis(
+                        p, calculation_date=today, trigger=KPIRun.Trigger.COMMAND
+                    ),
                 )
             self._finish(making)
             making = self._start_releases(year) if self._missing_releases(period) else None
@@ -83,7 +100,12 @@ class Command(BaseCommand):
                 self.stdout.flush()
 
         result = generate_cohort(
-            audit_year=year, patients=patients, seed=1, skip_existing=True, progress=progress
+            audit_year=year,
+            patients=patients,
+            seed=1,
+            skip_existing=True,
+            today=self.today,
+            progress=progress,
         )
         if not result.units:
             return "already loaded"
@@ -92,7 +114,16 @@ class Command(BaseCommand):
     def _start_releases(self, year: int) -> subprocess.Popen:
         manage = Path(settings.BASE_DIR) / "manage.py"
         return subprocess.Popen(
-            [sys.executable, str(manage), "load_demo", "--releases-only", "--years", str(year)],
+            [
+                sys.executable,
+                str(manage),
+                "load_demo",
+                "--releases-only",
+                "--years",
+                str(year),
+                "--today",
+                self.today.isoformat(),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -107,11 +138,13 @@ class Command(BaseCommand):
         if making.returncode:
             raise CommandError("Making the demo's releases failed (above).")
 
-    @staticmethod
-    def _wanted_releases(period) -> list[tuple[str, object]]:
-        """Each quarter's provisional release, then the final release."""
-        quarters = [(Release.Kind.PROVISIONAL, as_at) for as_at in quarter_ends(period)]
-        return [*quarters, (Release.Kind.FINAL, period.end_date)]
+    def _wanted_releases(self, period) -> list[tuple[str, object]]:
+        """Each passed quarter's provisional release, then (once ended) the final release."""
+        today = self.today
+        passed = [as_at for as_at in quarter_ends(period) if as_at < today]
+        quarters = [(Release.Kind.PROVISIONAL, as_at) for as_at in passed]
+        final = [(Release.Kind.FINAL, period.end_date)] if period.end_date < today else []
+        return [*quarters, *final]
 
     def _missing_releases(self, period) -> bool:
         return not all(
@@ -130,7 +163,7 @@ class Command(BaseCommand):
 
         def make() -> str:
             try:
-                release = publish_release(period, kind, as_at=as_at)
+                release = publish_release(period, kind, as_at=as_at, today=self.today)
             except ReleaseError as error:
                 raise CommandError(str(error)) from None
             return f"release {release.pk}, {release.rows:,} rows"
