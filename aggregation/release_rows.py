@@ -25,7 +25,7 @@ from .benchmarking import MeasureRows, benchmark_measure
 from .figures import LIMITS, figures, per_100
 from .measures import RULES, CheckRate, Contribution, Membership
 from .models import OutlierPolicy
-from .rollup import QUARTERS, Areas, measure_columns
+from .rollup import QUARTERS, Areas, measure_columns, not_collected_areas
 
 # Quantities: what a cell counts ------------------------------------------------------------------
 
@@ -106,10 +106,14 @@ def _percent(x):
 def _measure_rows(areas: Areas, mask: np.ndarray, number: str) -> pd.DataFrame:
     """A measure's own rows: its totals and the child-attribute breakdown categories."""
     kind = RULES[number].value_kind
-    f = figures(number, measure_columns(areas, MEASURES_BY_NUMBER[number], with_details=False))
+    measure = MEASURES_BY_NUMBER[number]
+    f = figures(number, measure_columns(areas, measure, with_details=False))
+    den_key = denominator_quantity(number) or ""
+    if not_collected_areas(areas, measure).any():  # no P1 here: nobody was scored
+        den_key = f"not_collected:{number}"
     return _frame(
         areas, mask, number, kind, num_key=numerator_quantity(number),
-        den_key=denominator_quantity(number) or "", num_true=f["num"], den_true=f["den"],
+        den_key=den_key, num_true=f["num"], den_true=f["den"],
         value_true=f["value"], sd=f["sd"], **{name: f[name] for name in LIMITS},
     )  # fmt: skip
 

@@ -531,26 +531,34 @@ def measure_columns(
         columns["details"] = np.array(
             [json.dumps(d) if d else NO_DETAILS for d in stats.details], dtype=object
         )
-    if measure.number in NOT_COLLECTED_SOMETIMES:
-        _null_where_not_collected(areas, measure, columns)
     return columns
 
 
-def _null_where_not_collected(areas: Areas, measure: Measure, columns: dict) -> None:
-    """An area whose children's dataset does not collect the measure (every child "not
-    available"): its counts and value are null, not zero (kpis.md §7.1)."""
-    counts = areas.counts
-    f = measure.field_name
+def not_collected_areas(areas: Areas, measure: Measure) -> np.ndarray:
+    """The areas whose children's dataset does not collect the measure: every child is "not
+    available" (kpis.md §7.1); all False for a measure every dataset collects."""
+    if measure.number not in NOT_COLLECTED_SOMETIMES:
+        return np.zeros(len(areas.codes), dtype=bool)
+    counts, f = areas.counts, measure.field_name
     scored = sum(counts[f"{f}_{state}"] for state in STATES)
-    not_collected = (counts[f"{f}_not_available"] > 0) & (scored == 0)
+    return (counts[f"{f}_not_available"] > 0) & (scored == 0)
+
+
+def _null_where_not_collected(areas: Areas, measure: Measure, columns: dict) -> None:
+    """Such an area's live counts and value are null, not zero."""
+    not_collected = not_collected_areas(areas, measure)
     for name in (*STATES, "denominator", "value", "ci95_low", "ci95_high", "ci998_low",
                  "ci998_high"):  # fmt: skip
         columns[name] = np.where(not_collected, np.nan, np.asarray(columns[name], dtype=float))
 
 
 def _rows(areas: Areas) -> dict[str, np.ndarray]:
-    """The (area x measure) rows as one array per column, area-major."""
+    """The (area x measure) rows of the live tables as one array per column, area-major. (A
+    release publishes a measure that is not collected through its own rule: releases.py.)"""
     per_measure = [measure_columns(areas, measure) for measure in MEASURES]
+    for measure, columns in zip(MEASURES, per_measure, strict=True):
+        if measure.number in NOT_COLLECTED_SOMETIMES:
+            _null_where_not_collected(areas, measure, columns)
     rows = {
         name: np.stack(
             [

@@ -267,3 +267,47 @@ def test_the_schema_and_the_docs_page(client):
 
 def test_the_api_is_read_only(client):
     assert client.post(API + "/releases").status_code == 405
+
+
+def test_each_measure_says_how_the_2026_dataset_changes_it(client):
+    body = {r["number"]: r for r in get_json(client, "/measures")}
+    assert body["21"]["dataset_changes"] == [
+        {
+            "measure": "21",
+            "dataset_year": 2026,
+            "collected": False,
+            "comparable_with_earlier_years": False,
+            "note": "Not collected from 2026–27: the 2026 dataset does not record flash glucose "
+            "monitoring.",
+        }
+    ]
+    for number in ("22", "23"):
+        (change,) = body[number]["dataset_changes"]
+        assert change["collected"] and not change["comparable_with_earlier_years"]
+    assert body["25"]["dataset_changes"] == []
+
+
+def test_a_2026_release_names_its_dataset_and_publishes_21_as_not_collected(client, published):
+    from tests.kpi_cohort import Cohort
+
+    final_2024, _, _ = published
+    cohort = Cohort(year=2026)
+    for _ in range(12):
+        cohort.child(
+            rows=({"visit_date": "2026-05-01", "cgm_use": 1, "insulin_regimen": 5,
+                   "non_insulin_medication": 1},)
+        )  # fmt: skip
+    release = publish_release(cohort.period, "provisional", as_at=d("2026-09-30"), today=TODAY)
+    record = get_json(client, f"/releases/{release.pk}")
+    assert record["dataset_year"] == 2026
+    assert [c["measure"] for c in record["measure_changes"]] == ["21", "22", "23"]
+    assert get_json(client, f"/releases/{final_2024.pk}")["dataset_year"] == 2021
+    assert get_json(client, f"/releases/{final_2024.pk}")["measure_changes"] == []
+    rows = get_json(client, f"/aggregates?level=national&measure=21&release={release.pk}")["rows"]
+    assert [(r["numerator"], r["denominator"], r["value"], r["value_note"]) for r in rows] == [
+        (None, None, None, "not collected from 2026–27")
+    ]
+    cgm = get_json(client, f"/aggregates?level=national&measure=22&release={release.pk}")["rows"]
+    assert cgm[0]["value"] == 100.0 and cgm[0]["numerator"] == 12  # any CGM, all 12
+    text = client.get(API + f"/aggregates?level=pdu&measure=21&release={release.pk}&format=csv")
+    assert "not collected from 2026–27" in text.content.decode("utf-8-sig")

@@ -70,9 +70,20 @@ def test_the_open_year_fills_in_with_the_quarters_passed():
     seed_lookups()
     today = date(2026, 12, 2)
     out = StringIO()
-    call_command(
-        "load_demo", "--years", "2026", "--patients", "3000", "--today", "2026-12-02", stdout=out
-    )
+    try:
+        call_command(
+            "load_demo",
+            "--years",
+            "2026",
+            "--patients",
+            "3000",
+            "--today",
+            "2026-12-02",
+            stdout=out,
+        )
+    except Exception:
+        print(out.getvalue())
+        raise
     period = m.AuditPeriod.objects.get(start_date=date(2026, 4, 1))
     assert period.dataset_year == 2026
     releases = Release.objects.filter(audit_period=period, superseded_at__isnull=True)
@@ -85,3 +96,14 @@ def test_the_open_year_fills_in_with_the_quarters_passed():
     latest_visit = m.Visit.objects.filter(submission__audit_period=period).latest("visit_date")
     assert latest_visit.visit_date <= today and latest_visit.dataset_year == 2026
     assert m.KPI.objects.filter(audit_period=period, kpi_21=4).exists()  # not available
+    # KPI 21 is published with no figures and its note, at every level
+    from aggregation.models import ReleaseAggregate
+
+    kpi_21 = ReleaseAggregate.objects.filter(release__in=releases, measure_id="21")
+    assert kpi_21.count() > 172 and set(kpi_21.values_list("value_note", flat=True)) == {
+        "not collected from 2026–27"
+    }
+    assert not kpi_21.filter(numerator__isnull=False).exists()
+    assert ReleaseAggregate.objects.filter(
+        release__in=releases, measure_id="22", level="national", value__gt=0
+    ).exists()
