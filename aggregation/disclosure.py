@@ -387,7 +387,7 @@ def control(
     not_applicable = has_den & (rows["den_true"].to_numpy() == 0)
     value = np.where(kind == "count", rows["numerator"], rows["value_true"])
     value = np.where(withheld | not_applicable, np.nan, value)
-    rows["value"] = np.round(value, DISPLAY_PLACES)
+    rows["value"] = _rounded(value, rows["places"].to_numpy() if "places" in rows else None)
     rows["withheld"] = withheld
     rows["value_note"] = np.select(
         [
@@ -402,6 +402,17 @@ def control(
     for name in ("ci95_low", "ci95_high", "ci998_low", "ci998_high", "sd"):
         rows[name] = np.where(hide, np.nan, np.round(rows[name].to_numpy(), DISPLAY_PLACES))
     _withhold_benchmarking(rows, hide, policy)
+
+
+def _rounded(values: np.ndarray, places: np.ndarray | None) -> np.ndarray:
+    """Values to their display precision: 1 dp, or a row's own `places` (a pH: 2 dp)."""
+    values = np.asarray(values, dtype=float)
+    shown = np.round(values, DISPLAY_PLACES)
+    if places is not None:
+        for p in np.unique(places[~np.isnan(places)]):
+            own = places == p
+            shown[own] = np.round(values[own], int(p))
+    return shown
 
 
 def _withhold_benchmarking(rows: pd.DataFrame, hide: np.ndarray, policy) -> None:

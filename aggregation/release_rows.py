@@ -180,6 +180,22 @@ def _companion_rows(areas: Areas, total: np.ndarray, number: str) -> list[pd.Dat
     return []
 
 
+def _blood_gas_rows(areas: Areas, total: np.ndarray) -> list[pd.DataFrame]:
+    """47 (2026 dataset): first pH and bicarbonate quartiles over the area's qualifying DKA
+    admissions with a value; each a median-like value whose contributors are those admissions
+    (withheld below 8, as any average: disclosure-control.md §3)."""
+    v = areas.values
+    return [
+        _frame(
+            areas, total, "47", "median", num_key=f"blood_gas_{gas}_admissions",
+            breakdown="first_blood_gas", category=f"{gas}_{statistic}",
+            num_true=v[f"{gas}_n"], value_true=v[f"{gas}_{statistic}"],
+        ).assign(places=places)
+        for gas, places in (("ph", 2), ("bicarbonate", 1))
+        for statistic in ("q1", "median", "q3")
+    ]  # fmt: skip
+
+
 def complete_grid(areas: Areas, keys: tuple[str, ...]) -> Areas:
     """Every category of the given breakdowns for every area, zero where no child is in it
     (a tidy table, and constraints that add up)."""
@@ -235,19 +251,27 @@ class Benchmarking:
     with_funnel: bool
 
 
-def breakdown_keys(*, equity: bool) -> tuple[str, ...]:
+def breakdown_keys(*, equity: bool, dataset_year: int = 2021) -> tuple[str, ...]:
     """The child-attribute breakdowns of a release: the equity ones in final releases only
     (they are annual; in-year releases carry the totals, the age and type splits and the
-    companion figures)."""
-    return tuple(b.key for b in CHILD_BREAKDOWNS if equity or b.key not in EQUITY_BREAKDOWNS)
+    companion figures), the 2026 dataset's descriptive figures from 2026-27 in every release."""
+    return tuple(
+        b.key
+        for b in CHILD_BREAKDOWNS
+        if (equity or b.key not in EQUITY_BREAKDOWNS) and dataset_year >= b.from_dataset_year
+    )
 
 
 def build_rows(
-    areas: Areas, *, equity: bool, benchmarking: Benchmarking | None = None
+    areas: Areas,
+    *,
+    equity: bool,
+    benchmarking: Benchmarking | None = None,
+    dataset_year: int = 2021,
 ) -> tuple[pd.DataFrame, dict[str, dict]]:
     """Every row of the release with its true figures (and benchmarking), in registry order;
     and the funnel parameters of each measure that has a funnel."""
-    keys = breakdown_keys(equity=equity)
+    keys = breakdown_keys(equity=equity, dataset_year=dataset_year)
     areas = complete_grid(areas, keys)
     total = areas.breakdowns == ""
     of_key = {key: areas.breakdowns == key for key in keys}
@@ -269,6 +293,11 @@ def build_rows(
                 funnels[number] = funnel
         frames.append(frame)
         frames += _companion_rows(areas, total, number)
+        if (
+            number == "47"
+            and dataset_year >= BREAKDOWNS_BY_KEY["first_blood_gas"].from_dataset_year
+        ):
+            frames += _blood_gas_rows(areas, total)
     rows = pd.concat(frames, ignore_index=True)
     for name in BENCHMARK_TEXT:
         rows[name] = rows[name].fillna("") if name in rows else ""

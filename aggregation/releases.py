@@ -184,12 +184,14 @@ def publish_release(
         say("pooling to every level, with breakdowns")
         final = kind == Release.Kind.FINAL
         create_unit_area_table(cursor)
-        keys = breakdown_keys(equity=final)
+        keys = breakdown_keys(equity=final, dataset_year=period.dataset_year)
         areas = pooled_areas(cursor, params, source=RELEASE_KPI_TABLE, breakdowns=keys)
         ended = c >= period.end_date
         benchmarking = Benchmarking(outlier, with_funnel=final) if ended else None
         say("building the rows" + (" and benchmarking them" if ended else ""))
-        rows, funnels = build_rows(areas, equity=final, benchmarking=benchmarking)
+        rows, funnels = build_rows(
+            areas, equity=final, benchmarking=benchmarking, dataset_year=period.dataset_year
+        )
         say(f"disclosure control ({rules.label}) of {len(rows):,} rows")
         sensitive = {numerator_quantity(n) for n in policy.sensitive_measures}
         cells, homes = cells_of(rows, sensitive)

@@ -21,7 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from constants.breakdowns import BREAKDOWNS_BY_KEY, CHILD_BREAKDOWNS, NOT_RECORDED
+from constants.breakdowns import (
+    BREAKDOWNS_BY_KEY,
+    CHILD_BREAKDOWNS,
+    DESCRIPTIVE_BREAKDOWNS,
+    NOT_RECORDED,
+)
 from constants.codes import ETHNICITY_GROUP
 from constants.kpis import MEASURES, MEASURES_BY_NUMBER, Measure
 from npda import models as m
@@ -114,10 +119,11 @@ def _count_columns() -> dict[str, str]:
         columns[f"leavers_reason_{reason}"] = (
             f"count(*) FILTER (WHERE kpi_9 = 1 AND leaving_reason = {reason})"
         )
+    for key, code in DESCRIPTIVE_CATEGORIES:  # KPI 1's live details (2026 dataset)
+        columns[f"descriptive_{key}_{code}"] = (
+            f"count(*) FILTER (WHERE kpi_1 = 1 AND {CATEGORY_SQL[key]} = '{code}')"
+        )
     return columns
-
-
-COUNT_COLUMNS = _count_columns()
 
 
 # The child-attribute breakdowns of constants.breakdowns: each child's category, from its KPI
@@ -137,8 +143,22 @@ CATEGORY_SQL: dict[str, str] = {
     "ethnicity_group": f"CASE ethnicity {_ETHNICITY_GROUPS} ELSE {_NOT_RECORDED} END",
     "imd_quintile": "CASE WHEN imd_quintile BETWEEN 1 AND 5 THEN imd_quintile::text"
     f" ELSE {_NOT_RECORDED} END",
+    **{  # the 2026 dataset's descriptive figures: the KPI row's value in its code list
+        key: f"CASE WHEN {column} IN ({', '.join(BREAKDOWNS_BY_KEY[key].category_codes[:-1])})"
+        f" THEN {column}::text ELSE {_NOT_RECORDED} END"
+        for key, column in (
+            ("adhd_asd", "adhd_asd_status"),
+            ("learning_disability", "learning_disability_status"),
+            ("immunotherapy", "immunotherapy_received"),
+            ("support_outcome", "psychological_support_outcome"),
+        )
+    },
 }
 assert set(CATEGORY_SQL) == {b.key for b in CHILD_BREAKDOWNS}
+DESCRIPTIVE_CATEGORIES = tuple(
+    (b.key, code) for b in DESCRIPTIVE_BREAKDOWNS if b.of_children for code in b.category_codes
+)
+COUNT_COLUMNS = _count_columns()
 TOTAL = ("", "")  # the (breakdown, category) of a measure's total row
 
 
@@ -384,6 +404,8 @@ def _details(kind: str, areas: Areas, measure: Measure, stats: MeasureStats) -> 
     """Breakdowns and companion figures (kpis.md §3.2, §4.5, §4.7, §6), per area."""
     c, v, size = areas.counts, areas.values, len(stats.value)
     number = measure.number
+    if number == "1":
+        return [_descriptive_counts(c, i) for i in range(size)]
     if number == "2":
         return [
             {"by_quarter": [int(c[f"new_diagnoses_q{q}"][i]) for q in QUARTERS]}
@@ -453,10 +475,73 @@ def _details(kind: str, areas: Areas, measure: Measure, stats: MeasureStats) -> 
                 "per_100_ci998": [json_number(ci[2][i]), json_number(ci[3][i])],
                 "by_quarter": [int(c[f"{prefix}_q{q}"][i]) for q in QUARTERS],
                 "within_90_days_of_diagnosis": int(c[f"{prefix}_near_diagnosis"][i]),
+                **(_blood_gas(v, i) if number == "47" else {}),
             }
             for i in range(size)
         ]
     return [{} for _ in range(size)]
+
+
+def _descriptive_counts(c: dict[str, np.ndarray], i: int) -> dict:
+    """KPI 1's live details: P1 children by each 2026 descriptive item (none recorded: {})."""
+    counts: dict[str, dict[str, int]] = {}
+    for key, code in DESCRIPTIVE_CATEGORIES:
+        counts.setdefault(key, {})[code] = int(c[f"descriptive_{key}_{code}"][i])
+    recorded = any(n for by in counts.values() for code, n in by.items() if code != "not_recorded")
+    return {"descriptive": counts} if recorded else {}
+
+
+BLOOD_GAS = ("ph", "bicarbonate")
+BLOOD_GAS_STATISTICS = ("n", "q1", "median", "q3")
+
+
+def _blood_gas(v: dict[str, np.ndarray], i: int) -> dict:
+    """KPI 47's live details: first pH and bicarbonate over its qualifying admissions."""
+    if not any(v[f"{gas}_n"][i] for gas in BLOOD_GAS):
+        return {}
+    return {
+        f"first_{gas}": {s: json_number(v[f"{gas}_{s}"][i]) for s in BLOOD_GAS_STATISTICS}
+        for gas in BLOOD_GAS
+    }
+
+
+def blood_gas_sql(source: str, scope: str) -> str:
+    """Per area: n and quartiles (percentile_cont) of the first pH and bicarbonate of every
+    qualifying DKA admission of its children, pooled from the admissions (kpis.md §7.1)."""
+    parts = " UNION ALL ".join(
+        f"SELECT paediatric_diabetes_unit_id AS pdu, '{gas}' AS gas, unnest(dka_first_{gas}) AS x"
+        f" FROM {source} WHERE audit_period_id = %(period)s AND kpi_1 = 1"
+        f" AND cardinality(dka_first_{gas}) > 0"
+        for gas in BLOOD_GAS
+    )
+    return f"""
+        SELECT a.level, a.code, g.gas, count(*),
+            percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY g.x)
+        FROM ({parts}) g JOIN {UNIT_AREA_TABLE} a ON a.pdu = g.pdu
+        WHERE {scope}
+        GROUP BY a.level, a.code, g.gas"""
+
+
+def add_blood_gas(cursor, params: dict, areas: Areas, source: str, scope: str) -> None:
+    """The blood-gas values of every area's total row (NaN elsewhere, n 0 when none)."""
+    size = len(areas.codes)
+    for gas in BLOOD_GAS:
+        areas.values[f"{gas}_n"] = np.zeros(size)
+        for s in BLOOD_GAS_STATISTICS[1:]:
+            areas.values[f"{gas}_{s}"] = np.full(size, np.nan)
+    total = {
+        (lv, cd): i
+        for i, (lv, cd, b) in enumerate(
+            zip(areas.levels, areas.codes, areas.breakdowns, strict=True)
+        )
+        if b == ""
+    }
+    cursor.execute(blood_gas_sql(source, scope), params)
+    for level, code, gas, n, (q1, median, q3) in cursor.fetchall():
+        i = total.get((level, code))
+        if i is not None:
+            for name, x in zip(BLOOD_GAS_STATISTICS, (n, q1, median, q3), strict=True):
+                areas.values[f"{gas}_{name}"][i] = x
 
 
 def _extra_columns(kind: str, areas: Areas, measure: Measure) -> dict[str, np.ndarray]:
@@ -655,7 +740,9 @@ def pooled_areas(
         blocks.append((cursor.fetchall(), list(columns)))
     areas = {(row[0], row[1]) for row in blocks[0][0]}
     value_rows = pooled_values(cursor, params, source, breakdowns, areas)
-    return Areas.from_queries(blocks, value_rows)
+    pooled = Areas.from_queries(blocks, value_rows)
+    add_blood_gas(cursor, params, pooled, source, scope)
+    return pooled
 
 
 def aggregate(cursor, params: dict, units: list[str] | None) -> int:

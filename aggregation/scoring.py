@@ -153,6 +153,17 @@ def latest(column: str, payload: str | None = None, slot: int = LATEST_SLOT) -> 
     )
 
 
+def latest_ever(column: str) -> str:
+    """The most recent non-null value among all the child's rows, in P or before it (by
+    visit_date, then source_row; packed as in `latest`, days counted from EPOCH)."""
+    day = f"least(greatest(visit_date - DATE '{EPOCH}', 0), {DAY_SLOT - 1})"
+    order = f"({day}::bigint * {ROW_SLOT} + coalesce(source_row, 0))"
+    return (
+        f"mod(max({order} * {LATEST_SLOT} + {column})"
+        f" FILTER (WHERE {column} IS NOT NULL), {LATEST_SLOT})"
+    )
+
+
 def latest_by_acr_date() -> str:
     """49: latest stage by (albumin_creatinine_ratio_date, visit_date, source_row) among rows
     with a valid stage and the ACR date in P; packed as in `latest` (stage < 128)."""
@@ -283,6 +294,11 @@ LATEST: dict[str, str] = {
     "latest_regimen": latest("insulin_regimen", REGIMEN_PACK, REGIMEN_SLOT * 100),  # 13-20, 24
     "latest_cgm_use": latest("cgm_use"),  # 22, 23
     "latest_smoking_vaping_status": latest("smoking_vaping_status"),  # 36 companion
+    # Descriptive figures (kpis.md §7.1): the most recent outcome in P; the most recent
+    # immunotherapy answer across all the child's rows, with the latest valid start date.
+    "latest_psychological_support_outcome": latest("psychological_support_outcome"),
+    "latest_immunotherapy_received": latest_ever("immunotherapy_received"),
+    "latest_immunotherapy_date": "max(immunotherapy_date)",
     "latest_albuminuria_stage": latest_by_acr_date(),  # 49
 }
 # The columns the stages after cleaning read (the rest only feed the flags and bitmasks).
@@ -310,6 +326,11 @@ ROW_COLUMNS = (
     "cgm_use",
     "smoking_vaping_status",
     "hospital_admission_reason_2026",
+    "psychological_support_outcome",
+    "immunotherapy_received",
+    "immunotherapy_date",
+    "blood_gas_ph",
+    "blood_gas_bicarbonate",
 )
 
 
@@ -394,6 +415,8 @@ def _child_sql(unit_filter: str) -> str:
             {clean("p", "imd_quintile", Patient)} AS imd_quintile,
             {clean("p", "diagnosis_date", Patient)} AS diagnosis_date,
             {clean("p", "death_date", Patient)} AS death_date,
+            {clean("p", "adhd_asd_status", Patient)} AS adhd_asd_status,
+            {clean("p", "learning_disability_status", Patient)} AS learning_disability_status,
             CASE WHEN p.e ? 'date_leaving_service' THEN NULL
                  WHEN st.date_leaving_service <= %(c)s THEN st.date_leaving_service
             END AS date_leaving_service,
@@ -459,7 +482,9 @@ def _multi_row_facts_sql() -> str:
     spell AS (  -- 46/47: one admission per (child, admission date), reasons united
         SELECT patient_id, hospital_admission_date AS started,
             max(hospital_discharge_date) AS discharged,
-            coalesce(bool_or({DKA_ADMISSION}), false) AS dka, min(dx) AS dx
+            coalesce(bool_or({DKA_ADMISSION}), false) AS dka, min(dx) AS dx,
+            {_first_of_spell("blood_gas_ph")} AS first_ph,
+            {_first_of_spell("blood_gas_bicarbonate")} AS first_bicarbonate
         FROM child_row
         WHERE hospital_admission_date IS NOT NULL AND {ADMISSION_REASON_GIVEN}
         GROUP BY patient_id, hospital_admission_date
@@ -471,11 +496,23 @@ def _multi_row_facts_sql() -> str:
             ARRAY[{", ".join(f"count(*) FILTER (WHERE dka AND q = {q})" for q in range(1, 5))}]
                 AS dka_admissions_by_quarter,
             count(*) FILTER (WHERE started <= dx + 90) AS admissions_near_diagnosis,
-            count(*) FILTER (WHERE dka AND started <= dx + 90) AS dka_admissions_near_diagnosis
+            count(*) FILTER (WHERE dka AND started <= dx + 90) AS dka_admissions_near_diagnosis,
+            array_agg(first_ph) FILTER (WHERE dka AND first_ph IS NOT NULL) AS dka_first_ph,
+            array_agg(first_bicarbonate) FILTER (WHERE dka AND first_bicarbonate IS NOT NULL)
+                AS dka_first_bicarbonate
         FROM (SELECT *, {_quarter("started")} AS q FROM spell
               WHERE {in_p("started")} OR {in_p("discharged")}) qualifying
         GROUP BY patient_id
     )"""
+
+
+def _first_of_spell(column: str) -> str:
+    """The first non-null valid value among an admission's rows, in (visit date, file row)
+    order (kpis.md §7.1: first pH and bicarbonate)."""
+    return (
+        f"(array_agg({column}::float8 ORDER BY visit_date, source_row)"
+        f" FILTER (WHERE {column} IS NOT NULL))[1]"
+    )
 
 
 def _facts_select_sql() -> str:
@@ -497,6 +534,8 @@ def _facts_select_sql() -> str:
         "dka_admissions_by_quarter": zero4,
         "admissions_near_diagnosis": "0",
         "dka_admissions_near_diagnosis": "0",
+        "dka_first_ph": "'{}'::float8[]",
+        "dka_first_bicarbonate": "'{}'::float8[]",
     }
     return f"""
     SELECT x.*, {", ".join(POPULATIONS)},
@@ -529,7 +568,9 @@ def _facts_select_sql() -> str:
             coalesce(a.dka_admissions_by_quarter::smallint[], {zero4})
                 AS any_dka_admissions_by_quarter,
             coalesce(a.admissions_near_diagnosis, 0) AS any_admissions_near_diagnosis,
-            coalesce(a.dka_admissions_near_diagnosis, 0) AS any_dka_admissions_near_diagnosis
+            coalesce(a.dka_admissions_near_diagnosis, 0) AS any_dka_admissions_near_diagnosis,
+            coalesce(a.dka_first_ph, '{{}}') AS any_dka_first_ph,
+            coalesce(a.dka_first_bicarbonate, '{{}}') AS any_dka_first_bicarbonate
         FROM {CHILD_TABLE} c
         LEFT JOIN per_child f USING (patient_id)
         LEFT JOIN bmi b USING (patient_id)
@@ -564,6 +605,10 @@ KPI_VALUE_COLUMNS = (
     "dka_admissions_by_quarter",
     "admissions_near_diagnosis",
     "dka_admissions_near_diagnosis",
+    "adhd_asd_status",
+    "learning_disability_status",
+    "dka_first_ph",
+    "dka_first_bicarbonate",
 )
 
 
@@ -586,6 +631,9 @@ def _kpi_columns(dataset_year: int) -> dict[str, str]:
         "calculation_date": "%(c)s",
         "computed_at": "now()",
         **{c: c for c in KPI_VALUE_COLUMNS if c != "current_smoker"},
+        "immunotherapy_received": "latest_immunotherapy_received",
+        "immunotherapy_date": "latest_immunotherapy_date",
+        "psychological_support_outcome": "latest_psychological_support_outcome",
         # 36 companion: most recent status 2 (2021), or 2 or 4 (2026, kpis.md §7.1)
         "current_smoker": "coalesce(latest_smoking_status = 2"
         f" OR latest_smoking_vaping_status IN ({', '.join(map(str, sorted(codes.SMOKES_2026)))})"

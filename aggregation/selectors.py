@@ -303,6 +303,9 @@ def _pair(low, high) -> tuple[float, float] | None:
     return None if low is None or high is None else (low, high)
 
 
+BLOOD_GAS_UNITS = {"ph": "pH", "bicarbonate": "mmol/l"}  # 47's first blood gas (2026)
+
+
 def _result(row: tuple) -> AreaResult:
     (level, code, name, parent_level, parent_code, measure, breakdown, category, numerator,
      numerator_suppressed, denominator, denominator_suppressed, value, note, reason, l95, h95,
@@ -323,7 +326,9 @@ def _result(row: tuple) -> AreaResult:
         denominator=denominator,
         denominator_suppressed=denominator_suppressed,
         value=value,
-        unit=value_unit(measure),
+        unit=BLOOD_GAS_UNITS.get(category.partition("_")[0], "")
+        if breakdown == "first_blood_gas"
+        else value_unit(measure),
         value_note=note,
         suppression_reason=reason,
         ci95=_pair(l95, h95),

@@ -7,7 +7,13 @@ total, which makes them a disclosure-control constraint (disclosure-control.md �
 
 from dataclasses import dataclass
 
-from constants.codes import EthnicityGroup, Sex
+from constants.codes import (
+    AdhdAsdStatus,
+    EthnicityGroup,
+    PsychologicalSupportOutcome,
+    Sex,
+    YesNoUnknown,
+)
 from constants.kpis import MEASURES, MeasureKind
 
 NOT_RECORDED = ("not_recorded", "Not recorded")
@@ -21,6 +27,7 @@ class Breakdown:
     measures: tuple[str, ...]  # the measure numbers it is published for
     additive: bool = True
     of_children: bool = True  # a child attribute: pooled like the states (else a companion)
+    from_dataset_year: int = 2021  # published for periods of this dataset year onwards
 
     @property
     def category_codes(self) -> tuple[str, ...]:
@@ -123,6 +130,63 @@ BREAKDOWNS: tuple[Breakdown, ...] = (
         of_children=False,
     ),
 )
+
+
+def _codes(choices) -> tuple[tuple[str, str], ...]:
+    return (*((str(c.value), c.label) for c in choices), NOT_RECORDED)
+
+
+# The descriptive figures of the 2026 dataset (kpis.md §7, §7.1), over P1: KPI 1 by each item.
+DESCRIPTIVE_BREAKDOWNS: tuple[Breakdown, ...] = (
+    Breakdown(
+        "adhd_asd",
+        "Diagnosis of ADHD or autism spectrum disorder (ASD) (2026 dataset)",
+        _codes(AdhdAsdStatus),
+        ("1",),
+        from_dataset_year=2026,
+    ),
+    Breakdown(
+        "learning_disability",
+        "Diagnosis of a learning disability (2026 dataset)",
+        _codes(YesNoUnknown),
+        ("1",),
+        from_dataset_year=2026,
+    ),
+    Breakdown(
+        "immunotherapy",
+        "Immunotherapy received before or after the diagnosis of stage 3 type 1 diabetes "
+        "(most recent answer; 2026 dataset)",
+        _codes(YesNoUnknown),
+        ("1",),
+        from_dataset_year=2026,
+    ),
+    Breakdown(
+        "support_outcome",
+        "Extra appointment with a mental health professional in the diabetes MDT: outcome "
+        "(most recent in the year; 2026 dataset)",
+        _codes(PsychologicalSupportOutcome),
+        ("1",),
+        from_dataset_year=2026,
+    ),
+    Breakdown(
+        "first_blood_gas",
+        "First pH and standard bicarbonate (mmol/l) on qualifying DKA admissions: quartiles, "
+        "over admissions with a value (2026 dataset)",
+        (
+            ("ph_q1", "pH, lower quartile"),
+            ("ph_median", "pH, median"),
+            ("ph_q3", "pH, upper quartile"),
+            ("bicarbonate_q1", "Bicarbonate, lower quartile"),
+            ("bicarbonate_median", "Bicarbonate, median"),
+            ("bicarbonate_q3", "Bicarbonate, upper quartile"),
+        ),
+        ("47",),
+        additive=False,
+        of_children=False,
+        from_dataset_year=2026,
+    ),
+)
+BREAKDOWNS += DESCRIPTIVE_BREAKDOWNS
 BREAKDOWNS_BY_KEY: dict[str, Breakdown] = {b.key: b for b in BREAKDOWNS}
 EQUITY_BREAKDOWNS = ("sex", "ethnicity_group", "imd_quintile")
 # Equity views compare groups of children in areas large enough for them: the equity breakdowns

@@ -84,6 +84,17 @@ class KPI(models.Model):
     )  # 47
     admissions_near_diagnosis = models.PositiveSmallIntegerField(default=0)  # start <= dx + 90
     dka_admissions_near_diagnosis = models.PositiveSmallIntegerField(default=0)
+    # The 2026 dataset's descriptive figures (kpis.md §7 and §7.1), per child of P1: the
+    # patient-level answers, the most recent immunotherapy answer across all the child's rows
+    # with the latest start date, the most recent psychological support outcome in P, and the
+    # first pH and bicarbonate of each qualifying DKA admission (KPI 47).
+    adhd_asd_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    learning_disability_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    immunotherapy_received = models.PositiveSmallIntegerField(null=True, blank=True)
+    immunotherapy_date = models.DateField(null=True, blank=True)
+    psychological_support_outcome = models.PositiveSmallIntegerField(null=True, blank=True)
+    dka_first_ph = ArrayField(models.FloatField(), default=list, blank=True)
+    dka_first_bicarbonate = ArrayField(models.FloatField(), default=list, blank=True)
 
     class Meta:
         verbose_name = "KPI"

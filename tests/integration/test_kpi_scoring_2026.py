@@ -234,3 +234,99 @@ def test_a_mixed_years_database_scores_each_period_by_its_own_rules():
     assert aggregate(old.period, "47", **unit_old).events == 1  # 2021 reason 2 is DKA
     assert aggregate(new.period, "47", **unit_new).events == 0  # 2026 reason 2 is not
     assert aggregate(new.period, "46", **unit_new).events == 1
+
+
+# Descriptive figures (kpis.md §7, §7.1) --------------------------------------------------------
+
+
+def dka_spell(start, *rows, reason=1):
+    """An admission's rows (the first with the reason and therapies): visit dates in order."""
+    first = {
+        "visit_date": start,
+        "hospital_admission_date": start,
+        "hospital_admission_reason_2026": reason,
+        **({"dka_additional_therapies": 1} if reason == 1 else {}),
+    }
+    return (first | rows[0], *({"hospital_admission_date": start,
+                                "hospital_admission_reason_2026": reason, **r}
+                               for r in rows[1:]))  # fmt: skip
+
+
+def test_descriptive_values_per_child(cohort):
+    child = cohort.child(
+        adhd_asd_status=3,
+        learning_disability_status=1,
+        rows=(
+            {"visit_date": "2026-03-01", "immunotherapy_received": 1,
+             "immunotherapy_date": "2025-01-10"},  # before S: still counts (all rows)
+            {"visit_date": "2026-05-01", "psychological_support_outcome": 2},
+            {"visit_date": "2026-09-01", "psychological_support_outcome": 5},
+            *dka_spell("2026-06-01", {"visit_date": "2026-06-01"},
+                       {"visit_date": "2026-06-01", "blood_gas_ph": 7.1},
+                       {"visit_date": "2026-06-02", "blood_gas_ph": 7.3,
+                        "blood_gas_bicarbonate": 14}),
+            *dka_spell("2026-10-01", {"visit_date": "2026-10-01", "blood_gas_ph": 6.95,
+                                      "blood_gas_bicarbonate": 5}),
+            *dka_spell("2026-11-01", {"visit_date": "2026-11-01", "blood_gas_ph": 7.35},
+                       reason=2),  # not DKA in 2026
+            *dka_spell("2026-03-20", {"visit_date": "2026-03-20", "blood_gas_ph": 7.0}),
+        ),  # the last spell starts and ends before S: not a qualifying admission
+    )  # fmt: skip
+    compute_kpis(cohort.period, calculation_date=E26)
+    kpi = child.kpis.get(audit_period=cohort.period)
+    assert (kpi.adhd_asd_status, kpi.learning_disability_status) == (3, 1)
+    assert (kpi.immunotherapy_received, kpi.immunotherapy_date) == (1, dt.date(2025, 1, 10))
+    assert kpi.psychological_support_outcome == 5  # the most recent in P
+    assert sorted(kpi.dka_first_ph) == [6.95, 7.1]  # the first of each spell, in row order
+    assert sorted(kpi.dka_first_bicarbonate) == [5.0, 14.0]
+
+
+def test_descriptive_figures_are_stored_per_area_with_the_run(cohort):
+    for adhd, ph in ((1, 7.0), (1, 7.1), (4, 7.2), (None, 7.3), (99, None)):
+        rows = dka_spell("2026-06-01", {"visit_date": "2026-06-01", "blood_gas_ph": ph}
+                         if ph else {"visit_date": "2026-06-01"})  # fmt: skip
+        cohort.child(adhd_asd_status=adhd, rows=rows)
+    compute_kpis(cohort.period, calculation_date=E26)
+    for area in ({"paediatric_diabetes_unit": cohort.unit}, {}):
+        model = m.PDUKPIAggregation if area else m.NationalKPIAggregation
+        details = aggregate(cohort.period, "1", model, **area).details["descriptive"]
+        assert details["adhd_asd"] == {"1": 2, "2": 0, "3": 0, "4": 1, "99": 1,
+                                       "not_recorded": 1}  # fmt: skip
+        first_ph = aggregate(cohort.period, "47", model, **area).details["first_ph"]
+        assert first_ph == {"n": 4, "q1": 7.075, "median": 7.15, "q3": 7.225}  # percentile_cont
+
+
+def test_a_2026_release_publishes_the_descriptive_figures_with_disclosure_control(cohort):
+    """30 children: 10 with ADHD, 17 with neither, 3 not known. The release passes its
+    disclosure checks (or publish_release would raise): the unit's 3 is suppressed, and one
+    more of its categories with it; national figures are exact where nothing can be
+    recovered by subtraction."""
+    from aggregation.models import ReleaseAggregate
+    from aggregation.releases import publish_release
+
+    for i in range(30):
+        rows = dka_spell(
+            "2026-06-01",
+            {"visit_date": "2026-06-01", "blood_gas_ph": 7.0 + i / 100, "blood_gas_bicarbonate": 8},
+        )
+        cohort.child(adhd_asd_status=1 if i < 10 else 4 if i < 27 else 99, rows=rows)
+    release = publish_release(cohort.period, "provisional", as_at=dt.date(2026, 9, 30))
+    published = ReleaseAggregate.objects.filter(release=release)
+
+    def by_category(**where):
+        return {r.category: r for r in published.filter(**where)}
+
+    unit = by_category(level="pdu", area_code=cohort.unit.pk, breakdown="adhd_asd")
+    assert unit["99"].suppression_reason == "primary_small_count"
+    assert unit["1"].suppression_reason == "secondary"  # the smallest other part
+    assert (unit["4"].numerator, unit["2"].numerator) == (15, 0)  # rounded to 5
+    national = by_category(level="national", measure_id="1", breakdown="adhd_asd")
+    assert national["4"].numerator == 17  # exact nationally
+    assert national["99"].numerator_suppressed  # England's 3 would be national less Wales's 0
+    gas = by_category(level="national", measure_id="47", breakdown="first_blood_gas")
+    assert gas["ph_median"].value == pytest.approx(7.145, abs=0.006)  # 7.145 to 2 dp
+    assert gas["ph_median"].numerator == 30
+    assert gas["ph_q1"].value == pytest.approx(7.07)  # 2 dp (7.0725)
+    assert gas["bicarbonate_q3"].value == 8.0
+    unit_gas = by_category(level="pdu", area_code=cohort.unit.pk, breakdown="first_blood_gas")
+    assert unit_gas["ph_median"].numerator == 30 and unit_gas["ph_median"].value is not None

@@ -95,3 +95,14 @@ def test_the_2026_fields_are_stored_with_their_code_lists():
     assert (bicarbonate.max_digits, bicarbonate.decimal_places) == (5, 2)
     for name in ("cgm_use", "immunotherapy_received", "dietary_lifestyle_modification"):
         assert Visit._meta.get_field(name).choices == codes.YesNoUnknown.choices
+
+
+def test_breakdown_keys_and_categories_fit_the_release_columns():
+    from aggregation.models import ReleaseAggregate
+    from constants.breakdowns import BREAKDOWNS
+
+    key_length = ReleaseAggregate._meta.get_field("breakdown").max_length
+    category_length = ReleaseAggregate._meta.get_field("category").max_length
+    for breakdown in BREAKDOWNS:
+        assert len(breakdown.key) <= key_length, breakdown.key
+        assert all(len(code) <= category_length for code in breakdown.category_codes)
