@@ -15,6 +15,7 @@ def main() -> None:
     from bench import (
         benchmarking,
         cohort,
+        dataset_2026,
         exports,
         kpis,
         maps,
@@ -31,6 +32,7 @@ def main() -> None:
     submissions.run()
     cohort.run()  # leaves the national cohort, which kpis.run() starts from
     kpis.run()  # leaves the 5x cohort
+    dataset_2026.run()  # 2025-26 and 2026-27 beside it
     releases.run()  # builds the demo of three years again
     maps.run()  # on that demo
     benchmarking.run()  # on the same demo

@@ -18,7 +18,7 @@ from aggregation import selectors
 from aggregation.areas import Area
 from aggregation.selectors import AreaResult, NotFound, ReleaseSummary
 from constants import disclosure as sdc
-from constants.kpis import DEFINITIONS, MEASURES, POPULATIONS
+from constants.kpis import MEASURES, POPULATIONS, definition_for
 from constants.levels import OGL_ATTRIBUTION, RCPCH_ATTRIBUTION
 from npda import open_data
 from npda.spreadsheets import FORMULA_STARTS, xlsx_row
@@ -86,10 +86,11 @@ def export_xlsx(export: AreaExport, produced: date | None = None) -> bytes:
     definitions = book.create_sheet("Definitions")
     definitions.append(_heading(definitions, ("Measure", "Name", "Group", "Kind", "Polarity",
                                               "Population", "Definition"), bold))  # fmt: skip
+    year = export.release.audit_year
     for m in MEASURES:
         definitions.append(xlsx_row(definitions, [
             m.number, m.name, m.group.value, m.kind.value, POLARITY_WORDS[m.polarity.value],
-            POPULATIONS.get(m.population, m.population), DEFINITIONS[m.number],
+            POPULATIONS.get(m.population, m.population), definition_for(m.number, year),
         ]))  # fmt: skip
     notes = book.create_sheet("Notes")
     for line in notes_lines(export, produced or timezone.localdate()):

@@ -111,6 +111,8 @@ def comparison_words(result: AreaResult) -> str:
 
 def comparison_short(result: AreaResult) -> str:
     """The table's comparison cell, under the heading "Compared with England and Wales"."""
+    if result.not_collected:
+        return "Not compared (not collected)"
     if result.suppressed:
         return "Not compared (withheld)"
     return (result.comparison or "not compared").capitalize()
@@ -368,7 +370,11 @@ def table_rows(
             TableRow(
                 code=r.area_code,
                 name=short_name(r.area_name),
-                value=format_number(r.value, r.unit, suppressed=r.suppressed),
+                value=(
+                    "Not collected"
+                    if r.not_collected
+                    else format_number(r.value, r.unit, suppressed=r.suppressed)
+                ),
                 numerator=format_count(r.numerator, r.numerator_suppressed),
                 denominator=format_count(r.denominator, r.denominator_suppressed),
                 interval=SUPPRESSED if r.suppressed else format_interval(r.ci95),

@@ -219,9 +219,12 @@ class _UnitDraw:
         full = ~self.new & (self.reason == 0) & (self.death < 0)
         fewest, most = p.VISITS_PER_YEAR
         base = fewest + rng.binomial(most - fewest, p.VISITS_SKEW, size=n)
-        share = length / (self.last - self.S + 1)
+        # The share of the whole year each child has been in the unit so far: a year in
+        # progress has had only its months so far of each child's contacts.
+        share = length / (self.E - self.S + 1)
         share[self.new] *= p.NEW_DIAGNOSIS_CONTACT_FACTOR  # seen often in the first months
-        k = np.where(full, base, np.clip(np.ceil(base * share), 1, most)).astype(np.int64)
+        whole_year = full & (self.last == self.E)
+        k = np.where(whole_year, base, np.clip(np.ceil(base * share), 1, most)).astype(np.int64)
         k[self.new] = np.maximum(k[self.new], p.NEW_DIAGNOSIS_MIN_VISITS)
         k[self.no_activity] = 1
         k = np.minimum(k, length)
