@@ -7,6 +7,7 @@ service (check, validate, store), the years taking turns, then each period's KPI
 recomputed, again taking turns, so both see the same machine.
 """
 
+import logging
 import tempfile
 import time
 from datetime import date
@@ -23,6 +24,8 @@ TARGET = 0.20  # within 20% of the 2021 figure
 
 def run(import_rounds: int = 2, recompute_rounds: int = 3) -> None:
     from npda.synthetic.service import generate_cohort
+
+    logging.getLogger("npda.submissions").setLevel(logging.WARNING)  # a line per upload
 
     with tempfile.TemporaryDirectory() as folder:
         files = {}

@@ -251,6 +251,7 @@ class DatasetChange:
     collected: bool
     comparable_with_earlier_years: bool
     note: str
+    name: str = ""  # the measure's name from that dataset, when it changes
 
 
 DATASET_CHANGES: dict[str, DatasetChange] = {
@@ -268,8 +269,9 @@ DATASET_CHANGES: dict[str, DatasetChange] = {
             comparable_with_earlier_years=False,
             note="From 2026–27 any continuous glucose monitor (CGM) counts; before, only "
             "real-time CGM with alarms. Not comparable with earlier years.",
+            name=name,
         )
-        for number in ("22", "23")
+        for number, name in (("22", "Any CGM (all types)"), ("23", "Any CGM (type 1)"))
     },
 }
 
@@ -290,6 +292,12 @@ def breaks_between(number: str, earlier_year: int, later_year: int) -> bool:
     its definition (the audit years' start years; 2026 dataset from 2026)."""
     change = DATASET_CHANGES.get(number)
     return bool(change) and earlier_year < change.dataset_year <= later_year
+
+
+def name_for(number: str, audit_year: int) -> str:
+    """The measure's name as a year's results call it (22, 23: "Any CGM" from 2026-27)."""
+    change = dataset_change(number, 2026 if audit_year >= 2026 else 2021)
+    return (change.name if change else "") or MEASURES_BY_NUMBER[number].name
 
 
 def definition_for(number: str, audit_year: int) -> str:

@@ -18,7 +18,7 @@ from aggregation.figures import value_unit
 from aggregation.selectors import AreaResult, NotFound, ReleaseSummary
 from boundaries import selectors as boundaries
 from constants.disclosure import footnote
-from constants.kpis import MEASURES_BY_NUMBER, POPULATIONS, definition_for
+from constants.kpis import MEASURES_BY_NUMBER, POPULATIONS, definition_for, name_for
 from npda.models import AuditPeriod
 
 from . import map_figures as fig
@@ -140,7 +140,8 @@ def map_view(search: str, user) -> MapView:
         problems=problems,
         notes=notes,
         release=release,
-        title=f"{measure.number} {measure.name}: {MAP_LEVELS[state.level]}"
+        title=f"{measure.number} {name_for(measure.number, _audit_year(state, release))}: "
+        f"{MAP_LEVELS[state.level]}"
         + (f" in {by_code[state.area].name}" if state.area else ""),
         release_text=_release_text(state, release),
         definition=f"{definition_for(measure.number, _audit_year(state, release))} "
@@ -171,9 +172,12 @@ def _colouring(state: MapState, results: list[AreaResult]) -> tuple[fig.Colourin
     """The colouring asked for, or by value (with a note saying so) when no area of this
     measure is compared with England and Wales (counts, the median)."""
     mode, notes = state.colour, []
+    name = MEASURES_BY_NUMBER[state.measure].name
+    if results and all(r.not_collected for r in results):
+        notes.append(f"{name}: {results[0].value_note}, so there is nothing to map for this year.")
+        return fig.colouring("value", results, value_unit(state.measure)), notes
     if mode == "comparison" and results and not any(r.comparison in COMPARED for r in results):
         mode = "value"
-        name = MEASURES_BY_NUMBER[state.measure].name
         notes.append(
             f"{name} is not compared with England and Wales here, so the map is coloured by value."
         )

@@ -30,7 +30,7 @@ def measure_row(result: AreaResult, national: AreaResult | None) -> MeasureRow:
         group=measure.group.value,
         definition=DEFINITIONS[measure.number],
         value=(
-            result.value_note.capitalize()
+            "Not collected"
             if result.not_collected
             else fig.format_value(result.value, result.unit, suppressed=result.suppressed)
         ),

@@ -19,7 +19,14 @@ from aggregation.figures import value_unit
 from aggregation.rollup import NATIONAL_CODE
 from aggregation.selectors import AreaResult, NotFound, ReleaseSummary
 from constants.disclosure import SUPPRESSED, footnote
-from constants.kpis import DEFINITIONS, MEASURES, MEASURES_BY_NUMBER, POPULATIONS, MeasureKind
+from constants.kpis import (
+    MEASURES,
+    MEASURES_BY_NUMBER,
+    POPULATIONS,
+    MeasureKind,
+    definition_for,
+    name_for,
+)
 from npda.selectors import units_for_user
 
 from . import map_figures as fig
@@ -183,7 +190,7 @@ def _published_view(state: UnitState, own: dict[str, Area]) -> UnitView:
         spread_text = uf.spread_words(row.spread, value_unit(row.measure)) if shape else ""
         rows.append(
             _spine_row(
-                row.measure, unit, national, incomplete=None,
+                row.measure, unit, national, incomplete=None, audit_year=release.audit_year,
                 svg=uf.spine_svg(shape, f"{measure.name}: {spread_text}") if shape else "",
                 spread=spread_text, shape=shape,
                 comparators=_comparators(row.comparators, profile.areas, release, row.measure),
@@ -210,7 +217,8 @@ def _live_view(user, state: UnitState, own: dict[str, Area]) -> UnitView:
         national = selectors.live_national_results(user, period)
     rows = [
         _spine_row(m.number, results.get(m.number), national.get(m.number),
-                   incomplete=getattr(results.get(m.number), "incomplete", None))
+                   incomplete=getattr(results.get(m.number), "incomplete", None),
+                   audit_year=state.live_year)
         for m in MEASURES
     ]  # fmt: skip
     return UnitView(
@@ -227,18 +235,19 @@ def _value_text(result: AreaResult | None) -> str:
     if result is None:
         return ""
     if result.not_collected:
-        return result.value_note.capitalize()
+        return "Not collected"
     return fig.format_value(result.value, result.unit, suppressed=result.suppressed)
 
 
 def _spine_row(
-    number, unit, national, *, incomplete, svg="", spread="", shape=None, comparators=()
-):
+    number, unit, national, *, incomplete, audit_year, svg="", spread="", shape=None,
+    comparators=(),
+):  # fmt: skip
     measure = MEASURES_BY_NUMBER[number]
     return SpineRow(
         number=number,
-        name=measure.name,
-        definition=DEFINITIONS[number],
+        name=name_for(number, audit_year),
+        definition=definition_for(number, audit_year),
         population=POPULATIONS.get(measure.population, measure.population),
         value=_value_text(unit),
         counts=fig.counts_text(unit),

@@ -106,3 +106,16 @@ def test_breakdown_keys_and_categories_fit_the_release_columns():
     for breakdown in BREAKDOWNS:
         assert len(breakdown.key) <= key_length, breakdown.key
         assert all(len(code) <= category_length for code in breakdown.category_codes)
+
+
+def test_measure_names_and_definitions_follow_the_dataset_of_the_year():
+    from constants.kpis import breaks_between, definition_for, is_collected, name_for
+
+    assert name_for("22", 2025) == "Real-time CGM with alarms (all types)"
+    assert name_for("22", 2026) == "Any CGM (all types)"
+    assert name_for("23", 2027) == "Any CGM (type 1)" and name_for("44", 2026) == "Mean HbA1c"
+    assert "Not collected from 2026–27" in definition_for("21", 2026)
+    assert "Not collected" not in definition_for("21", 2025)
+    assert not is_collected("21", 2026) and is_collected("21", 2021) and is_collected("22", 2026)
+    assert breaks_between("22", 2025, 2026) and not breaks_between("22", 2026, 2027)
+    assert not breaks_between("44", 2025, 2026)

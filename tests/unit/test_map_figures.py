@@ -183,3 +183,21 @@ def test_counts_shown_over_p1_are_published_as_percentages():
     assert [value_unit(n) for n in ("1", "9", "10", "12", "25", "44", "46")] == [
         "children", "children", "%", "%", "%", "mmol/mol", "per 100 children",
     ]  # fmt: skip
+
+
+def test_a_measure_not_collected_says_so_instead_of_a_map():
+    from dashboards.map_data import _colouring
+
+    not_collected = dict(
+        measure="21", numerator=None, denominator=None, value=None, ci95=None, ci998=None,
+        comparison="", comparison_5="", value_note="not collected from 2026–27",
+    )  # fmt: skip
+    results = [result(code, **not_collected) for code in ("E54000001", "E54000002")]
+    _, notes = _colouring(MapState(measure="21"), results)
+    assert notes == [
+        "Flash glucose monitor: not collected from 2026–27, so there is nothing to map for this "
+        "year."
+    ]
+    assert fig.table_rows(results, MapState(measure="21"))[0].value == "Not collected"
+    assert fig.comparison_short(results[0]) == "Not compared (not collected)"
+    assert fig.tooltip_lines(results[0], "Flash")[1] == "Flash: not collected from 2026–27"
