@@ -95,7 +95,9 @@ def report_context(export: AreaExport, produced: date) -> dict:
         "level_label": Level(export.area.level).label,
         "release": release,
         "headline": [
-            measure_row(totals[n], national.get(n)) for n in HEADLINE_MEASURES if n in totals
+            measure_row(totals[n], national.get(n), release.audit_year)
+            for n in HEADLINE_MEASURES
+            if n in totals
         ],
         "measure_count": len(MEASURES),
         "map": _map(page, unit_results),

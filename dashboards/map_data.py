@@ -141,8 +141,7 @@ def map_view(search: str, user) -> MapView:
         notes=notes,
         release=release,
         title=f"{measure.number} {name_for(measure.number, _audit_year(state, release))}: "
-        f"{MAP_LEVELS[state.level]}"
-        + (f" in {by_code[state.area].name}" if state.area else ""),
+        f"{MAP_LEVELS[state.level]}" + (f" in {by_code[state.area].name}" if state.area else ""),
         release_text=_release_text(state, release),
         definition=f"{definition_for(measure.number, _audit_year(state, release))} "
         f"Population: {POPULATIONS[measure.population]}.",

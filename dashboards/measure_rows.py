@@ -4,7 +4,7 @@ the comparison in words and England and Wales. Shared by the area page and the P
 from dataclasses import dataclass
 
 from aggregation.selectors import AreaResult
-from constants.kpis import DEFINITIONS, MEASURES_BY_NUMBER
+from constants.kpis import MEASURES_BY_NUMBER, definition_for, name_for
 
 from . import map_figures as fig
 
@@ -22,13 +22,14 @@ class MeasureRow:
     national: str
 
 
-def measure_row(result: AreaResult, national: AreaResult | None) -> MeasureRow:
+def measure_row(result: AreaResult, national: AreaResult | None, audit_year: int) -> MeasureRow:
+    """The row as the release's year names and defines the measure (the 2026 dataset's)."""
     measure = MEASURES_BY_NUMBER[result.measure]
     return MeasureRow(
         number=measure.number,
-        name=measure.name,
+        name=name_for(measure.number, audit_year),
         group=measure.group.value,
-        definition=DEFINITIONS[measure.number],
+        definition=definition_for(measure.number, audit_year),
         value=(
             "Not collected"
             if result.not_collected

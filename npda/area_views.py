@@ -60,7 +60,7 @@ def area_page(request: HttpRequest, level: str, code: str) -> HttpResponse:
     unit_results = area_data.unit_results(page, measure_number)
     query = {"release": release.id, "measure": measure_number}
     map_query = area_map_query(level, code, measure_number)
-    rows = [measure_row(r, page.national.get(r.measure)) for r in page.results]
+    rows = [measure_row(r, page.national.get(r.measure), release.audit_year) for r in page.results]
     return render(
         request,
         "npda/area.html",
