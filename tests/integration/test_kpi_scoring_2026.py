@@ -330,3 +330,15 @@ def test_a_2026_release_publishes_the_descriptive_figures_with_disclosure_contro
     assert gas["bicarbonate_q3"].value == 8.0
     unit_gas = by_category(level="pdu", area_code=cohort.unit.pk, breakdown="first_blood_gas")
     assert unit_gas["ph_median"].numerator == 30 and unit_gas["ph_median"].value is not None
+
+
+def test_audit_progress_expects_the_fields_of_the_periods_template(cohort):
+    child = cohort.child(
+        rows=(regimen_row("2026-06-01", 3, 1, cgm_use=1, hba1c=58, hba1c_date="2026-06-01"),)
+    )
+    compute_kpis(cohort.period, calculation_date=E26)
+    progress = m.AuditProgress.objects.get(patient=child, audit_period=cohort.period)
+    treatment = progress.sections["treatment"]
+    assert treatment == {"completed": 2, "expected": 3}  # regimen, medication; diet missing
+    assert progress.sections["glucose_monitoring"] == {"completed": 1, "expected": 1}
+    assert progress.sections["hba1c"] == {"completed": 2, "expected": 2}  # no format in 2026
