@@ -182,14 +182,15 @@ def _companion_rows(areas: Areas, total: np.ndarray, number: str) -> list[pd.Dat
 
 def _blood_gas_rows(areas: Areas, total: np.ndarray) -> list[pd.DataFrame]:
     """47 (2026 dataset): first pH and bicarbonate quartiles over the area's qualifying DKA
-    admissions with a value; each a median-like value whose contributors are those admissions
-    (withheld below 8, as any average: disclosure-control.md §3)."""
+    admissions with a value. Each is an average-like value whose count is the children those
+    admissions belong to: withheld when fewer than 8 children contribute (disclosure-control.md
+    §3), however many admissions they had."""
     v = areas.values
     return [
         _frame(
-            areas, total, "47", "median", num_key=f"blood_gas_{gas}_admissions",
+            areas, total, "47", "median", num_key=f"blood_gas_{gas}_children",
             breakdown="first_blood_gas", category=f"{gas}_{statistic}",
-            num_true=v[f"{gas}_n"], value_true=v[f"{gas}_{statistic}"],
+            num_true=v[f"{gas}_children"], value_true=v[f"{gas}_{statistic}"],
         ).assign(places=places)
         for gas, places in (("ph", 2), ("bicarbonate", 1))
         for statistic in ("q1", "median", "q3")

@@ -492,7 +492,7 @@ def _descriptive_counts(c: dict[str, np.ndarray], i: int) -> dict:
 
 
 BLOOD_GAS = ("ph", "bicarbonate")
-BLOOD_GAS_STATISTICS = ("n", "q1", "median", "q3")
+BLOOD_GAS_STATISTICS = ("n", "children", "q1", "median", "q3")  # n: admissions with a value
 
 
 def _blood_gas(v: dict[str, np.ndarray], i: int) -> dict:
@@ -509,13 +509,14 @@ def blood_gas_sql(source: str, scope: str) -> str:
     """Per area: n and quartiles (percentile_cont) of the first pH and bicarbonate of every
     qualifying DKA admission of its children, pooled from the admissions (kpis.md §7.1)."""
     parts = " UNION ALL ".join(
-        f"SELECT paediatric_diabetes_unit_id AS pdu, '{gas}' AS gas, unnest(dka_first_{gas}) AS x"
+        f"SELECT paediatric_diabetes_unit_id AS pdu, patient_id, '{gas}' AS gas,"
+        f" unnest(dka_first_{gas}) AS x"
         f" FROM {source} WHERE audit_period_id = %(period)s AND kpi_1 = 1"
         f" AND cardinality(dka_first_{gas}) > 0"
         for gas in BLOOD_GAS
     )
     return f"""
-        SELECT a.level, a.code, g.gas, count(*),
+        SELECT a.level, a.code, g.gas, count(*), count(DISTINCT g.patient_id),
             percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY g.x)
         FROM ({parts}) g JOIN {UNIT_AREA_TABLE} a ON a.pdu = g.pdu
         WHERE {scope}
@@ -523,12 +524,12 @@ def blood_gas_sql(source: str, scope: str) -> str:
 
 
 def add_blood_gas(cursor, params: dict, areas: Areas, source: str, scope: str) -> None:
-    """The blood-gas values of every area's total row (NaN elsewhere, n 0 when none)."""
+    """The blood-gas values of every area's total row (NaN elsewhere, counts 0 when none)."""
     size = len(areas.codes)
     for gas in BLOOD_GAS:
-        areas.values[f"{gas}_n"] = np.zeros(size)
-        for s in BLOOD_GAS_STATISTICS[1:]:
-            areas.values[f"{gas}_{s}"] = np.full(size, np.nan)
+        for s in BLOOD_GAS_STATISTICS:
+            empty = 0.0 if s in ("n", "children") else np.nan
+            areas.values[f"{gas}_{s}"] = np.full(size, empty)
     total = {
         (lv, cd): i
         for i, (lv, cd, b) in enumerate(
@@ -537,10 +538,11 @@ def add_blood_gas(cursor, params: dict, areas: Areas, source: str, scope: str) -
         if b == ""
     }
     cursor.execute(blood_gas_sql(source, scope), params)
-    for level, code, gas, n, (q1, median, q3) in cursor.fetchall():
+    for level, code, gas, n, children, (q1, median, q3) in cursor.fetchall():
         i = total.get((level, code))
         if i is not None:
-            for name, x in zip(BLOOD_GAS_STATISTICS, (n, q1, median, q3), strict=True):
+            values = (n, children, q1, median, q3)
+            for name, x in zip(BLOOD_GAS_STATISTICS, values, strict=True):
                 areas.values[f"{gas}_{name}"][i] = x
 
 

@@ -170,8 +170,9 @@ DESCRIPTIVE_BREAKDOWNS: tuple[Breakdown, ...] = (
     ),
     Breakdown(
         "first_blood_gas",
-        "First pH and standard bicarbonate (mmol/l) on qualifying DKA admissions: quartiles, "
-        "over admissions with a value (2026 dataset)",
+        "First pH and standard bicarbonate (mmol/l) on qualifying DKA admissions: quartiles "
+        "over the admissions with a value; the count is the children they belong to (2026 "
+        "dataset)",
         (
             ("ph_q1", "pH, lower quartile"),
             ("ph_median", "pH, median"),

@@ -337,7 +337,8 @@ def trend_view(user, pathname: str, search: str) -> ChartView:
     title = f"{measure.number} {measure.name}: trend"
     by_year = f"{measure.name} by audit year (final releases)"
     by_quarter = (
-        f"{measure.name} by quarter of {fig.year_label(year)} (provisional, year to date)"
+        f"{name_for(measure.number, year)} by quarter of {fig.year_label(year)} (provisional, "
+        "year to date)"
         if year else f"{measure.name} by quarter: no provisional releases"
     )  # fmt: skip
     return ChartView(

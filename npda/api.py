@@ -182,6 +182,7 @@ class MeasureChangeOut(Schema):
     collected: bool
     comparable_with_earlier_years: bool
     note: str
+    name: str  # the measure's name from that dataset ("" when unchanged)
 
 
 class ReleaseOut(Schema):

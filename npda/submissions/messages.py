@@ -76,6 +76,7 @@ ROW = {
     "E19": "The hospital admission date is after the discharge date.",
     "E20": '"{value}" is not an allowed value for "{column}". Allowed values: {allowed}.',
     "E21": '"{column}" must be a number (a whole number for blood pressure).',
+    "E21_TOO_LARGE": '"{column}" of {value} is too large to be right. Please check the value.',
     "E22": 'Leave "{column}" blank unless "{other_column}" is {value}.',
 }
 
@@ -113,8 +114,6 @@ RULE_TITLES = {
     "E15": "Paired value missing",
     "E16": "Closed-loop answer without pump treatment",
     "E17": "Smoking cessation date for a non-smoker",
-    "E17_2026": "Leave the smoking cessation advice date blank unless the child smokes (status 2 "
-    "or 4).",
     "E18": "Dietitian appointment date but not offered",
     "E19": "Admission after discharge",
     "E20": "Not an allowed code",

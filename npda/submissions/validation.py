@@ -91,7 +91,9 @@ def _code_error(errors: Errors, column: Column, raw: str) -> None:
     error(errors, column.field, "E20", value=raw, column=column.short_heading, allowed=allowed)
 
 
-def parse_cell(column: Column, raw: str, today: date, errors: Errors):
+def parse_cell(
+    column: Column, raw: str, today: date, errors: Errors, template: Template = TEMPLATE_2021
+):
     """The typed value of one non-blank cell, or None with an error recorded."""
     try:
         match column.type:
@@ -107,13 +109,13 @@ def parse_cell(column: Column, raw: str, today: date, errors: Errors):
             case ColumnType.DECIMAL_1DP | ColumnType.DECIMAL_2DP | ColumnType.DECIMAL_3DP:
                 value = cells.parse_decimal(raw, DECIMAL_PLACES[column.type])
                 if abs(value) >= _capacity(column):
-                    _out_of_capacity(column, value, errors)
+                    _out_of_capacity(column, value, errors, template)
                     return None
                 return value
             case ColumnType.WHOLE_NUMBER:
                 value = cells.parse_whole_number(raw)
                 if abs(value) > SMALLINT_MAX:
-                    _out_of_capacity(column, value, errors)
+                    _out_of_capacity(column, value, errors, template)
                     return None
                 return value
             case _:
@@ -126,15 +128,16 @@ def parse_cell(column: Column, raw: str, today: date, errors: Errors):
         return None
 
 
-def _out_of_capacity(column: Column, value, errors: Errors) -> None:
-    """Too large to store at all: stored as null with the field's range error (a type error
+def _out_of_capacity(column: Column, value, errors: Errors, template: Template) -> None:
+    """Too large to store at all: stored as null with the field's range error (a number error
     where no range applies)."""
     if column.field in ("height", "weight"):
         error(errors, column.field, "E14", measure=column.field, value=value)
     elif column.field == "hba1c":
-        error(errors, "hba1c", "E12", "E12_MMOL", value=value)
+        error(errors, "hba1c", "E12", _mmol_message(template), value=value)
     elif column.field not in RANGES:  # pH and bicarbonate: no agreed range (Appendix B rule 7)
-        error(errors, column.field, "E21", column=column.short_heading)
+        error(errors, column.field, "E21", "E21_TOO_LARGE", column=column.short_heading,
+              value=value)  # fmt: skip
     else:
         low, high, name, unit = RANGES[column.field]
         error(errors, column.field, "E13", field=name, value=value, low=low, high=high, unit=unit)
@@ -195,7 +198,7 @@ def validate_patient(
         if name in template.fields:
             text = raw.get(name)
             column = template.by_field[name]
-            fields[name] = parse_cell(column, text, today, errors) if text else None
+            fields[name] = parse_cell(column, text, today, errors, template) if text else None
     _check_patient_dates(fields, raw, errors, template, period_start, today)
     _check_postcode(fields, raw.get("postcode"), errors)
     _check_gp(fields, raw.get("gp_practice_ods_code"), errors, jersey)
@@ -250,7 +253,9 @@ def _check_gp(fields: dict, raw: str | None, errors: Errors, jersey: bool) -> No
 
 def _leaving(raw: dict, patient: dict, errors: Errors, template: Template, today: date) -> dict:
     site = {
-        name: parse_cell(template.by_field[name], raw[name], today, errors) if raw[name] else None
+        name: parse_cell(template.by_field[name], raw[name], today, errors, template)
+        if raw[name]
+        else None
         for name in ("date_leaving_service", "reason_leaving_service")
     }
     left = site["date_leaving_service"]
@@ -284,7 +289,7 @@ def validate_visit(
     errors: Errors = {}
     fields = {}
     for name, text in raw.items():
-        value = parse_cell(template.by_field[name], text, today, errors)
+        value = parse_cell(template.by_field[name], text, today, errors, template)
         if value is not None:
             fields[name] = value
     if "visit_date" not in raw:
@@ -300,10 +305,12 @@ def validate_visit(
 def _check_visit_dates(
     fields: dict, errors: Errors, child: ChildDates, today: date, template: Template
 ) -> None:
-    # A result or admission dated before diagnosis may be the row's visit date too (§1.1).
+    # A result or admission dated before diagnosis may be the row's visit date too (§1.1); a
+    # row recording immunotherapy, with no limit (Appendix B rule 8).
     visit_allowance = max(
         (days for name, days in BEFORE_DIAGNOSIS_ALLOWANCE.items() if name in fields), default=0
     )
+    visit_exempt = bool(NO_DIAGNOSIS_LIMIT & fields.keys())
     for name in visit_date_fields(template):
         value = fields.get(name)
         if value is None:
@@ -315,12 +322,21 @@ def _check_visit_dates(
             error(errors, name, "E11", "E11_BIRTH", column=label)
         elif child.death and value > child.death:
             error(errors, name, "E11", "E11_DEATH", column=label)
-        elif child.diagnosis and name not in NO_DIAGNOSIS_LIMIT:
+        elif (
+            child.diagnosis
+            and name not in NO_DIAGNOSIS_LIMIT
+            and not (name == "visit_date" and visit_exempt)
+        ):
             allowance = (
                 visit_allowance if name == "visit_date" else BEFORE_DIAGNOSIS_ALLOWANCE.get(name, 0)
             )
             if value < child.diagnosis - timedelta(days=allowance):
                 error(errors, name, "E11", "E11_DIAGNOSIS", column=label)
+
+
+def _mmol_message(template: Template) -> str:
+    """The 2026 template has no format column to point to (Appendix B rule 4)."""
+    return "E12_MMOL_ONLY" if template is TEMPLATE_2026 else "E12_MMOL"
 
 
 def _check_ranges(fields: dict, errors: Errors, template: Template) -> None:
@@ -334,7 +350,7 @@ def _check_ranges(fields: dict, errors: Errors, template: Template) -> None:
     if hba1c is not None and hba1c_format in HBA1C_RANGES:
         low, high, key = HBA1C_RANGES[hba1c_format]
         if not low <= hba1c <= high:
-            key = "E12_MMOL_ONLY" if template is TEMPLATE_2026 else key
+            key = _mmol_message(template) if hba1c_format == 1 else key
             error(errors, "hba1c", "E12", key, value=hba1c)
     height, weight = fields.get("height"), fields.get("weight")
     if height is not None and height < 40:
@@ -460,29 +476,37 @@ def _only_on_admission(*names: str) -> Rule:
     return rule
 
 
-_BLOOD_PRESSURE = ("systolic_blood_pressure", "diastolic_blood_pressure")
-_COMMON_RULES: tuple[Rule, ...] = (
-    _height_weight,
-    _all_or_none(*_BLOOD_PRESSURE, "blood_pressure_observation_date"),
-    _all_or_none("retinal_screening_observation_date", "retinal_screening_result"),
-    _all_or_none("albumin_creatinine_ratio", "albuminuria_stage", "albumin_creatinine_ratio_date"),
-    _all_or_none("total_cholesterol", "total_cholesterol_date"),
-    _required_when("thyroid_treatment_status", "thyroid_function_date", {2, 3}),
-    _required_when(
-        "psychological_additional_support_status", "psychological_screening_assessment_date", {1, 2}
-    ),
-    _dietitian,
-    _admission,
+_BLOOD_PRESSURE = (
+    "systolic_blood_pressure",
+    "diastolic_blood_pressure",
+    "blood_pressure_observation_date",
 )
+_ACR = ("albumin_creatinine_ratio", "albuminuria_stage", "albumin_creatinine_ratio_date")
+_PSYCHOLOGY = (
+    "psychological_additional_support_status",
+    "psychological_screening_assessment_date",
+    {1, 2},
+)
+# §6.4 in its order, then Appendix B's changes in the same places for 2026: no format column
+# and no closed-loop pairing (rule 4), advice for status 2 or 4 (rule 5), DKA therapies with
+# reason 1 only (rule 6), pH and bicarbonate only on admissions (rule 7).
 PAIRED_RULES: dict[int, tuple[Rule, ...]] = {
     TEMPLATE_2021.dataset_year: (
-        *_COMMON_RULES,
+        _height_weight,
         _all_or_none("hba1c", "hba1c_format", "hba1c_date"),
         _closed_loop,
+        _all_or_none(*_BLOOD_PRESSURE),
+        _all_or_none("retinal_screening_observation_date", "retinal_screening_result"),
+        _all_or_none(*_ACR),
+        _all_or_none("total_cholesterol", "total_cholesterol_date"),
+        _required_when("thyroid_treatment_status", "thyroid_function_date", {2, 3}),
+        _required_when(*_PSYCHOLOGY),
         _smoking_cessation(
             "smoking_status", frozenset({codes.SmokingStatus.CURRENT_SMOKER}), "E17"
         ),
+        _dietitian,
         _all_or_none("hospital_admission_date", "hospital_admission_reason"),
+        _admission,
         _only_with_reason(
             "dka_additional_therapies",
             "hospital_admission_reason",
@@ -496,13 +520,19 @@ PAIRED_RULES: dict[int, tuple[Rule, ...]] = {
             "other",
         ),
     ),
-    # Appendix B: no format column, no closed-loop pairing (rule 4); advice for status 2 or 4
-    # (rule 5); DKA therapies with reason 1 only (rule 6); pH and bicarbonate on admissions (7).
     TEMPLATE_2026.dataset_year: (
-        *_COMMON_RULES,
+        _height_weight,
         _all_or_none("hba1c", "hba1c_date"),
+        _all_or_none(*_BLOOD_PRESSURE),
+        _all_or_none("retinal_screening_observation_date", "retinal_screening_result"),
+        _all_or_none(*_ACR),
+        _all_or_none("total_cholesterol", "total_cholesterol_date"),
+        _required_when("thyroid_treatment_status", "thyroid_function_date", {2, 3}),
+        _required_when(*_PSYCHOLOGY),
         _smoking_cessation("smoking_vaping_status", codes.SMOKES_2026, "E17_2026"),
+        _dietitian,
         _all_or_none("hospital_admission_date", "hospital_admission_reason_2026"),
+        _admission,
         _only_with_reason(
             "dka_additional_therapies",
             "hospital_admission_reason_2026",

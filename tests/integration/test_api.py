@@ -279,8 +279,10 @@ def test_each_measure_says_how_the_2026_dataset_changes_it(client):
             "comparable_with_earlier_years": False,
             "note": "Not collected from 2026–27: the 2026 dataset does not record flash glucose "
             "monitoring.",
+            "name": "",
         }
     ]
+    assert body["22"]["dataset_changes"][0]["name"] == "Any CGM (all types)"
     for number in ("22", "23"):
         (change,) = body[number]["dataset_changes"]
         assert change["collected"] and not change["comparable_with_earlier_years"]

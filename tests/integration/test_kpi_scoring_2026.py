@@ -293,7 +293,7 @@ def test_descriptive_figures_are_stored_per_area_with_the_run(cohort):
         assert details["adhd_asd"] == {"1": 2, "2": 0, "3": 0, "4": 1, "99": 1,
                                        "not_recorded": 1}  # fmt: skip
         first_ph = aggregate(cohort.period, "47", model, **area).details["first_ph"]
-        assert first_ph == {"n": 4, "q1": 7.075, "median": 7.15, "q3": 7.225}  # percentile_cont
+        assert first_ph == {"n": 4, "children": 4, "q1": 7.075, "median": 7.15, "q3": 7.225}
 
 
 def test_a_2026_release_publishes_the_descriptive_figures_with_disclosure_control(cohort):
@@ -342,3 +342,24 @@ def test_audit_progress_expects_the_fields_of_the_periods_template(cohort):
     assert treatment == {"completed": 2, "expected": 3}  # regimen, medication; diet missing
     assert progress.sections["glucose_monitoring"] == {"completed": 1, "expected": 1}
     assert progress.sections["hba1c"] == {"completed": 2, "expected": 2}  # no format in 2026
+
+
+def test_blood_gas_quartiles_are_withheld_below_8_children_however_many_admissions(cohort):
+    from aggregation.models import ReleaseAggregate
+    from aggregation.releases import publish_release
+
+    for _ in range(3):  # 3 children, 3 DKA admissions each: 9 admissions
+        spells = [
+            row
+            for day in ("2026-05-01", "2026-06-01", "2026-07-01")
+            for row in dka_spell(day, {"visit_date": day, "blood_gas_ph": 7.1})
+        ]
+        cohort.child(rows=tuple(spells))
+    compute_kpis(cohort.period, calculation_date=E26)
+    live = aggregate(cohort.period, "47", paediatric_diabetes_unit=cohort.unit).details
+    assert (live["first_ph"]["n"], live["first_ph"]["children"]) == (9, 3)
+    release = publish_release(cohort.period, "provisional", as_at=dt.date(2026, 9, 30))
+    unit_median = ReleaseAggregate.objects.get(
+        release=release, level="pdu", area_code=cohort.unit.pk, category="ph_median"
+    )
+    assert unit_median.value is None and unit_median.numerator_suppressed

@@ -453,3 +453,16 @@ def test_e22_and_e15_messages():
 def test_legacy_treatment_code_nine_is_not_known():
     fields, errors = visit(treatment="9")
     assert errors == {} and fields["treatment"] == 99
+
+
+def test_paired_rules_report_in_the_order_of_section_6_4():
+    """The order of a field's messages is the report's and the XLSX note's: the admission
+    pair (start and reason) comes before the discharge rule."""
+    _, errors = visit(hospital_admission_reason="4", hospital_discharge_date="10/06/2024")
+    messages = [e["message"] for e in errors["hospital_admission_date"]]
+    assert messages == [
+        '"Reason for admission" is filled in, so "Start date (Hospital Provider Spell)" is '
+        "needed as well.",
+        '"Discharge date (Hospital provider spell)" is filled in, so "Start date (Hospital '
+        'Provider Spell)" is needed as well.',
+    ]

@@ -251,6 +251,15 @@ def test_ph_that_is_not_a_number_is_e21():
     )
     fields, errors = visit(**ADMISSION, hospital_admission_reason_2026="2", blood_gas_ph="71.5")
     assert codes_of(errors) == {"blood_gas_ph": ["E21"]}  # too large to store: decimal(4, 3)
+    assert message(errors, "blood_gas_ph") == (
+        '"Initial pH" of 71.500 is too large to be right. Please check the value.'
+    )
+
+
+def test_an_hba1c_too_large_to_store_gets_the_2026_message():
+    fields, errors = visit(hba1c="1000", hba1c_date="10/06/2026")
+    assert "hba1c" not in fields
+    assert message(errors, "hba1c").endswith("please convert a percentage (DCCT) value.")
 
 
 # --- rule 8: the immunotherapy date ----------------------------------------------------------
@@ -263,6 +272,16 @@ def test_immunotherapy_may_start_before_diagnosis_without_limit():
     assert codes_of(visit(foot_examination_observation_date="01/01/2014")[1]) == {
         "foot_examination_observation_date": ["E11"]
     }
+
+
+def test_a_row_recording_immunotherapy_may_be_dated_before_diagnosis():
+    """§1.1: a result's own date may be the row's visit date; for immunotherapy, which may
+    start before diagnosis without limit, so may the row (else its answer would be lost)."""
+    _, errors = visit(
+        visit_date="01/01/2014", immunotherapy_received="1", immunotherapy_date="01/01/2014"
+    )
+    assert errors == {}
+    assert codes_of(visit(visit_date="01/01/2014", cgm_use="1")[1]) == {"visit_date": ["E11"]}
 
 
 def test_immunotherapy_date_keeps_the_other_date_rules():
