@@ -20,6 +20,7 @@ from aggregation.rollup import NATIONAL_CODE
 from aggregation.selectors import AreaResult, NotFound, ReleaseSummary
 from constants.disclosure import SUPPRESSED, footnote
 from constants.kpis import (
+    DATASET_CHANGES,
     MEASURES,
     MEASURES_BY_NUMBER,
     POPULATIONS,
@@ -334,7 +335,9 @@ def trend_view(user, pathname: str, search: str) -> ChartView:
     years = uf.trend_rows(area.years, national.years)
     quarters = uf.trend_rows([p for p in area.quarters if p.release.audit_year == year],
                              national.quarters)  # fmt: skip
-    title = f"{measure.number} {measure.name}: trend"
+    change = DATASET_CHANGES.get(measure.number)
+    renamed = f" ({change.name} from 2026–27)" if change and change.name else ""
+    title = f"{measure.number} {measure.name}{renamed}: trend"
     by_year = f"{measure.name} by audit year (final releases)"
     by_quarter = (
         f"{name_for(measure.number, year)} by quarter of {fig.year_label(year)} (provisional, "
@@ -391,7 +394,7 @@ def peers_view(user, pathname: str, search: str) -> ChartView:
     title = f"Units like {own['pdu'].name}"
     caption = (
         f"{len(group.peers)} most similar units by case mix, nearest first, with "
-        f"{measure.number} {measure.name} ({release.label} release)"
+        f"{measure.number} {name_for(measure.number, release.audit_year)} ({release.label} release)"
     )
     return ChartView(problems, title, [], [uf.peer_table_html(rows, caption=caption)])
 
