@@ -333,6 +333,7 @@ def _kept(field_name: str, number: int, *, aliases: bool = True, short: str = ""
     return replace(
         column,
         number=number,
+        heading=column.heading.strip(),  # as Appendix A prints it (2021's 34 had a space)
         aliases=column.aliases if aliases else (),
         short=short or column.short,
     )

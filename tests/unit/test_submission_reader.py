@@ -358,3 +358,8 @@ def test_published_footnote_markers_on_2026_headings_are_harmless():
     headings[20] += "†"
     headings[25] += "††"
     assert read_2026(make_csv_2026([row_2026()], headings=headings)).row_count == 1
+
+
+def test_2026_headings_are_as_appendix_a_prints_them():
+    assert all(h == h.strip() for h in TEMPLATE_2026.headings())
+    assert TEMPLATE_2026.headings()[38] == "Observation Date: Thyroid Function"
