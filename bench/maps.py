@@ -101,6 +101,7 @@ class gunicorn:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DATABASE_URL": database_url(settings.DATABASES["default"]),  # the bench database
             "NPDA_BIND": f"127.0.0.1:{PORT}",
+            "NPDA_SSL_REDIRECT": "0",  # plain HTTP on the loopback: no TLS to redirect to
         }
         self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "--config", "gunicorn.conf.py"],

@@ -61,3 +61,24 @@ def test_proxy_hops_are_a_whole_number_and_the_old_switch_is_refused():
     result = run_settings(NPDA_TRUST_X_FORWARDED_FOR="true")
     assert result.returncode != 0 and "set NPDA_TRUSTED_PROXY_HOPS" in result.stderr
     assert run_settings(NPDA_TRUSTED_PROXY_HOPS="2").returncode == 0
+
+
+def test_production_redirects_to_https_unless_told_there_is_no_tls():
+    production = dict(
+        NPDA_ENV="production",
+        SECRET_KEY="x" * 50,
+        DATABASE_URL="postgres://db/npda",
+        ALLOWED_HOSTS="npda.example",
+    )
+    code = "import npda.settings as s; print(s.SECURE_SSL_REDIRECT)"
+
+    def redirect(**extra) -> str:
+        env = {k: v for k, v in os.environ.items() if k not in {"NPDA_ENV", "NPDA_SSL_REDIRECT"}}
+        env.update(production, **extra)
+        result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                                text=True, cwd=settings.BASE_DIR, check=False)  # fmt: skip
+        return result.stdout.strip() or result.stderr
+
+    assert redirect() == "True"
+    assert redirect(NPDA_SSL_REDIRECT="0") == "False"
+    assert "NPDA_SSL_REDIRECT must be true or false" in redirect(NPDA_SSL_REDIRECT="maybe")
