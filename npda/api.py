@@ -362,11 +362,9 @@ def measures(request: HttpRequest):
         {
             **info.__dict__,
             "breakdowns": list(info.breakdowns),
-            "dataset_changes": [
-                _change_record(info.number, change)
-                for change in [DATASET_CHANGES.get(info.number)]
-                if change
-            ],
+            "dataset_changes": [_change_record(info.number, DATASET_CHANGES[info.number])]
+            if info.number in DATASET_CHANGES
+            else [],
         }
         for info in found
     ]

@@ -476,17 +476,32 @@ def _only_on_admission(*names: str) -> Rule:
     return rule
 
 
-_BLOOD_PRESSURE = (
-    "systolic_blood_pressure",
-    "diastolic_blood_pressure",
-    "blood_pressure_observation_date",
+# The rules both templates share, in §6.4's order.
+_CARE_PROCESS_RULES: tuple[Rule, ...] = (
+    _all_or_none(
+        "systolic_blood_pressure", "diastolic_blood_pressure", "blood_pressure_observation_date"
+    ),
+    _all_or_none("retinal_screening_observation_date", "retinal_screening_result"),
+    _all_or_none("albumin_creatinine_ratio", "albuminuria_stage", "albumin_creatinine_ratio_date"),
+    _all_or_none("total_cholesterol", "total_cholesterol_date"),
+    _required_when("thyroid_treatment_status", "thyroid_function_date", {2, 3}),
+    _required_when(
+        "psychological_additional_support_status", "psychological_screening_assessment_date", {1, 2}
+    ),
 )
-_ACR = ("albumin_creatinine_ratio", "albuminuria_stage", "albumin_creatinine_ratio_date")
-_PSYCHOLOGY = (
-    "psychological_additional_support_status",
-    "psychological_screening_assessment_date",
-    {1, 2},
-)
+
+
+def _admission_rules(reason_field: str, dka: int, dka_meaning: str, other: int) -> tuple:
+    """Start and reason together, discharge after start, the DKA therapies answer and the free
+    text only with their reasons, in the template's own reason field and codes."""
+    return (
+        _all_or_none("hospital_admission_date", reason_field),
+        _admission,
+        _only_with_reason("dka_additional_therapies", reason_field, dka, dka_meaning),
+        _only_with_reason("hospital_admission_other", reason_field, other, "other"),
+    )
+
+
 # §6.4 in its order, then Appendix B's changes in the same places for 2026: no format column
 # and no closed-loop pairing (rule 4), advice for status 2 or 4 (rule 5), DKA therapies with
 # reason 1 only (rule 6), pH and bicarbonate only on admissions (rule 7).
@@ -495,55 +510,29 @@ PAIRED_RULES: dict[int, tuple[Rule, ...]] = {
         _height_weight,
         _all_or_none("hba1c", "hba1c_format", "hba1c_date"),
         _closed_loop,
-        _all_or_none(*_BLOOD_PRESSURE),
-        _all_or_none("retinal_screening_observation_date", "retinal_screening_result"),
-        _all_or_none(*_ACR),
-        _all_or_none("total_cholesterol", "total_cholesterol_date"),
-        _required_when("thyroid_treatment_status", "thyroid_function_date", {2, 3}),
-        _required_when(*_PSYCHOLOGY),
+        *_CARE_PROCESS_RULES,
         _smoking_cessation(
             "smoking_status", frozenset({codes.SmokingStatus.CURRENT_SMOKER}), "E17"
         ),
         _dietitian,
-        _all_or_none("hospital_admission_date", "hospital_admission_reason"),
-        _admission,
-        _only_with_reason(
-            "dka_additional_therapies",
+        *_admission_rules(
             "hospital_admission_reason",
             codes.AdmissionReason.DKA,
             "DKA",
-        ),
-        _only_with_reason(
-            "hospital_admission_other",
-            "hospital_admission_reason",
             codes.AdmissionReason.OTHER,
-            "other",
         ),
     ),
     TEMPLATE_2026.dataset_year: (
         _height_weight,
         _all_or_none("hba1c", "hba1c_date"),
-        _all_or_none(*_BLOOD_PRESSURE),
-        _all_or_none("retinal_screening_observation_date", "retinal_screening_result"),
-        _all_or_none(*_ACR),
-        _all_or_none("total_cholesterol", "total_cholesterol_date"),
-        _required_when("thyroid_treatment_status", "thyroid_function_date", {2, 3}),
-        _required_when(*_PSYCHOLOGY),
+        *_CARE_PROCESS_RULES,
         _smoking_cessation("smoking_vaping_status", codes.SMOKES_2026, "E17_2026"),
         _dietitian,
-        _all_or_none("hospital_admission_date", "hospital_admission_reason_2026"),
-        _admission,
-        _only_with_reason(
-            "dka_additional_therapies",
+        *_admission_rules(
             "hospital_admission_reason_2026",
             codes.AdmissionReason2026.DKA,
             "acute DKA",
-        ),
-        _only_with_reason(
-            "hospital_admission_other",
-            "hospital_admission_reason_2026",
             codes.AdmissionReason2026.OTHER,
-            "other",
         ),
         _only_on_admission("blood_gas_ph", "blood_gas_bicarbonate"),
     ),
