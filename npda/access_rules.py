@@ -6,6 +6,7 @@ only within the actor's units and never above the actor's own role."""
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
 
 from constants.groups import GRANTABLE_GROUPS
 from npda import models as m
@@ -20,21 +21,81 @@ def sees_all_units(user) -> bool:
     return user.is_superuser or user.has_perm("npda.view_all_units")
 
 
-class UnitScopedAdmin(admin.ModelAdmin):
-    """Rows that belong to a unit, reached by `unit_path` (a lookup to the unit)."""
+# Every model whose rows belong to units, and the lookup from it to its unit. A unit's staff
+# reach a row, and may choose it in a form, only through this scope.
+UNIT_LOOKUPS: dict[type[Model], str] = {
+    m.PaediatricDiabetesUnit: "pk",
+    m.Patient: "sites__paediatric_diabetes_unit",
+    m.Site: "paediatric_diabetes_unit",
+    m.Visit: "patient__sites__paediatric_diabetes_unit",
+    m.Submission: "paediatric_diabetes_unit",
+    m.AuditProgress: "patient__sites__paediatric_diabetes_unit",
+    m.KPI: "paediatric_diabetes_unit",
+    m.PDUKPIAggregation: "paediatric_diabetes_unit",
+}
 
-    unit_path = "paediatric_diabetes_unit"
 
-    def get_queryset(self, request):
-        rows = super().get_queryset(request)
-        if sees_all_units(request.user):
-            return rows
-        return rows.filter(**{f"{self.unit_path}__in": units_for_user(request.user)}).distinct()
+def in_scope(rows: QuerySet, user) -> QuerySet:
+    """The rows of `rows` that `user` may see: unit-owned rows of their units, and accounts
+    they may see; other models (reference data) unchanged."""
+    if sees_all_units(user):
+        return rows
+    if rows.model is m.NPDAUser:
+        return rows.filter(pk__in=visible_users(user))
+    lookup = UNIT_LOOKUPS.get(rows.model)
+    if lookup is None:
+        return rows
+    return rows.filter(**{f"{lookup}__in": units_for_user(user)}).distinct()
+
+
+def check_in_scope(user, values) -> None:
+    """Refuse a save that names a row outside the user's scope (the forms offer none, so only
+    a crafted request gets here)."""
+    for value in values:
+        rows = value.all() if hasattr(value, "all") else [value]
+        for row in rows:
+            scoped = type(row) in UNIT_LOOKUPS or type(row) is m.NPDAUser
+            if scoped and not in_scope(type(row).objects.filter(pk=row.pk), user).exists():
+                raise PermissionDenied("That record belongs to another unit.")
+
+
+class ScopedChoicesAdmin(admin.ModelAdmin):
+    """Every foreign key and many-to-many of the form (select, raw-id or autocomplete) offers,
+    and accepts, only rows in the user's scope; the save checks again."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.related_model is m.PaediatricDiabetesUnit and not sees_all_units(request.user):
-            kwargs["queryset"] = units_for_user(request.user)
+        kwargs["queryset"] = in_scope(
+            kwargs.get("queryset", db_field.related_model._default_manager.all()), request.user
+        )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs["queryset"] = in_scope(
+            kwargs.get("queryset", db_field.related_model._default_manager.all()), request.user
+        )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        check_in_scope(request.user, form.cleaned_data.values())
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The saved row itself must stay in scope: it can never make another unit's row visible.
+        if (
+            type(form.instance) in UNIT_LOOKUPS
+            and not in_scope(
+                type(form.instance).objects.filter(pk=form.instance.pk), request.user
+            ).exists()
+        ):
+            raise PermissionDenied("That record belongs to another unit.")
+
+
+class UnitScopedAdmin(ScopedChoicesAdmin):
+    """Rows that belong to a unit (UNIT_LOOKUPS): a unit's staff see their units' rows only."""
+
+    def get_queryset(self, request):
+        return in_scope(super().get_queryset(request), request.user)
 
 
 class AuditTeamOnlyAdmin(admin.ModelAdmin):
@@ -88,11 +149,26 @@ def manages_users(actor) -> bool:
     )
 
 
-def users_in_scope(actor):
+def visible_users(actor) -> QuerySet:
+    """Accounts `actor` may see: everyone for the audit team, else those of their units."""
     users = m.NPDAUser.objects.all()
     if sees_all_units(actor):
         return users
     return users.filter(organisation_employers__in=units_for_user(actor)).distinct()
+
+
+def manageable_users(actor) -> QuerySet:
+    """Accounts `actor` may change, reset, deactivate or re-email, judged on each account's
+    current role and units: no role the actor could not give (so none above their own), no
+    unit the actor does not hold, and never a superuser unless the actor is one."""
+    if actor.is_superuser:
+        return m.NPDAUser.objects.all()
+    users = visible_users(actor).filter(is_superuser=False)
+    users = users.exclude(groups__in=Group.objects.exclude(pk__in=grantable_groups(actor)))
+    if not sees_all_units(actor):
+        others = m.PaediatricDiabetesUnit.objects.exclude(pk__in=units_for_user(actor))
+        users = users.exclude(organisation_employers__in=others)
+    return users
 
 
 def check_account_change(actor, target, groups, units) -> None:
@@ -101,8 +177,8 @@ def check_account_change(actor, target, groups, units) -> None:
     may ask for it)."""
     if actor.is_superuser:
         return
-    if target.pk and target.is_superuser:
-        raise PermissionDenied("Only a superuser may change a superuser.")
+    if target.pk and not manageable_users(actor).filter(pk=target.pk).exists():
+        raise PermissionDenied("You may not change an account above your own role or units.")
     allowed = set(grantable_groups(actor).values_list("pk", flat=True))
     if any(g.pk not in allowed for g in groups):
         raise PermissionDenied("You may not give a role above your own.")

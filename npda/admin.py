@@ -13,16 +13,17 @@ from npda.access_rules import (
     SUPERUSER_FIELDS,
     AuditTeamOnlyAdmin,
     PatientAuditMixin,
+    ScopedChoicesAdmin,
     UnitScopedAdmin,
     check_account_change,
     grantable_groups,
+    manageable_users,
     manages_users,
     sees_all_units,
-    users_in_scope,
+    visible_users,
 )
 from npda.activity import record_activity
 from npda.forms import NPDAUserChangeForm, NPDAUserCreationForm
-from npda.selectors import units_for_user
 
 SVG_SIZE = 220
 
@@ -171,9 +172,13 @@ class AuditPeriodAdmin(admin.ModelAdmin):
 
 @admin.register(m.Patient)
 class PatientAdmin(PatientAuditMixin, UnitScopedAdmin, ReadOnlyGeometryAdmin):
-    unit_path = "sites__paediatric_diabetes_unit"
     list_display = ("pk", "diabetes_type", "is_valid")
     list_filter = ("diabetes_type", "is_valid", "dataset_year")
+
+    def has_add_permission(self, request) -> bool:
+        # A child added here would belong to no unit, so no unit's staff could see it again:
+        # units add children by upload (or the web forms); the audit team may add one here.
+        return sees_all_units(request.user) and super().has_add_permission(request)
 
 
 @admin.register(m.Site)
@@ -200,7 +205,6 @@ class SubmissionAdmin(UnitScopedAdmin):
 
 @admin.register(m.Visit)
 class VisitAdmin(PatientAuditMixin, UnitScopedAdmin):
-    unit_path = "patient__sites__paediatric_diabetes_unit"
     list_display = ("pk", "patient", "visit_date", "is_valid")
     list_filter = ("is_valid",)
     raw_id_fields = ("patient", "submission")
@@ -218,7 +222,6 @@ class ComputedResultAdmin(admin.ModelAdmin):
 
 @admin.register(m.AuditProgress)
 class AuditProgressAdmin(UnitScopedAdmin, ComputedResultAdmin):
-    unit_path = "patient__sites__paediatric_diabetes_unit"
     list_display = ("patient", "audit_period", "completed_fields", "expected_fields")
 
 
@@ -286,7 +289,7 @@ class VisitActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.NPDAUser)
-class NPDAUserAdmin(UserAdmin):
+class NPDAUserAdmin(ScopedChoicesAdmin, UserAdmin):
     form = NPDAUserChangeForm
     add_form = NPDAUserCreationForm
     ordering = ("email",)
@@ -315,9 +318,10 @@ class NPDAUserAdmin(UserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
-    # Accounts within the actor's units, roles no higher than their own (npda.access_rules).
+    # The accounts of the actor's units are listed; only those no higher than the actor, in
+    # role and units, can be changed, have their password set or be deleted (access_rules).
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(pk__in=users_in_scope(request.user))
+        return super().get_queryset(request).filter(pk__in=visible_users(request.user))
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -333,20 +337,22 @@ class NPDAUserAdmin(UserAdmin):
         return super().has_add_permission(request) or manages_users(request.user)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+        if obj is not None and not self._manageable(request, obj):
             return False
         return super().has_change_permission(request, obj) or manages_users(request.user)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        if obj is not None and (obj.is_superuser or obj == request.user):
-            return request.user.is_superuser and obj != request.user
+        if obj is not None and (obj == request.user or not self._manageable(request, obj)):
+            return False
         return super().has_delete_permission(request, obj)
+
+    @staticmethod
+    def _manageable(request, obj) -> bool:
+        return manageable_users(request.user).filter(pk=obj.pk).exists()
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups":
             kwargs["queryset"] = grantable_groups(request.user)
-        elif db_field.name == "organisation_employers" and not sees_all_units(request.user):
-            kwargs["queryset"] = units_for_user(request.user)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_related(self, request, form, formsets, change):

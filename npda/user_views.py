@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
@@ -18,9 +18,9 @@ from npda import models as m
 from npda.access_rules import (
     check_account_change,
     grantable_groups,
+    manageable_users,
     manages_users,
     sees_all_units,
-    users_in_scope,
 )
 from npda.activity import record_activity
 from npda.selectors import units_for_user
@@ -81,7 +81,7 @@ def _manager(request: HttpRequest) -> None:
 def account_list(request: HttpRequest) -> HttpResponse:
     _manager(request)
     people = (
-        users_in_scope(request.user).filter(is_superuser=False)
+        manageable_users(request.user).filter(is_superuser=False)
         .prefetch_related("groups", "organisation_employers").order_by("email")
     )  # fmt: skip
     return render(request, "npda/accounts.html", {"people": people})
@@ -93,9 +93,9 @@ def account_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _manager(request)
     target = m.NPDAUser()
     if pk is not None:
-        target = get_object_or_404(users_in_scope(request.user), pk=pk)
-        if target.is_superuser and not request.user.is_superuser:
-            raise Http404("No such account.")
+        # Judged on the account's current role and units, before any of the form is read.
+        target = get_object_or_404(manageable_users(request.user).filter(is_superuser=False),
+                                   pk=pk)  # fmt: skip
     form = AccountForm(request.POST or None, instance=target, actor=request.user)
     if request.method == "POST" and form.is_valid():
         new = target.pk is None

@@ -9,12 +9,21 @@ import datetime as dt
 import json
 
 import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.forms.models import model_to_dict
 
 from aggregation.releases import publish_release
 from constants.groups import GroupName
 from dashboards.map_outputs import update_request
 from npda import models as m
-from tests.factories import user_in_group
+from tests.factories import (
+    AuditPeriodFactory,
+    SiteFactory,
+    SubmissionFactory,
+    VisitFactory,
+    user_in_group,
+)
 
 pytestmark = pytest.mark.django_db
 ROLES = ("anonymous", "rcpch_full", "rcpch_edit", "rcpch_view", "trust_full", "trust_edit",
@@ -127,3 +136,209 @@ def test_a_unit_user_cannot_reach_another_units_child_by_any_field(client, world
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
     assert not m.Submission.objects.filter(paediatric_diabetes_unit_id="PZ002",
                                            submitted_by__isnull=False).exists()  # fmt: skip
+
+
+# The admin's foreign keys (issue 19): a unit user's add and change forms accept only objects
+# of their own units, however the raw-id field is filled in, and the save checks again.
+
+
+@pytest.fixture
+def two_units():
+    """PZ041's child (with a submission and a visit) and PZ002's, and a PZ002 colleague."""
+    period = AuditPeriodFactory(year=2024)
+    ours, theirs = SiteFactory(), SiteFactory(paediatric_diabetes_unit_id="PZ002")
+    our_submission = SubmissionFactory(audit_period=period)
+    their_submission = SubmissionFactory(paediatric_diabetes_unit_id="PZ002", audit_period=period)
+    return {
+        "ours": ours, "theirs": theirs, "period": period,
+        "our_submission": our_submission, "their_submission": their_submission,
+        "our_visit": VisitFactory(patient=ours.patient, submission=our_submission),
+        "their_visit": VisitFactory(patient=theirs.patient, submission=their_submission),
+        "stranger": user_in_group(GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY, ["PZ002"]),
+    }  # fmt: skip
+
+
+def admin_form_data(client, url: str) -> dict:
+    """The values an admin add or change page's form holds, as a browser would post them."""
+    page = client.get(url)
+    assert page.status_code == 200, (url, page.status_code)
+    form = page.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif isinstance(value, list | tuple):
+            data[name] = [str(v) for v in value]
+        elif value is not None:
+            data[name] = str(value)
+    return data
+
+
+# (role, admin page, fields set to another unit's objects): each must be refused.
+FOREIGN_POSTS = [
+    (role, page, changes)
+    for role in ("trust_full", "trust_edit")
+    for page, changes in (
+        ("site/add", {"patient": "theirs", "paediatric_diabetes_unit": "PZ041", "is_active": None}),
+        ("site/{our_site}/change", {"patient": "theirs"}),
+        ("visit/add", {"patient": "theirs", "submission": "our_submission"}),
+        ("visit/add", {"patient": "ours", "submission": "their_submission"}),
+        ("visit/{our_visit}/change", {"patient": "theirs"}),
+        ("visit/{our_visit}/change", {"submission": "their_submission"}),
+    )
+] + [
+    ("trust_full", "submission/{our_submission}/change", {"patients": ["theirs"]}),
+    ("trust_full", "submission/{our_submission}/change", {"submitted_by": "stranger"}),
+]
+
+
+def _foreign_value(world: dict, name: str):
+    if isinstance(name, list):
+        return [_foreign_value(world, n) for n in name]
+    if name in ("ours", "theirs"):
+        return str(world[name].patient.pk)
+    return str(world[name].pk) if name in world else name
+
+
+@pytest.mark.parametrize(("role", "page", "changes"), FOREIGN_POSTS)
+def test_admin_forms_refuse_another_units_objects(client, two_units, role, page, changes):
+    signed_in(client, role)
+    ids = {"our_site": two_units["ours"].pk, "our_visit": two_units["our_visit"].pk,
+           "our_submission": two_units["our_submission"].pk}  # fmt: skip
+    url = f"/admin/npda/{page.format(**ids)}/"
+    data = admin_form_data(client, url)
+    for field, value in changes.items():
+        if value is None:
+            data.pop(field, None)
+        else:
+            data[field] = _foreign_value(two_units, value)
+    counts = (m.Site.objects.count(), m.Visit.objects.count())
+    response = client.post(url, data)
+    assert response.status_code in (200, 403), (response.status_code, response.get("Location"))
+    if response.status_code == 200:
+        assert "Select a valid choice" in response.content.decode()
+    assert (m.Site.objects.count(), m.Visit.objects.count()) == counts
+    their_patient = two_units["theirs"].patient
+    assert not m.Site.objects.filter(patient=their_patient, paediatric_diabetes_unit_id="PZ041")
+    assert set(m.Visit.objects.filter(patient=their_patient)) == {two_units["their_visit"]}
+    for name in ("our_visit", "our_submission"):
+        before = two_units[name]
+        after = type(before).objects.get(pk=before.pk)
+        assert model_to_dict(after) == model_to_dict(before), name
+    # The other unit's child stays out of reach.
+    change = client.get(f"/admin/npda/patient/{their_patient.pk}/change/")
+    assert change.status_code == 302
+
+
+@pytest.mark.parametrize("role", ("trust_full", "trust_edit", "trust_view"))
+def test_every_admin_form_offers_only_the_users_own_units_objects(rf, two_units, role):
+    """Every foreign key and many-to-many of every admin form a unit user can open: no
+    object of another unit is a valid choice (raw-id or select alike)."""
+    user = user_in_group(GROUPS[role], ["PZ041"])
+    user.is_staff = True
+    user.save()
+    request = rf.get("/admin/")
+    request.user = user
+    theirs = {
+        m.Patient: two_units["theirs"].patient, m.Site: two_units["theirs"],
+        m.Visit: two_units["their_visit"], m.Submission: two_units["their_submission"],
+        m.PaediatricDiabetesUnit: m.PaediatricDiabetesUnit.objects.get(pk="PZ002"),
+        m.NPDAUser: two_units["stranger"],
+    }  # fmt: skip
+    checked = []
+    for model, model_admin in admin.site._registry.items():
+        if not (model_admin.has_add_permission(request)
+                or model_admin.has_change_permission(request)):  # fmt: skip
+            continue
+        form = model_admin.get_form(request)
+        for name, field in form.base_fields.items():
+            related = getattr(getattr(field, "queryset", None), "model", None)
+            if related in theirs:
+                checked.append(f"{model.__name__}.{name}")
+                assert not field.queryset.filter(pk=theirs[related].pk).exists(), checked[-1]
+    expected = set() if role == "trust_view" else {"Site.patient", "Visit.patient",
+                                                    "Visit.submission"}  # fmt: skip
+    if role == "trust_full":
+        expected |= {"Submission.patients", "Submission.submitted_by"}
+    assert expected <= set(checked)  # a view-only user has no form to check
+
+
+# Accounts above the actor (issue 19): nobody changes, resets, deactivates or re-emails an
+# account whose current role is above their own or that holds units they do not hold.
+
+
+def _account_post(target, **changes) -> dict:
+    data = {"email": target.email, "first_name": target.first_name, "surname": target.surname,
+            "is_active": "on", "role": target.groups.get().pk,
+            "units": [u.pk for u in target.organisation_employers.all()]}  # fmt: skip
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _targets():
+    """Accounts a PZ041 lead must not touch, each listing PZ041 among its units."""
+    team = user_in_group(GroupName.RCPCH_AUDIT_TEAM_FULL_ACCESS, ["PZ041"])
+    wider = user_in_group(GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY, ["PZ041", "PZ002"])
+    return {"rcpch_full": team, "two_units": wider}
+
+
+def _demoted(target) -> dict:
+    return {"role": Group.objects.get(name=GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY).pk,
+            "units": ["PZ041"]}  # fmt: skip
+
+
+CHANGES = {
+    "demote": _demoted,
+    "deactivate": lambda t: {"is_active": None},
+    "re-email": lambda t: {"email": "attacker@example.com"},
+    "drop a unit": lambda t: {"units": ["PZ041"]},
+}
+
+
+@pytest.mark.parametrize("target_name", ("rcpch_full", "two_units"))
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_unit_lead_cannot_change_an_account_above_them(client, target_name, change):
+    client = signed_in(client, "trust_full")
+    target = _targets()[target_name]
+    before = (target.email, target.is_active, target.password, list(target.groups.all()),
+              list(target.organisation_employers.all()))  # fmt: skip
+    url = f"/accounts/users/{target.pk}/"
+    assert client.get(url).status_code == 404
+    response = client.post(url, _account_post(target, **CHANGES[change](target)))
+    assert response.status_code == 404
+    target.refresh_from_db()
+    after = (target.email, target.is_active, target.password, list(target.groups.all()),
+             list(target.organisation_employers.all()))  # fmt: skip
+    assert after == before
+
+
+@pytest.mark.parametrize("target_name", ("rcpch_full", "two_units"))
+def test_a_unit_lead_cannot_reset_the_password_of_an_account_above_them(client, target_name):
+    client = signed_in(client, "trust_full")
+    target = _targets()[target_name]
+    url = f"/admin/npda/npdauser/{target.pk}/password/"
+    new = {"password1": "a-takeover-password", "password2": "a-takeover-password",
+           "usable_password": "true"}  # fmt: skip
+    assert client.post(url, new).status_code in (403, 404, 302)
+    target.refresh_from_db()
+    assert not target.check_password("a-takeover-password")
+    for page in ("change", "delete"):
+        client.post(f"/admin/npda/npdauser/{target.pk}/{page}/", {"post": "yes",
+                    "email": "attacker@example.com", "is_active": ""})  # fmt: skip
+    target.refresh_from_db()
+    assert target.is_active and target.email != "attacker@example.com"
+
+
+def test_a_unit_lead_still_manages_their_own_units_people(client):
+    client = signed_in(client, "trust_full")
+    nurse = user_in_group(GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY, ["PZ041"])
+    response = client.post(f"/accounts/users/{nurse.pk}/", _account_post(nurse, first_name="N"))
+    assert response.status_code == 302
+    url = f"/admin/npda/npdauser/{nurse.pk}/password/"
+    new = {"password1": "a-brand-new-password", "password2": "a-brand-new-password",
+           "usable_password": "true"}  # fmt: skip
+    assert client.post(url, new).status_code == 302
+    nurse.refresh_from_db()
+    assert nurse.first_name == "N" and nurse.check_password("a-brand-new-password")
