@@ -1,8 +1,10 @@
 """Two-factor pages: set up an authenticator app (with recovery codes), and enter a code after
 the password. Every other page needs a verified session (npda.middleware.TwoFactorMiddleware)."""
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,7 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 
 from npda import two_factor
-from npda.activity import record_activity
+from npda.activity import client_ip, record_activity
+from npda.auth import reset_email_refusal
 from npda.models import ActivityType, NPDAUser
 
 
@@ -60,20 +63,32 @@ def set_up(request: HttpRequest) -> HttpResponse:
     )  # fmt: skip
 
 
+class ResetForm(PasswordResetForm):
+    def get_users(self, email):
+        """The account of the address's canonical form (as login finds it), if it may reset."""
+        user = NPDAUser.objects.by_email(email)
+        return [user] if user is not None and user.is_active and user.has_usable_password() else []
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """A reset link by email (Django's: the page never says whether the address has an
-    account); each request is in the audit trail, with the account when there is one."""
+    account), a few an hour per account and per address (npda.auth.reset_email_refusal); each
+    request is in the audit trail, with the account when there is one and, when no email
+    went, why."""
 
+    form_class = ResetForm
     template_name = "registration/password_reset.html"
     # Names of our own: the admin's templates of Django's names come first in the search.
     email_template_name = "registration/reset_email.txt"
     subject_template_name = "registration/reset_email_subject.txt"
 
     def form_valid(self, form):
-        email = form.cleaned_data["email"]
-        user = NPDAUser.objects.filter(email__iexact=email.strip()).first()
+        user = NPDAUser.objects.by_email(form.cleaned_data["email"])
+        refusal = reset_email_refusal(user, client_ip(self.request))
         record_activity(self.request, ActivityType.PASSWORD_RESET_REQUESTED, user=user,
-                        success=user is not None)  # fmt: skip
+                        success=not refusal, detail=refusal)  # fmt: skip
+        if refusal:
+            return redirect(self.get_success_url())  # the same answer as when one is sent
         return super().form_valid(form)
 
 
@@ -82,6 +97,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        # Whoever had the link owns the mailbox: a lockout of the account (perhaps by someone
+        # who only knew the address) ends with the new password.
+        axes_reset(username=form.user.email)
         record_activity(self.request, ActivityType.PASSWORD_CHANGED, user=form.user, success=True,
                         detail="by a reset link")  # fmt: skip
         return response

@@ -64,12 +64,11 @@ def _on_logout(sender, request, user, **kwargs) -> None:
 
 @receiver(user_locked_out)
 def _on_locked_out(sender, request, username, ip_address, **kwargs) -> None:
-    user = get_user_model().objects.filter(email__iexact=username).first() if username else None
+    user = get_user_model().objects.by_email(username)
     record_activity(request, ActivityType.LOCKED_OUT, user=user, success=False)
 
 
 @receiver(user_login_failed)
 def _on_login_failed(sender, credentials, request=None, **kwargs) -> None:
-    email = (credentials or {}).get("username", "")
-    user = get_user_model().objects.filter(email__iexact=email.strip()).first() if email else None
+    user = get_user_model().objects.by_email((credentials or {}).get("username", ""))
     record_activity(request, ActivityType.LOGIN_FAILED, user=user, success=False)

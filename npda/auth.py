@@ -1,6 +1,7 @@
 """Logging in: email addresses whatever their case, and the lockout after repeated failures
 (django-axes, configured in settings: NPDA_LOCKOUT_ATTEMPTS within NPDA_LOCKOUT_MINUTES)."""
 
+import datetime as dt
 import math
 
 from django.conf import settings
@@ -10,16 +11,42 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from npda.models.users import canonical_email
+
 
 class CaseInsensitiveEmailBackend(ModelBackend):
-    """Email login, whatever the case the user types (the manager looks up email__iexact)."""
+    """Email login, whatever the case the user types (the manager looks the account up by the
+    address's canonical form, npda.models.users.canonical_email)."""
 
 
 def lockout_username(request: HttpRequest, credentials: dict | None = None) -> str:
-    """The account an attempt counts against: the typed email, trimmed and lower-cased, so
-    that changing its case does not reset the count."""
+    """The account an attempt counts against: the typed email in its canonical form, so that
+    no other spelling of an address that logs in starts a count of its own."""
     typed = (credentials or {}).get("username") or request.POST.get("username", "")
-    return str(typed).strip().lower()
+    return canonical_email(typed)
+
+
+def reset_email_refusal(user, ip_address: str | None) -> str:
+    """Why no reset email goes out for this request ("" when one may): no such active account
+    with a password, or already NPDA_RESET_EMAILS_PER_ACCOUNT emails to the account or
+    NPDA_RESET_EMAILS_PER_ADDRESS from the address within the hour (the audit trail counts
+    them). The page answers the same either way."""
+    from npda.models import ActivityType, VisitActivity
+
+    if user is None or not user.is_active or not user.has_usable_password():
+        return "not sent: no such account"
+    sent = VisitActivity.objects.filter(
+        activity=ActivityType.PASSWORD_RESET_REQUESTED,
+        success=True,
+        timestamp__gte=timezone.now() - dt.timedelta(hours=1),
+    )
+    if sent.filter(user=user).count() >= settings.NPDA_RESET_EMAILS_PER_ACCOUNT:
+        return "not sent: the account's emails for this hour were sent"
+    if ip_address and sent.filter(ip_address=ip_address).count() >= (
+        settings.NPDA_RESET_EMAILS_PER_ADDRESS
+    ):
+        return "not sent: the address's emails for this hour were sent"
+    return ""
 
 
 def minutes_to_wait(username: str, ip_address: str | None) -> int:

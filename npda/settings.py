@@ -191,6 +191,9 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "NPDA <no-reply@npda.example>")
 PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for an hour
+# At most this many reset emails an hour to one account, and for requests from one address.
+NPDA_RESET_EMAILS_PER_ACCOUNT = env_int("NPDA_RESET_EMAILS_PER_ACCOUNT", 3, minimum=1)
+NPDA_RESET_EMAILS_PER_ADDRESS = env_int("NPDA_RESET_EMAILS_PER_ADDRESS", 10, minimum=1)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

@@ -23,6 +23,7 @@ from npda.access_rules import (
     sees_all_units,
 )
 from npda.activity import record_activity
+from npda.models.users import canonical_email
 from npda.selectors import units_for_user
 
 
@@ -51,8 +52,8 @@ class AccountForm(forms.ModelForm):
             self.fields["units"].initial = self.instance.organisation_employers.all()
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        taken = m.NPDAUser.objects.filter(email__iexact=email).exclude(pk=self.instance.pk)
+        email = canonical_email(self.cleaned_data["email"])
+        taken = m.NPDAUser.objects.filter(email=email).exclude(pk=self.instance.pk)
         if taken.exists():
             raise forms.ValidationError("There is already an account with this email address.")
         return email

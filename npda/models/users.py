@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -7,14 +9,27 @@ from django.utils import timezone
 from constants.groups import Role, Title, custom_permissions_for
 
 
+def canonical_email(text: str | None) -> str:
+    """The one form of an email address used to store, log in, count failed logins, reset a
+    password and create an account: NFKC-normalised (a fullwidth "p", U+FF50, is a plain "p",
+    as Django's login form already makes it), trimmed and lower-cased. Accounts are looked up
+    by exact equality with it, never by the database's case-insensitive match, whose rules
+    differ (PostgreSQL upper-cases a dotless "i", U+0131, to "I"): so every spelling that
+    reaches an account shares that account's failed-login count."""
+    return unicodedata.normalize("NFKC", str(text or "")).strip().lower()
+
+
 class NPDAUserManager(BaseUserManager["NPDAUser"]):
     @classmethod
     def normalize_email(cls, email: str | None) -> str:
-        # Logins are case-insensitive, so addresses are stored lower case throughout.
-        return (email or "").strip().lower()
+        return canonical_email(email)
 
     def get_by_natural_key(self, username: str) -> "NPDAUser":
-        return self.get(email__iexact=(username or "").strip())
+        return self.get(email=canonical_email(username))
+
+    def by_email(self, typed: str | None) -> "NPDAUser | None":
+        """The account an address typed anywhere names, if any."""
+        return self.filter(email=canonical_email(typed)).first() if typed else None
 
     def create_user(self, email: str, password: str | None = None, **fields) -> "NPDAUser":
         if not email:

@@ -4,6 +4,7 @@ has an account, and two-factor still needed after it."""
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 
@@ -42,3 +43,28 @@ def test_an_unknown_address_gets_the_same_answer_and_no_email():
     assert mail.outbox == []
     asked = m.VisitActivity.objects.get(activity=m.ActivityType.PASSWORD_RESET_REQUESTED)
     assert asked.user is None and not asked.success
+
+
+def test_reset_emails_to_one_account_are_limited_with_the_same_answer():
+    NPDAUserFactory(email="lead@unit.nhs.uk")
+    client = Client()
+    for i in range(13):
+        response = client.post("/accounts/password-reset/", {"email": "lead@unit.nhs.uk"},
+                               REMOTE_ADDR=f"10.1.0.{i + 1}")  # fmt: skip
+        assert response.status_code == 302
+        assert response["Location"] == "/accounts/password-reset/sent/"
+    assert len(mail.outbox) == settings.NPDA_RESET_EMAILS_PER_ACCOUNT
+    asked = m.VisitActivity.objects.filter(activity=m.ActivityType.PASSWORD_RESET_REQUESTED)
+    assert asked.count() == 13  # every request is in the audit trail, sent or not
+    assert asked.filter(detail__contains="not sent").count() == 13 - len(mail.outbox)
+
+
+def test_reset_requests_from_one_address_are_limited():
+    for i in range(15):
+        NPDAUserFactory(email=f"person{i}@unit.nhs.uk")
+    client = Client()
+    for i in range(15):
+        response = client.post("/accounts/password-reset/", {"email": f"person{i}@unit.nhs.uk"},
+                               REMOTE_ADDR="192.0.2.50")  # fmt: skip
+        assert response["Location"] == "/accounts/password-reset/sent/"
+    assert len(mail.outbox) == settings.NPDA_RESET_EMAILS_PER_ADDRESS
