@@ -2,6 +2,8 @@
 
 import json
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlencode
 
@@ -13,11 +15,69 @@ from django.http import (
     HttpResponseForbidden,
     HttpResponseNotAllowed,
     HttpResponseNotFound,
+    QueryDict,
+    UnreadablePostError,
 )
 from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, set_response_etag
+
+NUL = "\x00"
+DASH_PREFIX = "/django_plotly_dash/"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def bad_request(reason: str) -> HttpResponseBadRequest:
+    """A 400 with a short plain-text reason."""
+    return HttpResponseBadRequest(reason, content_type="text/plain; charset=utf-8")
+
+
+class NulCharacterMiddleware:
+    """Answers 400 to a request with a NUL character in its path, its query string (keys or
+    values) or a form's fields (keys or values, not file contents). PostgreSQL cannot store a
+    NUL in text, so one that reaches a query is a 500 (security issue 19: `/units/?unit=%00`,
+    admin list filters, login forms); here no view or ORM query ever sees one. JSON bodies and
+    Dash callbacks are left to the Dash guard, which checks them against the app's callbacks."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        problem = nul_problem(request)
+        if problem:
+            return bad_request(problem)
+        return self.get_response(request)
+
+
+def nul_problem(request) -> str:
+    if NUL in request.path or _has_nul(request.GET):
+        return "The request's address contains a NUL character."
+    if _reads_form(request) and _has_nul(_form_fields(request)):
+        return "The request's form data contains a NUL character."
+    return ""
+
+
+def _reads_form(request) -> bool:
+    return (
+        request.method == "POST"
+        and request.content_type in FORM_TYPES
+        and not request.path.startswith(DASH_PREFIX)
+    )
+
+
+def _form_fields(request):
+    """The form's non-file fields, parsed with the project's upload handlers (the size limit
+    included) as the view would; a body the client stopped sending is the view's to answer."""
+    try:
+        return request.POST
+    except UnreadablePostError:
+        return QueryDict()
+
+
+def _has_nul(fields) -> bool:
+    return any(NUL in key or any(NUL in value for value in fields.getlist(key)) for key in fields)
+
 
 API_PREFIX = "/api/"
 API_CACHE_CONTROL = "public, max-age=300"
@@ -128,9 +188,13 @@ class DashGuardMiddleware:
     """django-plotly-dash's URLs, narrowed to what our pages use: each registered app's page,
     layout, dependencies, component bundles and callback endpoint. Anything else (unknown
     apps, instances, `add_stateless_apps`, `_dash-routes`) is a 404, and a callback request
-    that is not a JSON object naming one of the app's callbacks is a 400, so that no request,
-    least of all an anonymous one, reaches the library's code paths that fail with a 500 or
-    write to the database. A callback leaves the session as it found it."""
+    whose body is not exactly what the app's page sends for one of its declared callbacks is a
+    400 (see `_callback_problem`), so that no request, least of all an anonymous one, reaches
+    the library's code paths that fail with a 500 or write to the database. A callback leaves
+    the session as it found it.
+
+    Every input and state a callback declares needs its accepted values in
+    CALLBACK_VALUE_TYPES below: without an entry, every request to the callback is refused."""
 
     PREFIX = "/django_plotly_dash/app/"
     PARTS = ("", "_dash-layout", "_dash-dependencies", "_dash-update-component")
@@ -139,7 +203,7 @@ class DashGuardMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not request.path.startswith("/django_plotly_dash/"):
+        if not request.path.startswith(DASH_PREFIX):
             return self.get_response(request)
         name, _, rest = request.path.removeprefix(self.PREFIX).partition("/")
         if not request.path.startswith(self.PREFIX) or name not in _dash_callbacks_by_app():
@@ -152,7 +216,7 @@ class DashGuardMiddleware:
             return self.get_response(request)
         problem = _callback_problem(request, _dash_callbacks_by_app()[name])
         if problem:
-            return HttpResponseBadRequest(problem)
+            return bad_request(problem)
         modified = request.session.modified
         had_state = DPD_SESSION_KEY in request.session
         response = self.get_response(request)
@@ -166,34 +230,187 @@ class DashGuardMiddleware:
 
 DPD_SESSION_KEY = "django_plotly_dash"
 
+# Our real callback bodies are under 2 KB (the map's 16 outputs and a query string); 16 KB
+# leaves room for the longest address a page takes (2,000 characters) and refuses a probe's
+# megabytes before they are parsed, or echoed back in the answer.
+MAX_CALLBACK_BODY_BYTES = 16 * 1024
+# A real body nests 4 deep (body, state, its item, the shown place's list); past 6 it is a
+# probe, and thousands of "[" would otherwise exhaust the parser's recursion.
+MAX_CALLBACK_DEPTH = 6
+MAX_ADDRESS_CHARS = 2_000  # dcc.Location's pathname and search
+MAX_PLACE_CHARS = 40  # a level or area code in the map's shown place
+
+Pair = tuple[str, str]  # (component id, property)
+
+
+@dataclass(frozen=True)
+class DeclaredCallback:
+    """One callback as its app declares it, each part as the browser sends it."""
+
+    inputs: tuple[Pair, ...]
+    state: tuple[Pair, ...]
+    outputs: list[dict] | dict  # the single dict form for a callback with a single Output
+
 
 @lru_cache(maxsize=1)
-def _dash_callbacks_by_app() -> dict[str, frozenset[str]]:
-    """Each registered DjangoDash app's callback output keys (as the browser names them)."""
+def _dash_callbacks_by_app() -> dict[str, dict[str, DeclaredCallback]]:
+    """Each registered DjangoDash app's callbacks, by output key (as the browser names them)."""
     from django_plotly_dash.dash_wrapper import usable_apps
 
     return {
-        name: frozenset(app.as_dash_instance().callback_map) for name, app in usable_apps.items()
+        name: {key: _declared(spec) for key, spec in app.as_dash_instance().callback_map.items()}
+        for name, app in usable_apps.items()
     }
 
 
-def _callback_problem(request, callbacks: frozenset[str]) -> str:
+def _declared(spec: dict) -> DeclaredCallback:
+    def pairs(items: list[dict]) -> tuple[Pair, ...]:
+        return tuple((item["id"], item["property"]) for item in items)
+
+    def output(dependency) -> dict:
+        return {"id": dependency.component_id, "property": dependency.component_property}
+
+    declared = spec["output"]
+    outputs = [output(o) for o in declared] if isinstance(declared, list) else output(declared)
+    return DeclaredCallback(pairs(spec["inputs"]), pairs(spec["state"]), outputs)
+
+
+# The values each callback input and state may hold, by (id, property): "" when acceptable,
+# else what is wrong. Every declared input and state needs an entry (a test checks).
+ValueCheck = Callable[[object], str]
+
+
+def _address_part(value: object) -> str:
+    """dcc.Location's pathname or search: what the browser's address bar holds."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > MAX_ADDRESS_CHARS:
+        return f"must be text of at most {MAX_ADDRESS_CHARS:,} characters, or null"
+    return "contains a NUL character" if NUL in value else ""
+
+
+def _shown_place(value: object) -> str:
+    """The map's dcc.Store of the place it shows, [level, area] (dashboards.map_explorer)."""
+    if value is None:
+        return ""
+    ok = isinstance(value, list) and len(value) <= 2 and all(_place_part(v) for v in value)
+    return "" if ok else f"must be null or [level, area] of at most {MAX_PLACE_CHARS} characters"
+
+
+def _place_part(value: object) -> bool:
+    if value is None:
+        return True
+    return isinstance(value, str) and len(value) <= MAX_PLACE_CHARS and NUL not in value
+
+
+CALLBACK_VALUE_TYPES: dict[Pair, ValueCheck] = {
+    ("url", "pathname"): _address_part,
+    ("url", "search"): _address_part,
+    ("shown-place", "data"): _shown_place,
+}
+
+
+def _callback_problem(request, callbacks: dict[str, DeclaredCallback]) -> str:
+    """What is wrong with a callback request for one of these callbacks, or ""."""
     if request.method != "POST":
         return "Callbacks are POST requests."
+    if _body_size(request) > MAX_CALLBACK_BODY_BYTES:
+        return f"The request body is too large (at most {MAX_CALLBACK_BODY_BYTES:,} bytes)."
     try:
-        body = json.loads(request.body or b"null")
+        body = json.loads(request.body)
+    except RecursionError:
+        return "The request body is nested too deep."
     except ValueError:
         return "The request body is not JSON."
-    if not isinstance(body, dict) or body.get("output") not in callbacks:
+    if _depth(body) > MAX_CALLBACK_DEPTH:
+        return "The request body is nested too deep."
+    if not isinstance(body, dict):
+        return "The request body must be a JSON object."
+    output = body.get("output")
+    if not isinstance(output, str) or output not in callbacks:
         return "The request does not name a callback of this app."
-    inputs = body.get("inputs")
-    if not isinstance(inputs, list) or not all(
-        isinstance(i, dict) and isinstance(i.get("id"), str) and isinstance(i.get("property"), str)
-        for i in inputs
-    ):
-        return "inputs must be a list of {id, property, value}."
-    if not isinstance(body.get("outputs"), list | dict):
-        return "outputs are missing."
+    return _body_problem(body, callbacks[output])
+
+
+def _body_size(request) -> int:
+    """The body's length, from its header before it is read (a bad header is too large)."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return MAX_CALLBACK_BODY_BYTES + 1
+    if declared > MAX_CALLBACK_BODY_BYTES:
+        return declared
+    return len(request.body)
+
+
+def _depth(value: object, limit: int = MAX_CALLBACK_DEPTH) -> int:
+    """How deep lists and objects nest, counted only to just past the limit."""
+    if not isinstance(value, dict | list):
+        return 0
+    if limit < 0:
+        return 1
+    children = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(child, limit - 1) for child in children), default=0)
+
+
+def _body_problem(body: dict, callback: DeclaredCallback) -> str:
+    if body.get("outputs") != callback.outputs:
+        return "outputs must be the callback's declared outputs, in order."
+    # The browser leaves state out when the callback declares none.
+    inputs, state = body.get("inputs"), body.get("state", [])
+    if not _matches(inputs, callback.inputs):
+        return f"inputs must be the callback's {_listed(callback.inputs, 'input')}."
+    if not _matches(state, callback.state):
+        if not callback.state:
+            return "state must be absent or empty: the callback declares none."
+        return f"state must be the callback's {_listed(callback.state, 'state item')}."
+    if not _names_inputs(body.get("changedPropIds"), callback):
+        return _changed_problem("changedPropIds", callback)
+    # Dash 3's renderer also sends this one (the library does not read it).
+    if not _names_inputs(body.get("parsedChangedPropsIds", []), callback):
+        return _changed_problem("parsedChangedPropsIds", callback)
+    return _value_problem(inputs + state)
+
+
+def _matches(items: object, declared: tuple[Pair, ...]) -> bool:
+    """A list of {id, property, value} items for exactly the declared ones, in order (the
+    browser leaves out a value that is not set: Dash reads that as null)."""
+    if not isinstance(items, list) or len(items) != len(declared):
+        return False
+    return all(
+        isinstance(item, dict) and (item.get("id"), item.get("property")) == pair
+        for item, pair in zip(items, declared, strict=True)
+    )
+
+
+def _listed(pairs: tuple[Pair, ...], noun: str) -> str:
+    return f"{len(pairs)} {noun}{'s' if len(pairs) != 1 else ''}: {_names(pairs)}"
+
+
+def _names(pairs: tuple[Pair, ...]) -> str:
+    return ", ".join(f"{id_}.{prop}" for id_, prop in pairs)
+
+
+def _names_inputs(names: object, callback: DeclaredCallback) -> bool:
+    """A list of "id.property" strings, each one of the callback's inputs (once)."""
+    declared = {f"{id_}.{prop}" for id_, prop in callback.inputs}
+    if not isinstance(names, list):
+        return False
+    named = all(isinstance(name, str) and name in declared for name in names)
+    return named and len(set(names)) == len(names)
+
+
+def _changed_problem(key: str, callback: DeclaredCallback) -> str:
+    return f"{key} must name some of the callback's inputs: {_names(callback.inputs)}."
+
+
+def _value_problem(items: list[dict]) -> str:
+    for item in items:
+        pair = (item["id"], item["property"])
+        check = CALLBACK_VALUE_TYPES.get(pair)
+        problem = check(item.get("value")) if check else "has no accepted values declared"
+        if problem:
+            return f"{pair[0]}.{pair[1]} {problem}."
     return ""
 
 

@@ -152,14 +152,15 @@ def test_the_funnel_table_and_its_chosen_unit_link_to_unit_pages(client, release
     assert f"/units/PZ041/?release={final.pk}&amp;measure=25" in json.dumps(funnel)
 
 
-def test_crafted_callback_arguments_get_messages(client, released):
+def test_crafted_callback_arguments_are_refused_with_a_reason(client, released):
+    # Issue 19: a value of the wrong type never reaches the callback (it was a 200 before).
     body = json.dumps(location_request(TREND_OUTPUTS, 12345, ["?release=live-2024"]))
     response = client.post(
         "/django_plotly_dash/app/unit_profile/_dash-update-component", body,
         content_type="application/json",
     )  # fmt: skip
-    assert response.status_code == 200
-    assert "There is no unit" in response.content.decode()
+    assert response.status_code == 400
+    assert "url.pathname must be text" in response.content.decode()
 
 
 def test_peer_links_from_live_results_lead_to_published_pages(client, released):
