@@ -87,7 +87,11 @@ def callback_server_time(rounds: int = 5) -> None:
 
 
 class gunicorn:
-    """The production server on the bench database, for the browser and the load test."""
+    """The production server on the bench database, for the browser and the load test; its
+    log goes to `log_path` when given."""
+
+    def __init__(self, log_path: str | None = None):
+        self.log_path = log_path
 
     def __enter__(self) -> str:
         from django.conf import settings
@@ -103,9 +107,10 @@ class gunicorn:
             "NPDA_BIND": f"127.0.0.1:{PORT}",
             "NPDA_SSL_REDIRECT": "0",  # plain HTTP on the loopback: no TLS to redirect to
         }
+        self.log = open(self.log_path, "w") if self.log_path else subprocess.PIPE
         self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "--config", "gunicorn.conf.py"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log,
         )  # fmt: skip
         url = f"http://127.0.0.1:{PORT}"
         for _ in range(150):
@@ -116,7 +121,9 @@ class gunicorn:
                 time.sleep(0.2)
         else:
             self.process.kill()
-            raise RuntimeError("gunicorn did not start: " + self.process.stderr.read().decode())
+            log = Path(self.log_path).read_text() if self.log_path else (
+                self.process.stderr.read().decode())  # fmt: skip
+            raise RuntimeError("gunicorn did not start: " + log)
         workers = os.environ.get("WEB_CONCURRENCY") or str(os.cpu_count() * 2 + 1)
         print(f"  gunicorn on {url}: {workers} workers x 2 threads, NPDA_ENV=production")
         return url
@@ -124,6 +131,8 @@ class gunicorn:
     def __exit__(self, *exc) -> None:
         self.process.terminate()
         self.process.wait(20)
+        if self.log_path:
+            self.log.close()
 
 
 # In the page: milliseconds from navigation start until 42 areas carry their colours.

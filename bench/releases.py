@@ -22,26 +22,33 @@ LEVELS_AND_MEASURES = [
 
 
 def run(repeats: int = 3, requests: int = 400) -> None:
-    from django.conf import settings
-    from django.core.management import call_command
 
     from aggregation.models import Release
-    from bench import cohort
-    from boundaries.loader import load_reference_data
-    from npda import models as m
 
-    if not m.PaediatricDiabetesUnit.objects.exists():
-        load_reference_data(settings.NPDA_REFERENCE_DATA, progress=lambda _: None)
     started = time.perf_counter()
-    if not _demo_present():
-        cohort.empty_clinical_tables()
-        call_command("load_demo", "--years", *map(str, YEARS), verbosity=0)
+    ensure_demo()
     print(
         f"releases on the demo of three years ({Release.objects.count()} releases, ready in "
         f"{time.perf_counter() - started:.0f} s)"
     )
     final_release(repeats)
     api(requests)
+
+
+def ensure_demo() -> None:
+    """The demo of three years in the bench database, built when it is not there."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from bench import cohort
+    from boundaries.loader import load_reference_data
+    from npda import models as m
+
+    if not m.PaediatricDiabetesUnit.objects.exists():
+        load_reference_data(settings.NPDA_REFERENCE_DATA, progress=lambda _: None)
+    if not _demo_present():
+        cohort.empty_clinical_tables()
+        call_command("load_demo", "--years", *map(str, YEARS), verbosity=0)
 
 
 def _demo_present() -> bool:

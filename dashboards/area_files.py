@@ -27,18 +27,22 @@ def map_image(export: AreaExport) -> chart_images.ChartImage:
     )
 
 
+def check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise NotFound("format", fmt, list(FORMATS),
+                       f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.")  # fmt: skip
+
+
 def render(export: AreaExport, fmt: str) -> tuple[bytes, str]:
     """The file's bytes and content type. NotFound for an unknown format; ImagesUnavailable
     when the PDF or an image cannot be drawn (no Chromium)."""
+    check_format(fmt)
     if fmt == "csv":
         content = exports.export_csv(export)
     elif fmt == "xlsx":
         content = exports.export_xlsx(export)
     elif fmt == "pdf":
         content = area_report.report_pdf(export)
-    elif fmt in rendering.IMAGE_FORMATS:
-        content = rendering.figure_image(map_image(export).framed(), fmt)
     else:
-        raise NotFound("format", fmt, list(FORMATS),
-                       f"Unknown format {fmt!r}: choose one of {', '.join(FORMATS)}.")  # fmt: skip
+        content = rendering.figure_image(map_image(export).framed(), fmt)
     return content, CONTENT_TYPES[fmt]

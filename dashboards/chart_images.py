@@ -7,7 +7,7 @@ draws its `framed()` figure.
 """
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from urllib.parse import urlencode
 
@@ -24,9 +24,11 @@ from . import map_figures as fig
 from . import unit_figures as uf
 from .exports import SOURCE
 from .funnel_explorer import funnel_view
-from .map_data import map_view
-from .map_state import DEFAULT_MEASURE, LATEST, area_map_query
+from .funnel_explorer import parse as parse_funnel
+from .map_data import map_view, release_choices
+from .map_state import DEFAULT_MEASURE, LATEST, area_map_query, parse_state
 from .unit_data import case_mix_view, trend_view, unit_view
+from .unit_data import parse as parse_unit
 
 UNIT_CHARTS = ("trend-years", "trend-quarters", "case-mix", "spine")
 FUNNEL_CHARTS = ("funnel", "caterpillar")
@@ -47,6 +49,64 @@ class ChartImage:
         width, height = self.size
         return ef.framed(self.figure, title=self.title, period=self.period, source=self.source,
                          width=width, height=height)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ImageFile:
+    """What an image download is, known before anything is drawn: its file name (without the
+    extension) and everything its pixels depend on, the release's id and creation time
+    included. The same key always draws the same image, so a drawn one can be kept."""
+
+    name: str
+    key: tuple
+    pinned: bool  # the query names its release (not "latest"): the image can never change
+
+
+def _release_key(release: ReleaseSummary) -> tuple:
+    return (release.id, release.created_at.isoformat())
+
+
+def map_image_file(search: str, user) -> ImageFile:
+    """The map image a query string asks for, as `map_image` draws it; NotFound as it."""
+    state, problems = parse_state(search, release_choices(user))
+    if problems:
+        raise NotFound("query", search, [], " ".join(problems))
+    if state.is_live:
+        raise _live_has_no_image(state.release)
+    release = selectors.resolve_release(state.release)
+    canonical = replace(state, release=str(release.id), sort="name").query()
+    name = f"NPDA map {state.measure} {state.level} {state.area or 'all'} release {release.id}"
+    return ImageFile(name, ("map", canonical, *_release_key(release)), state.release != LATEST)
+
+
+def funnel_image_file(measure: str, chart: str, search: str) -> ImageFile:
+    if chart not in FUNNEL_CHARTS:
+        raise NotFound("chart", chart, list(FUNNEL_CHARTS))
+    state, problems = parse_funnel(f"/benchmarking/{measure}/", search)
+    if state is None:
+        raise NotFound("measure", measure, [], problems[0])
+    release = selectors.resolve_release(state.release)
+    # A unit that is not one draws no highlight: one key for all such queries.
+    unit = state.unit if state.unit in {u["pz_code"] for u in boundaries.unit_points()} else ""
+    key = ("funnel", chart, measure, unit, state.limits, *_release_key(release))
+    name = f"NPDA {chart} {measure} release {release.id}"
+    return ImageFile(name, key, state.release != LATEST)
+
+
+def unit_image_file(user, code: str, chart: str, search: str) -> ImageFile:
+    """A unit chart's image. Trends span every release, so their key holds every current
+    release (a new release draws them again) and they are never pinned."""
+    if chart not in UNIT_CHARTS:
+        raise NotFound("chart", chart, list(UNIT_CHARTS))
+    selectors.unit_areas(code)  # NotFound for an unknown unit
+    state, _ = parse_unit(user, code, search)
+    if chart == "spine" and state.live_year is not None:
+        raise _live_has_no_image(state.release)
+    releases = tuple(_release_key(r) for r in selectors.releases(current_only=True))
+    measure = state.measure if chart.startswith("trend") else ""
+    key = ("unit", chart, code, state.release, measure, releases)
+    pinned = chart in ("spine", "case-mix") and state.release.isdigit()
+    return ImageFile(f"NPDA {code} {chart}", key, pinned)
 
 
 def source_text(release: ReleaseSummary | None, *, is_map: bool, produced: date | None = None):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError, ValidationError
 
@@ -22,7 +22,8 @@ from constants import disclosure as sdc
 from constants.breakdowns import BREAKDOWNS
 from constants.codes import dataset_year_for
 from constants.kpis import DATASET_CHANGES, DatasetChange, dataset_change
-from npda import open_data
+from npda import open_data, published_files
+from npda.published_files import PublishedFile
 
 API_VERSION = "1"
 CACHE_CONTROL = "public, max-age=300"  # results change only when a release is made
@@ -456,36 +457,43 @@ def aggregates(
         if not small:
             raise BadParameter("parent", "parent needs a level and a measure", [])
         selectors.areas_within(parent, chosen.id)  # 400 for an unknown area
+    name = f"npda-release-{chosen.id}-{level or 'all'}-{measure or 'all'}"
+    name += f"-in-{parent}" if parent else ""
+    if not small:  # a whole level, measure or release: drawn once, kept on disk
+        return _release_dump(request, chosen, level, measure, selected, format, name)
     etag = _digest(
         "aggregates", chosen.id, chosen.superseded_by, level, measure, selected, parent, format
     )
 
-    def build():
-        if small:  # one level and measure: a plain query, one JSON document
-            rows = selectors.area_results(
-                chosen.id, level, measure, breakdown=selected, parent=parent
-            )
-            if format == "json":
-                return _json(
-                    _aggregates_head(chosen) | {"rows": [open_data.record(r) for r in rows]}
-                )
-        else:
-            rows = selectors.release_results(chosen.id, level=level, measure=measure,
-                                             breakdown=selected)  # fmt: skip
-        if format == "csv":
-            name = f"npda-release-{chosen.id}-{level or 'all'}-{measure or 'all'}"
-            name += f"-in-{parent}.csv" if parent else ".csv"
-            chunks = open_data.csv_chunks(rows, chosen)
-            response = (
-                HttpResponse("".join(chunks), content_type=CSV)
-                if small
-                else StreamingHttpResponse(chunks, content_type=CSV)
-            )
-            response["Content-Disposition"] = f'attachment; filename="{name}"'
-            return response
-        return StreamingHttpResponse(_json_chunks(chosen, rows), content_type=JSON)
+    def build():  # one level and measure: a plain query, one document
+        rows = selectors.area_results(chosen.id, level, measure, breakdown=selected, parent=parent)
+        if format == "json":
+            return _json(_aggregates_head(chosen) | {"rows": [open_data.record(r) for r in rows]})
+        response = HttpResponse("".join(open_data.csv_chunks(rows, chosen)), content_type=CSV)
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
 
-    return _conditional(request, etag, build, keep=small)
+    return _conditional(request, etag, build, keep=True)
+
+
+def _release_dump(request, release: ReleaseSummary, level, measure, breakdown, format, name):
+    """Many rows of a release (17 MB of CSV, 67 MB of JSON for all of it): written once per
+    release version (a superseded release's head says so) and served from disk after."""
+    file = PublishedFile(
+        f"{name}.{format}", CSV if format == "csv" else JSON,
+        ("api-aggregates", API_VERSION, release.id, release.created_at.isoformat(),
+         release.superseded_by, level, measure, breakdown, format),
+        immutable=False, attachment=format == "csv", streamed=True,
+    )  # fmt: skip
+
+    def write() -> bytes:
+        rows = selectors.release_results(release.id, level=level, measure=measure,
+                                         breakdown=breakdown)  # fmt: skip
+        chunks = open_data.csv_chunks(rows, release) if format == "csv" else (
+            _json_chunks(release, rows))  # fmt: skip
+        return "".join(chunks).encode("utf-8")
+
+    return published_files.serve(request, file, write)
 
 
 def _aggregates_head(release: ReleaseSummary) -> dict:

@@ -24,6 +24,8 @@ from dashboards.map_data import release_choices
 from dashboards.map_state import DEFAULT_MEASURE, LATEST, MapState, area_map_query
 from dashboards.measure_rows import grouped, measure_row
 from dashboards.rendering import ImagesUnavailable
+from npda import published_files
+from npda.published_files import PublishedFile
 
 RANKED = MapState(level="pdu", sort="-value")  # units, highest value first
 
@@ -88,14 +90,24 @@ def area_page(request: HttpRequest, level: str, code: str) -> HttpResponse:
 @require_GET
 def area_download(request: HttpRequest, level: str, code: str, fmt: str) -> HttpResponse:
     """An area's report file from a published release (`?release=`, default the latest final):
-    public, like the open data API it repeats; unknown parts are a 404 that says which."""
+    public, like the open data API it repeats; unknown parts are a 404 that says which. Drawn
+    once and kept (npda.published_files)."""
+    wanted = request.GET.get("release", LATEST).strip().lower() or LATEST
     try:
-        export = exports.area_export(request.GET.get("release", "latest"), level, code)
-        content, content_type = area_files.render(export, fmt)
+        area_files.check_format(fmt)
+        release = selectors.resolve_release(wanted)
+        file = PublishedFile(
+            f"NPDA {release.label} release {release.id} {level} {code}.{fmt}",
+            area_files.CONTENT_TYPES[fmt],
+            ("area", fmt, level, code, release.id, release.created_at.isoformat()),
+            immutable=wanted != LATEST,
+        )
+
+        def draw() -> bytes:
+            return area_files.render(exports.area_export(release.id, level, code), fmt)[0]
+
+        return published_files.serve(request, file, draw)
     except NotFound as error:
         raise Http404(str(error)) from error
     except ImagesUnavailable as error:
         return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{export.file_stem}.{fmt}"'
-    return response

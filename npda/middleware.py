@@ -418,7 +418,8 @@ class PrivateNoStoreMiddleware:
     """`Cache-Control: no-store` on every response to a signed-in person: their pages and
     downloads can hold NHS numbers, dates of birth or unpublished results, which no browser or
     proxy cache may keep. Published, identical-for-everyone answers keep their caching: the open
-    data API and the immutable map shapes."""
+    data API and the immutable map shapes, and files drawn from published releases (they mark
+    themselves `published`: npda.published_files)."""
 
     SHARED = ("/api/", "/boundaries/", "/static/")
 
@@ -429,7 +430,8 @@ class PrivateNoStoreMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         private = user is not None and user.is_authenticated
-        if private and not request.path.startswith(self.SHARED):
+        shared = request.path.startswith(self.SHARED) or getattr(response, "published", False)
+        if private and not shared:
             if "no-store" not in response.get("Cache-Control", ""):
                 response["Cache-Control"] = "no-store"
             response.headers.pop("Expires", None)

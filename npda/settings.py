@@ -323,6 +323,15 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
+# Files drawn from published releases (images, PDF reports, area files, whole-release API dumps)
+# are drawn once and kept here (ADR 0019), at most this many megabytes (the oldest go first);
+# each server process draws at most NPDA_RENDERS_PER_WORKER at once.
+NPDA_PUBLISHED_FILES_DIR = Path(
+    os.environ.get("NPDA_PUBLISHED_FILES_DIR", MEDIA_ROOT / "published")
+)
+NPDA_PUBLISHED_FILES_MAX_MB = env_int("NPDA_PUBLISHED_FILES_MAX_MB", 2048, minimum=1)
+NPDA_RENDERS_PER_WORKER = env_int("NPDA_RENDERS_PER_WORKER", 1, minimum=1)
+
 # KPI jobs (aggregation app): the nightly full recompute (cron, server time zone), how often the
 # scheduler picks up unit recomputes queued by uploads, and how often a failing one is retried.
 NPDA_KPI_NIGHTLY_CRON = os.environ.get("NPDA_KPI_NIGHTLY_CRON", "30 2 * * *")

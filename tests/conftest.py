@@ -31,6 +31,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
         seed_lookups()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def published_files_folder(tmp_path_factory):
+    """Files drawn from releases are kept in a folder of this run's own (npda.published_files):
+    nothing drawn by an earlier run, or by the demo, is served to a test."""
+    settings.NPDA_PUBLISHED_FILES_DIR = tmp_path_factory.mktemp("published")
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty in-process cache (the API keeps answers there)."""

@@ -53,6 +53,10 @@ LARGE_UNITS = {"PZ041": (30, 10), "PZ002": (12, 18), "PZ004": (36, 4), "PZ003": 
 @pytest.fixture
 def large_units():
     """Five units of 40 children (four English, one Welsh): every unit's KPI 25 is shown."""
+    return make_large_units()
+
+
+def make_large_units():
     units = {code: Cohort(code) for code in LARGE_UNITS}
     period = units["PZ041"].period
     for offset, (code, (passing, failing)) in enumerate(LARGE_UNITS.items()):
