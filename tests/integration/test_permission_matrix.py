@@ -342,3 +342,14 @@ def test_a_unit_lead_still_manages_their_own_units_people(client):
     assert client.post(url, new).status_code == 302
     nurse.refresh_from_db()
     assert nurse.first_name == "N" and nurse.check_password("a-brand-new-password")
+
+
+@pytest.mark.parametrize("role", ("trust_full", "trust_edit", "trust_view"))
+def test_the_admins_autocomplete_never_lists_another_units_child(client, two_units, role):
+    signed_in(client, role)
+    theirs = two_units["theirs"].patient
+    for model, field in (("visit", "patient"), ("site", "patient"), ("submission", "patients")):
+        query = {"app_label": "npda", "model_name": model, "field_name": field, "term": ""}
+        response = client.get("/admin/autocomplete/", query)
+        assert response.status_code in (403, 404) or f'"id": "{theirs.pk}"' not in (
+            response.content.decode())  # fmt: skip
