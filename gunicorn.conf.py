@@ -9,7 +9,9 @@ import os
 
 bind = os.environ.get("NPDA_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("NPDA_THREADS", "2"))
+# Four threads a worker: a request waiting for a file another request is drawing (ADR 0019)
+# holds a thread but no CPU, and must not leave pages queueing behind it.
+threads = int(os.environ.get("NPDA_THREADS", "4"))
 worker_class = "gthread"
 preload_app = True  # import Django and register the Dash apps once, before forking
 timeout = 60

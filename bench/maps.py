@@ -125,7 +125,8 @@ class gunicorn:
                 self.process.stderr.read().decode())  # fmt: skip
             raise RuntimeError("gunicorn did not start: " + log)
         workers = os.environ.get("WEB_CONCURRENCY") or str(os.cpu_count() * 2 + 1)
-        print(f"  gunicorn on {url}: {workers} workers x 2 threads, NPDA_ENV=production")
+        threads = os.environ.get("NPDA_THREADS") or "4"
+        print(f"  gunicorn on {url}: {workers} workers x {threads} threads, NPDA_ENV=production")
         return url
 
     def __exit__(self, *exc) -> None:
