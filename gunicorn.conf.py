@@ -25,6 +25,6 @@ wsgi_app = "npda.wsgi:application"
 
 def post_worker_init(worker) -> None:
     """Each worker fills its caches before serving (see npda/warmup.py)."""
-    from npda.warmup import warm_caches
+    from npda.pages.warmup import warm_caches
 
     worker.log.info("caches warmed in %.2f s", warm_caches())

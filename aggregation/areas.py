@@ -3,7 +3,7 @@ reference data: what a release freezes as its geography and what live results ar
 
 from dataclasses import dataclass
 
-from npda import models as m
+from npda.data_model import models as m
 
 from .rollup import NATIONAL_CODE
 

@@ -23,7 +23,7 @@ import pandas as pd
 from constants import disclosure as sdc
 from constants.breakdowns import BREAKDOWNS
 from constants.disclosure import DISPLAY_PLACES
-from npda.identifiers import is_valid_nhs_number
+from npda.data_model.identifiers import is_valid_nhs_number
 
 from . import statistics as st
 from .release_rows import BENCHMARK_NUMBERS, BENCHMARK_TEXT

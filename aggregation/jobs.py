@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from npda.audit_periods import ensure_audit_periods
-from npda.models import AuditPeriod, Submission
+from npda.data_model.audit_periods import ensure_audit_periods
+from npda.data_model.models import AuditPeriod, Submission
 
 from .models import KPIRun, RecomputeRequest, Release
 from .services import RunResult, compute_kpis

@@ -9,7 +9,7 @@ per-child values of 32.1, 44-47. `%(c)s` is the calculation date C and `%(e)s` t
 
 from dataclasses import dataclass
 
-from npda.models import KPIState
+from npda.data_model.models import KPIState
 
 PASSED, FAILED, INCOMPLETE, INELIGIBLE, NOT_AVAILABLE = (
     int(KPIState.PASSED),

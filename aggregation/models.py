@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from npda.models import AuditPeriod, Measure, PaediatricDiabetesUnit
+from npda.data_model.models import AuditPeriod, Measure, PaediatricDiabetesUnit
 
 
 class RecomputeRequest(models.Model):

@@ -30,7 +30,7 @@ from django.utils import timezone
 from constants import disclosure as sdc
 from constants.disclosure import DISPLAY_PLACES
 from constants.kpis import MEASURES
-from npda import models as m
+from npda.data_model import models as m
 
 from . import disclosure
 from .areas import current_areas

@@ -29,7 +29,7 @@ from constants.breakdowns import (
 )
 from constants.codes import ETHNICITY_GROUP
 from constants.kpis import MEASURES, MEASURES_BY_NUMBER, Measure
-from npda import models as m
+from npda.data_model import models as m
 
 from . import statistics as st
 from .measures import NOT_AVAILABLE, NOT_COLLECTED_SOMETIMES, RULES

@@ -26,7 +26,7 @@ from constants import codes
 from constants.csv_template import JERSEY_PZ_CODE  # identified by a Unique Reference Number
 from constants.kpis import MEASURES
 from constants.sections import VISIT_SECTIONS
-from npda.models import Patient, Visit
+from npda.data_model.models import Patient, Visit
 
 from .measures import rules_for
 

@@ -22,8 +22,8 @@ from constants import disclosure as sdc
 from constants.breakdowns import BREAKDOWNS_BY_KEY, CASE_MIX_MEASURE
 from constants.kpis import DEFINITIONS, MEASURES, MEASURES_BY_NUMBER, POPULATIONS, Polarity
 from constants.levels import Level
-from npda import models as m
-from npda.models import AuditPeriod, Submission
+from npda.data_model import models as m
+from npda.data_model.models import AuditPeriod, Submission
 
 from .areas import NATIONAL_AREA, Area, areas_of_unit, current_areas, within
 from .figures import LIMITS, figures, value_unit
@@ -486,7 +486,7 @@ def live_area_results(user, period: AuditPeriod, level: str, measure: str) -> li
     model, _ = LEVELS[level]
     rows = model.objects.filter(audit_period=period, measure_id=measure)
     if access == "units":
-        from npda.selectors import units_for_user
+        from npda.data_model.scope import units_for_user
 
         rows = rows.filter(paediatric_diabetes_unit__in=units_for_user(user))
     area_field = model.AREA_FIELD
@@ -500,7 +500,7 @@ def live_unit_results(user, period: AuditPeriod, pz_code: str) -> dict[str, Area
     unit's own staff (each compared with the live England and Wales value)."""
     access = live_access(user)
     if access == "units":
-        from npda.selectors import units_for_user
+        from npda.data_model.scope import units_for_user
 
         if not units_for_user(user).filter(pz_code=pz_code).exists():
             access = "none"

@@ -19,7 +19,7 @@ from datetime import date
 from django.db import connection, transaction
 from django.utils import timezone
 
-from npda.models import AuditPeriod
+from npda.data_model.models import AuditPeriod
 
 from . import rollup
 from .models import KPIRun, RecomputeRequest

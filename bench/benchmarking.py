@@ -65,7 +65,7 @@ def run() -> None:
         return sum(parts.values()), parts
 
     cold_total, _ = first_paint(units[0])  # a fresh process: templates, caches, connections
-    from npda.warmup import warm_caches
+    from npda.pages.warmup import warm_caches
 
     warm_caches()  # as each gunicorn worker does before it serves (gunicorn.conf.py)
     totals, by_part = [], {}

@@ -17,7 +17,7 @@ def run(repeats: int = 1) -> None:
     from django.conf import settings
 
     from boundaries.loader import load_reference_data
-    from npda import models as m
+    from npda.data_model import models as m
     from npda.synthetic.service import generate_cohort
 
     if not m.PaediatricDiabetesUnit.objects.exists():
@@ -46,7 +46,7 @@ def empty_clinical_tables() -> None:
     """Every child, visit and submission, and (by cascade) their KPI and progress rows."""
     from django.db import connection
 
-    from npda import models as m
+    from npda.data_model import models as m
 
     tables = [model._meta.db_table for model in (m.Visit, m.Site, m.Submission, m.Patient)]
     with connection.cursor() as cursor:

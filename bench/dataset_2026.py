@@ -60,7 +60,7 @@ def _rows(paths: list[Path]) -> int:
 
 
 def _import_all(year: int, paths: list[Path]) -> float:
-    from npda.models import AuditPeriod, PaediatricDiabetesUnit
+    from npda.data_model.models import AuditPeriod, PaediatricDiabetesUnit
     from npda.submissions.services import import_submission
 
     period = AuditPeriod.objects.get(start_date=date(year, 4, 1))
@@ -77,7 +77,7 @@ def _import_all(year: int, paths: list[Path]) -> float:
 
 def _recompute(rounds: int) -> dict[int, list[float]]:
     from aggregation.services import compute_kpis
-    from npda.models import AuditPeriod
+    from npda.data_model.models import AuditPeriod
 
     periods = {year: AuditPeriod.objects.get(start_date=date(year, 4, 1)) for year in YEARS}
     seconds: dict[int, list[float]] = {year: [] for year in YEARS}

@@ -27,7 +27,7 @@ CLINICAL_TABLES = (
 
 
 def run(repeats: int = 3) -> None:
-    from npda.models import AuditPeriod
+    from npda.data_model.models import AuditPeriod
 
     timings = {}
     for children in (NATIONAL_CHILDREN, 5 * NATIONAL_CHILDREN):
@@ -50,7 +50,7 @@ def run(repeats: int = 3) -> None:
 
 
 def _cohort_size(period) -> tuple[int, int]:
-    from npda.models import Submission, Visit
+    from npda.data_model.models import Submission, Visit
 
     active = Submission.objects.filter(audit_period=period, is_active=True)
     children = active.values("patients").count()
@@ -60,7 +60,7 @@ def _cohort_size(period) -> tuple[int, int]:
 
 def _generated_cohort_present(children: int) -> bool:
     """A generate_cohort cohort of this size (as bench/cohort.py leaves it) is reused."""
-    from npda.models import AuditPeriod, Submission
+    from npda.data_model.models import AuditPeriod, Submission
     from npda.synthetic.csv_writer import csv_file_name
 
     period = AuditPeriod.objects.filter(start_date__year=AUDIT_YEAR).first()
@@ -101,7 +101,7 @@ def vacuum_kpi_tables() -> None:
     (the runs are back to back here, so their dead rows would otherwise pile up)."""
     from django.db import connection
 
-    from npda.models import KPI_AGGREGATION_MODELS
+    from npda.data_model.models import KPI_AGGREGATION_MODELS
 
     tables = ["npda_kpi", "npda_auditprogress"]
     tables += [model._meta.db_table for model in KPI_AGGREGATION_MODELS]

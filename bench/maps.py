@@ -47,7 +47,7 @@ def run(page_loads: int = 8, repaints: int = 12, users: int = 50, seconds: int =
 
 
 def geometry_sizes() -> None:
-    from npda.models import BoundaryLayer
+    from npda.data_model.models import BoundaryLayer
 
     for level, count, raw, packed in BoundaryLayer.objects.order_by("level").values_list(
         "level", "feature_count", "size_bytes", "geojson_gzip"
@@ -96,7 +96,7 @@ class gunicorn:
     def __enter__(self) -> str:
         from django.conf import settings
 
-        from npda.management.commands.load_demo import database_url
+        from npda.synthetic.management.commands.load_demo import database_url
 
         env = {
             **os.environ,

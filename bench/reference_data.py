@@ -8,7 +8,7 @@ def run(repeats: int = 3) -> None:
     from django.db import connection
 
     from boundaries.loader import load_reference_data
-    from npda import models as m
+    from npda.data_model import models as m
 
     source = settings.NPDA_REFERENCE_DATA
     tables = [

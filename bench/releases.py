@@ -42,7 +42,7 @@ def ensure_demo() -> None:
 
     from bench import cohort
     from boundaries.loader import load_reference_data
-    from npda import models as m
+    from npda.data_model import models as m
 
     if not m.PaediatricDiabetesUnit.objects.exists():
         load_reference_data(settings.NPDA_REFERENCE_DATA, progress=lambda _: None)
@@ -53,7 +53,7 @@ def ensure_demo() -> None:
 
 def _demo_present() -> bool:
     from aggregation.models import Release
-    from npda.models import Submission
+    from npda.data_model.models import Submission
 
     years = set(
         Release.objects.filter(kind="final", superseded_at__isnull=True).values_list(
@@ -77,7 +77,7 @@ def cohort_patients() -> int:
 def final_release(repeats: int) -> None:
     from aggregation.releases import publish_release
     from aggregation.services import compute_kpis
-    from npda.models import AuditPeriod
+    from npda.data_model.models import AuditPeriod
 
     period = AuditPeriod.objects.get(start_date__year=YEARS[-1])
     copied = timed(lambda: publish_release(period, "final"), repeats)

@@ -19,7 +19,7 @@ BENCH_UNIT = "PZ041"
 def unit_csv(rows: int, seed: int = 1, children_per_1000_rows: int = 70) -> bytes:
     """A valid, well-filled 2021-template file for one unit: ~14 visits per child."""
     from constants.csv_template import TEMPLATE_2021
-    from npda.identifiers import nhs_number_check_digit
+    from npda.data_model.identifiers import nhs_number_check_digit
 
     rng = random.Random(seed)
     children = max(1, rows * children_per_1000_rows // 1000)
@@ -79,7 +79,7 @@ def unit_csv(rows: int, seed: int = 1, children_per_1000_rows: int = 70) -> byte
 
 
 def run(repeats: int = 3) -> None:
-    from npda.models import AuditPeriod, PaediatricDiabetesUnit
+    from npda.data_model.models import AuditPeriod, PaediatricDiabetesUnit
     from npda.submissions.services import import_submission
 
     period, _ = AuditPeriod.objects.get_or_create(

@@ -19,7 +19,7 @@ from boundaries import sources
 from boundaries.sources import Area, Problem, ReferenceData, ReferenceDataError
 from boundaries.web_shapes import RECIPE, AreaShape, dumps, web_feature_collection
 from constants.levels import BoundaryLevel
-from npda import models as m
+from npda.data_model import models as m
 
 logger = logging.getLogger(__name__)
 AUDIT_COUNTRIES = ("E92000001", "W92000004")

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from boundaries.web_shapes import dumps
 from constants.levels import BoundaryLevel
-from npda.models import BoundaryLayer, PaediatricDiabetesUnit, ReferenceDataLoad
+from npda.data_model.models import BoundaryLayer, PaediatricDiabetesUnit, ReferenceDataLoad
 
 UNITS = "units"
 VERSION_LENGTH = 16

@@ -4,7 +4,7 @@ disclosure-control statement, attribution and the date produced. Every measure i
 and XLSX: laid out here it tripled the time a report takes (0.18 s to 0.6 s in WeasyPrint).
 
 Everything comes from the read API, as the CSV and XLSX do; the map and trend are the
-dashboards' figures drawn as SVG by kaleido; WeasyPrint lays out `npda/report.html` with the
+dashboards' figures drawn as SVG by kaleido; WeasyPrint lays out `dashboards/report.html` with the
 fonts embedded and nothing fetched.
 """
 
@@ -119,7 +119,7 @@ def report_pdf(export: AreaExport, produced: date | None = None) -> bytes:
     from weasyprint import HTML  # imported here: Pango loads on first use, not at start-up
 
     context = report_context(export, produced or timezone.localdate())
-    html = render_to_string("npda/report.html", context)
+    html = render_to_string("dashboards/report.html", context)
     return HTML(string=html).write_pdf()
 
 

@@ -20,7 +20,7 @@ from aggregation.selectors import AreaResult, NotFound, ReleaseSummary
 from constants import disclosure as sdc
 from constants.kpis import MEASURES, POPULATIONS, definition_for
 from constants.levels import OGL_ATTRIBUTION, RCPCH_ATTRIBUTION
-from npda import open_data
+from dashboards import open_data
 from npda.spreadsheets import FORMULA_STARTS, xlsx_row
 
 SOURCE = "RCPCH National Paediatric Diabetes Audit (NPDA), England and Wales"

@@ -19,7 +19,7 @@ from aggregation.selectors import AreaResult, NotFound, ReleaseSummary
 from boundaries import selectors as boundaries
 from constants.disclosure import footnote
 from constants.kpis import MEASURES_BY_NUMBER, POPULATIONS, definition_for, name_for
-from npda.models import AuditPeriod
+from npda.data_model.models import AuditPeriod
 
 from . import map_figures as fig
 from .map_state import (

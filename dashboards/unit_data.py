@@ -28,7 +28,7 @@ from constants.kpis import (
     definition_for,
     name_for,
 )
-from npda.selectors import units_for_user
+from npda.data_model.scope import units_for_user
 
 from . import map_figures as fig
 from . import unit_figures as uf

@@ -102,7 +102,12 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "npda.apps.NpdaConfig",
+    "npda.data_model.apps.NpdaConfig",  # the data model (app label "npda")
+    "npda.accounts.apps.AccountsConfig",
+    "npda.submissions.apps.SubmissionsConfig",
+    "npda.synthetic.apps.SyntheticConfig",
+    "npda.pages.apps.PagesConfig",
+    "npda.audit_team.apps.AuditTeamConfig",
     "boundaries.apps.BoundariesConfig",
     "aggregation.apps.AggregationConfig",
     "dashboards.apps.DashboardsConfig",
@@ -110,23 +115,25 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "npda.middleware.NulCharacterMiddleware",  # before anything reads the request's fields
+    "npda.accounts.middleware.NulCharacterMiddleware",  # before anything reads the request's fields
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "npda.middleware.DashGZipMiddleware",
+    "npda.pages.middleware.DashGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "npda.middleware.DashGuardMiddleware",  # inside sessions: it keeps callbacks from writing one
+    # Inside sessions: it keeps callbacks from writing one.
+    "npda.accounts.dash_guard.DashGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "npda.middleware.SessionTimeoutMiddleware",  # before two-factor: an old session just ends
+    # Before two-factor: an old session just ends.
+    "npda.accounts.middleware.SessionTimeoutMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "npda.middleware.TwoFactorMiddleware",  # a signed-in session needs its second factor
-    "npda.middleware.PrivateNoStoreMiddleware",
+    "npda.accounts.middleware.TwoFactorMiddleware",  # a signed-in session needs its second factor
+    "npda.accounts.middleware.PrivateNoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_plotly_dash.middleware.BaseMiddleware",
-    "npda.middleware.ApiCacheHeadersMiddleware",
+    "npda.api.middleware.ApiCacheHeadersMiddleware",
     "axes.middleware.AxesMiddleware",  # last: it turns a lockout into the lockout page
 ]
 
@@ -151,7 +158,7 @@ TEMPLATES = [
 AUTH_USER_MODEL = "npda.NPDAUser"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account or address
-    "npda.auth.CaseInsensitiveEmailBackend",
+    "npda.accounts.auth.CaseInsensitiveEmailBackend",
 ]
 # Lockout (django-axes, site and admin alike): after NPDA_LOCKOUT_ATTEMPTS failed logins for one
 # account, or from one address, within NPDA_LOCKOUT_MINUTES, either is refused for that long.
@@ -159,9 +166,10 @@ AXES_FAILURE_LIMIT = env_int("NPDA_LOCKOUT_ATTEMPTS", 5, minimum=1)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("NPDA_LOCKOUT_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_CALLABLE = "npda.auth.lockout_username"
-AXES_CLIENT_IP_CALLABLE = "npda.activity.client_ip"  # the trusted-proxy rule of the audit trail
-AXES_LOCKOUT_CALLABLE = "npda.auth.lockout_response"
+AXES_USERNAME_CALLABLE = "npda.accounts.auth.lockout_username"
+# The trusted-proxy rule of the audit trail:
+AXES_CLIENT_IP_CALLABLE = "npda.accounts.activity.client_ip"
+AXES_LOCKOUT_CALLABLE = "npda.accounts.auth.lockout_response"
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "NPDA"
 # A signed-in session ends after NPDA_SESSION_IDLE_MINUTES without a request, and in any case

@@ -4,8 +4,8 @@ from django.conf import settings
 from django.test import Client
 
 from boundaries.loader import load_reference_data
-from npda.audit_periods import ensure_audit_periods
-from npda.seeding import (
+from npda.data_model.audit_periods import ensure_audit_periods
+from npda.data_model.seeding import (
     sync_disclosure_policies,
     sync_groups,
     sync_kpi_job_groups,

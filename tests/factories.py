@@ -4,8 +4,8 @@ import datetime as dt
 
 import factory
 
-from npda import models as m
-from npda.identifiers import nhs_number_check_digit
+from npda.data_model import models as m
+from npda.data_model.identifiers import nhs_number_check_digit
 
 
 def synthetic_nhs_number(n: int) -> str:

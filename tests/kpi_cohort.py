@@ -3,7 +3,7 @@
 import datetime as dt
 
 from constants.kpis import MEASURES_BY_NUMBER
-from npda import models as m
+from npda.data_model import models as m
 from tests.factories import AuditPeriodFactory, PatientFactory, SiteFactory, SubmissionFactory
 
 S, E = dt.date(2024, 4, 1), dt.date(2025, 3, 31)

@@ -1,8 +1,8 @@
 from django.core.management.base import CommandError
 
 from aggregation.selectors import audit_period_for_year
-from npda.audit_periods import ensure_audit_periods
-from npda.models import AuditPeriod
+from npda.data_model.audit_periods import ensure_audit_periods
+from npda.data_model.models import AuditPeriod
 
 
 def audit_period_argument(year: int) -> AuditPeriod:

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from npda.seeding import sync_disclosure_policies, sync_kpi_job_groups
+from npda.data_model.seeding import sync_disclosure_policies, sync_kpi_job_groups
 
 
 def seed(apps, schema_editor):

@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from npda.seeding import sync_kpi_job_groups
+from npda.data_model.seeding import sync_kpi_job_groups
 
 
 def seed_permissions(apps, schema_editor):

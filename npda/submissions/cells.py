@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 from constants.csv_template import IDENTIFIER_MAX_LENGTH
-from npda.identifiers import is_valid_nhs_number
+from npda.data_model.identifiers import is_valid_nhs_number
 
 
 class CellError(ValueError):

@@ -15,7 +15,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
 from constants.csv_template import Template, template_for
-from npda.models import Patient, Submission, Visit
+from npda.data_model.models import Patient, Submission, Visit
 from npda.spreadsheets import csv_row, xlsx_cell, xlsx_row
 from npda.submissions.reader import open_upload
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from constants.csv_template import JERSEY_PZ_CODE, Template, template_for
-from npda.models import AuditPeriod, NPDAUser, PaediatricDiabetesUnit, Submission
+from npda.data_model.models import AuditPeriod, NPDAUser, PaediatricDiabetesUnit, Submission
 from npda.submissions import messages
 from npda.submissions.cells import identifier_key
 from npda.submissions.reader import FatalError, UploadFile, Warning_, patient_level_fields

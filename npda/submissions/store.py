@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 
 from aggregation.jobs import request_unit_recompute
-from npda.models import (
+from npda.data_model.models import (
     AuditPeriod,
     NPDAUser,
     PaediatricDiabetesUnit,

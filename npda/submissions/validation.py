@@ -22,7 +22,7 @@ from constants.csv_template import (
     Target,
     Template,
 )
-from npda.models import Patient, Site, Visit
+from npda.data_model.models import Patient, Site, Visit
 from npda.submissions import cells
 from npda.submissions.cells import CellError
 from npda.submissions.messages import ROW

@@ -14,7 +14,7 @@ import numpy as np
 
 from constants.codes import PUMP_TREATMENTS, dataset_year_for, hba1c_mmol_per_mol_to_percent
 from constants.csv_template import TEMPLATE_2021, TEMPLATE_2026, ColumnType, Target, Template
-from npda.identifiers import NHS_NUMBER_WEIGHTS
+from npda.data_model.identifiers import NHS_NUMBER_WEIGHTS
 from npda.submissions.records import PatientRecord, VisitRecord
 
 from . import parameters as p
@@ -134,7 +134,7 @@ def identifiers(seed: int, unit: UnitPlan, roster_index: np.ndarray) -> list[str
 
 def nhs_check_digits(six_digits: np.ndarray) -> np.ndarray:
     """Modulus 11 check digit of 999 followed by the six digits; -1 where none exists
-    (npda.identifiers, vectorised)."""
+    (npda.data_model.identifiers, vectorised)."""
     prefix_weights, digit_weights = NHS_NUMBER_WEIGHTS[:3], NHS_NUMBER_WEIGHTS[3:]
     total = np.full(len(six_digits), 9 * sum(prefix_weights))
     for position, weight in enumerate(digit_weights):

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from npda.models import AuditPeriod, PaediatricDiabetesUnit, Submission
+from npda.data_model.models import AuditPeriod, PaediatricDiabetesUnit, Submission
 
 from .csv_writer import csv_file_name, write_unit_csv_file
 from .generator import AuditYear, generate_unit

@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
 from constants.groups import GroupName
-from npda.models import PaediatricDiabetesUnit
+from npda.data_model.models import PaediatricDiabetesUnit
 from tests.browser.conftest import javascript_errors, save_screenshot, totp_code
 from tests.browser.test_map_page import serious_violations
 from tests.factories import NPDAUserFactory

@@ -8,7 +8,7 @@ from selenium.webdriver.support.ui import Select
 from selenium.webdriver.support.wait import WebDriverWait
 
 from constants.groups import GroupName
-from npda.models import PaediatricDiabetesUnit
+from npda.data_model.models import PaediatricDiabetesUnit
 from tests.browser.conftest import authenticator, javascript_errors, log_in, save_screenshot
 from tests.csv_files import make_csv, row
 from tests.factories import AuditPeriodFactory, NPDAUserFactory, synthetic_nhs_number

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.core import mail
 
 from constants.groups import GroupName
-from npda import models as m
+from npda.data_model import models as m
 from tests.factories import user_in_group
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from aggregation import rollup
 from aggregation import statistics as st
 from aggregation.models import KPIRun
 from aggregation.services import compute_kpis
-from npda import models as m
+from npda.data_model import models as m
 from tests.integration.conftest import add_children
 from tests.kpi_cohort import Cohort, E, aggregate, d, hba1c
 

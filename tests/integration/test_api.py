@@ -12,8 +12,8 @@ from django.test import Client
 from aggregation.models import Release, ReleaseAggregate
 from aggregation.releases import publish_release
 from constants.kpis import MEASURES
-from npda import models as m
-from npda.api import AggregateOut
+from npda.api.views import AggregateOut
+from npda.data_model import models as m
 from tests.kpi_cohort import d
 
 pytestmark = pytest.mark.django_db

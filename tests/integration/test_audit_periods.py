@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from npda import models as m
-from npda.audit_periods import ensure_audit_periods
-from npda.seeding import audit_year_of
+from npda.data_model import models as m
+from npda.data_model.audit_periods import ensure_audit_periods
+from npda.data_model.seeding import audit_year_of
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from constants.groups import GroupName
-from npda import models as m
+from npda.data_model import models as m
 from tests.csv_files import make_csv, row
 from tests.factories import AuditPeriodFactory, user_in_group
 from tests.integration.test_submission_pages import upload

@@ -94,7 +94,7 @@ def test_the_maps_first_callback_without_a_shown_place_passes_the_guard(client):
 def test_every_declared_input_and_state_has_its_accepted_types():
     """A new callback input or state needs its entry in the guard's table, else every request to
     the callback is refused: this fails first."""
-    from npda.middleware import CALLBACK_VALUE_TYPES, _dash_callbacks_by_app
+    from npda.accounts.dash_guard import CALLBACK_VALUE_TYPES, _dash_callbacks_by_app
 
     declared = {
         pair

@@ -12,7 +12,7 @@ from aggregation.selectors import unit_areas
 from constants.groups import GroupName
 from dashboards.callback_requests import FUNNEL_OUTPUTS, TREND_OUTPUTS, location_request
 from dashboards.map_outputs import update_request
-from npda import image_views
+from npda.pages import images as image_views
 from tests.bad_requests import (
     DASH_APPS,
     bad_callback_bodies,

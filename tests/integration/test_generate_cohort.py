@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 
 from constants.csv_template import TEMPLATE_2021, TEMPLATE_2026
-from npda import models as m
+from npda.data_model import models as m
 from npda.submissions.services import import_submission
 from npda.synthetic.generator import AuditYear, generate_unit
 from npda.synthetic.plan import plan_cohort

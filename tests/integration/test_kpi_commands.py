@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from aggregation.models import KPIRun
 from aggregation.selectors import KPI_TABLE_COLUMNS
-from npda import models as m
+from npda.data_model import models as m
 from tests.kpi_cohort import CLINIC, Cohort, hba1c, open_only
 
 pytestmark = pytest.mark.django_db

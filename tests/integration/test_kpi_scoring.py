@@ -3,7 +3,7 @@
 import pytest
 
 from aggregation.services import compute_kpis
-from npda import models as m
+from npda.data_model import models as m
 from tests.kpi_cohort import CLINIC, Cohort, E, S, d, hba1c, states
 
 pytestmark = pytest.mark.django_db

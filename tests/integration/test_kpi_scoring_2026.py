@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from aggregation.services import compute_kpis
-from npda import models as m
+from npda.data_model import models as m
 from tests.kpi_cohort import Cohort, aggregate, states
 
 pytestmark = pytest.mark.django_db

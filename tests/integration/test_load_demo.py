@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from aggregation.models import Release
-from npda import models as m
+from npda.data_model import models as m
 from tests.conftest import seed_lookups
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the second process must see the data
@@ -53,7 +53,7 @@ def test_the_demo_refuses_a_year_that_has_not_started():
 def test_the_demo_years_run_up_to_the_year_open_today():
     from datetime import date
 
-    from npda.management.commands.load_demo import demo_years
+    from npda.synthetic.management.commands.load_demo import demo_years
 
     assert demo_years(date(2026, 12, 2)) == [2022, 2023, 2024, 2025, 2026]
     assert demo_years(date(2027, 3, 31)) == [2022, 2023, 2024, 2025, 2026]

@@ -9,9 +9,9 @@ from axes.models import AccessAttempt
 from django.core import mail
 from django.urls import reverse
 
-from npda import models as m
-from npda.auth import minutes_to_wait
-from npda.models.users import canonical_email
+from npda.accounts.auth import minutes_to_wait
+from npda.data_model import models as m
+from npda.data_model.models.users import canonical_email
 from tests.factories import NPDAUserFactory
 
 pytestmark = pytest.mark.django_db

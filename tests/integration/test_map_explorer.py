@@ -17,7 +17,7 @@ from boundaries.loader import BOUNDARY_MODELS
 from constants.groups import GroupName
 from dashboards.map_data import map_view, release_choices
 from dashboards.map_outputs import update_request
-from npda import models as m
+from npda.data_model import models as m
 from tests.factories import user_in_group
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from constants.groups import GROUP_PERMISSIONS, KPI_JOB_PERMISSIONS, GroupName
 from constants.kpis import MEASURES
-from npda import models as m
+from npda.data_model import models as m
 from tests.factories import (
     AuditPeriodFactory,
     NPDAUserFactory,

@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from npda import models as m
+from npda.data_model import models as m
 from tests.factories import NPDAUserFactory, PatientFactory, SiteFactory, VisitFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core import mail
 from django.test import Client
 
-from npda import models as m
+from npda.data_model import models as m
 from tests.factories import NPDAUserFactory
 
 pytestmark = pytest.mark.django_db

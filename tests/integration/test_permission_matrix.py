@@ -16,7 +16,7 @@ from django.forms.models import model_to_dict
 from aggregation.releases import publish_release
 from constants.groups import GroupName
 from dashboards.map_outputs import update_request
-from npda import models as m
+from npda.data_model import models as m
 from tests.factories import (
     AuditPeriodFactory,
     SiteFactory,

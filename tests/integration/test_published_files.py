@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 
 from aggregation.releases import publish_release
 from dashboards import exports
-from npda import published_files
-from npda.published_files import IMMUTABLE, REVALIDATE, PublishedFile
+from npda.pages import published_files
+from npda.pages.published_files import IMMUTABLE, REVALIDATE, PublishedFile
 from tests.conftest import seed_lookups
 from tests.integration.conftest import EAST_OF_ENGLAND, make_large_units
 

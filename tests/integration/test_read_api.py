@@ -13,7 +13,7 @@ from aggregation.models import ReleaseAggregate, ReleaseMeasure
 from aggregation.releases import publish_release
 from aggregation.services import compute_kpis
 from constants.groups import GroupName
-from npda import models as m
+from npda.data_model import models as m
 from tests.factories import user_in_group as user
 from tests.kpi_cohort import CLINIC, Cohort, E, aggregate, d
 

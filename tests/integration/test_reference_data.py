@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from boundaries.loader import load_reference_data
 from constants.levels import BoundaryLevel
-from npda import models as m
+from npda.data_model import models as m
 
 pytestmark = pytest.mark.django_db
 

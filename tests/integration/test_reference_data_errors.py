@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from boundaries import sources
-from npda import models as m
+from npda.data_model import models as m
 from tests.reference_files import (
     BOW_TIE,
     copy_reference_data,

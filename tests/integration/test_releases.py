@@ -20,7 +20,7 @@ from aggregation.models import (
 from aggregation.releases import ReleaseCheckError, ReleaseError, publish_release
 from aggregation.services import compute_kpis
 from constants import disclosure as sdc
-from npda import models as m
+from npda.data_model import models as m
 from tests.integration.conftest import LARGE_UNITS
 from tests.kpi_cohort import E, aggregate, d, hba1c
 

@@ -17,7 +17,7 @@ from aggregation.releases import publish_release
 from dashboards import export_figures as ef
 from dashboards.callback_requests import CASE_MIX_OUTPUTS, FUNNEL_OUTPUTS, TREND_OUTPUTS
 from dashboards.map_figures import format_value
-from npda.models import PaediatricDiabetesUnit, Patient
+from npda.data_model.models import PaediatricDiabetesUnit, Patient
 from tests.integration.conftest import EAST_OF_ENGLAND, dash_callback
 
 pytestmark = pytest.mark.django_db

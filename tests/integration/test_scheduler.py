@@ -17,7 +17,7 @@ from aggregation.scheduler import (
     build_scheduler,
 )
 from aggregation.services import compute_kpis
-from npda import models as m
+from npda.data_model import models as m
 from tests.kpi_cohort import CLINIC, Cohort, open_only
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import time
 import pytest
 
 from dashboards.callback_requests import TREND_OUTPUTS, location_request
-from npda import models as m
-from npda.middleware import LAST_SEEN, LOGIN_AT
+from npda.accounts.middleware import LAST_SEEN, LOGIN_AT
+from npda.data_model import models as m
 from tests.factories import NPDAUserFactory
 
 pytestmark = pytest.mark.django_db

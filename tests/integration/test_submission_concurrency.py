@@ -7,7 +7,7 @@ import time
 import pytest
 from django.db import connection, connections
 
-from npda import models as m
+from npda.data_model import models as m
 from npda.submissions.services import import_submission
 from npda.submissions.store import UPLOAD_LOCK_NAMESPACE
 from tests.conftest import seed_lookups

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from aggregation.models import RecomputeRequest
-from npda import models as m
+from npda.data_model import models as m
 from npda.submissions.services import import_submission
 from tests.csv_files import make_csv, row
 from tests.factories import AuditPeriodFactory, synthetic_nhs_number

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from npda import models as m
+from npda.data_model import models as m
 from npda.submissions.reports import errors_csv, errors_xlsx
 from npda.submissions.services import import_submission
 from tests.csv_files import make_csv, make_csv_2026, row, row_2026

@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from constants.groups import GroupName
-from npda import models as m
+from npda.data_model import models as m
 from tests.csv_files import make_csv, row
 from tests.factories import AuditPeriodFactory, NPDAUserFactory
 

@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from constants.groups import GroupName
 from dashboards.map_outputs import update_request
-from npda import models as m
+from npda.data_model import models as m
 from tests.factories import NPDAUserFactory, user_in_group
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +95,7 @@ def test_a_code_or_a_recovery_code_once_verifies_a_later_login():
     assert response.status_code == 302 and response["Location"] == "/maps/"
     assert activities(user)[-1] == m.ActivityType.TWO_FACTOR_VERIFIED
     # A recovery code works once.
-    from npda.two_factor import new_recovery_codes
+    from npda.accounts.two_factor import new_recovery_codes
 
     recovery = new_recovery_codes(user)[0]
     again = password_only(user)

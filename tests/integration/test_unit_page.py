@@ -191,7 +191,7 @@ def test_the_404_page_says_what_is_missing(client, released):
 
 def test_a_worker_warms_the_peer_and_shape_caches(released):
     from aggregation.selectors import _peer_features
-    from npda.warmup import warm_caches
+    from npda.pages.warmup import warm_caches
 
     _peer_features.cache_clear()
     assert warm_caches() >= 0

@@ -3,7 +3,7 @@
 import pytest
 from django.test import RequestFactory, override_settings
 
-from npda.activity import client_ip
+from npda.accounts.activity import client_ip
 
 
 def request(forwarded: str | None = None, remote: str = "10.0.0.5"):

@@ -85,7 +85,7 @@ def test_the_2026_code_lists_are_the_data_dictionarys():
 
 def test_the_2026_fields_are_stored_with_their_code_lists():
     from constants import codes
-    from npda.models import Patient, Visit
+    from npda.data_model.models import Patient, Visit
 
     assert Patient._meta.get_field("adhd_asd_status").choices == codes.AdhdAsdStatus.choices
     assert Visit._meta.get_field("insulin_regimen").choices == codes.InsulinRegimen.choices

@@ -1,6 +1,6 @@
 import pytest
 
-from npda.identifiers import is_valid_nhs_number, nhs_number_check_digit
+from npda.data_model.identifiers import is_valid_nhs_number, nhs_number_check_digit
 from tests.factories import synthetic_nhs_number
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from constants.codes import hba1c_mmol_per_mol_to_percent, hba1c_percent_to_mmol_per_mol
-from npda.identifiers import is_valid_nhs_number
+from npda.data_model.identifiers import is_valid_nhs_number
 from npda.synthetic import parameters as p
 from npda.synthetic.generator import AuditYear, UnitCohort, generate_unit, identifiers
 from npda.synthetic.plan import plan_cohort

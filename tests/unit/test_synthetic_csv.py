@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from constants.csv_template import TEMPLATE_2021, TEMPLATE_2026
-from npda.models import AuditPeriod, PaediatricDiabetesUnit
+from npda.data_model.models import AuditPeriod, PaediatricDiabetesUnit
 from npda.submissions.reader import read_upload
 from npda.submissions.services import RecordBuilder
 from npda.synthetic.csv_writer import csv_file_name, write_unit_csv, write_unit_csv_file

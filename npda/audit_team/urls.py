@@ -1,0 +1,14 @@
+"""The RCPCH audit team's pages of a release: its suppression log and its outliers."""
+
+from django.urls import path
+
+from npda.audit_team import releases
+
+urlpatterns = [
+    path(
+        "releases/<int:release_id>/suppression-log.csv",
+        releases.suppression_log_csv,
+        name="suppression-log",
+    ),
+    path("releases/<int:release_id>/outliers/", releases.outliers_page, name="outliers"),
+]
