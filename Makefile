@@ -41,9 +41,12 @@ run: demo
 serve: prepare
 	@NPDA_ENV=$${NPDA_ENV:-production} .venv/bin/gunicorn --config gunicorn.conf.py
 
+# The suite in parallel, one worker per core, each with its own test database; the browser
+# tests together on one worker (docs/adr/0021-a-test-suite-that-stays-fast.md).
+TEST_WORKERS ?= auto
 test: setup-test
 	@$(MANAGE) collectstatic --no-input -v 0
-	@NPDA_ENV=test $(PY) -m pytest
+	@NPDA_ENV=test $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 bench: setup-test
 	@$(MANAGE) collectstatic --no-input -v 0

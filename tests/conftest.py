@@ -11,6 +11,7 @@ from npda.data_model.seeding import (
     sync_kpi_job_groups,
     sync_measures,
 )
+from tests import snapshots
 
 
 def seed_lookups() -> None:
@@ -26,15 +27,26 @@ def seed_lookups() -> None:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     # The real reference data is loaded once per session; each test runs in a transaction that
-    # is rolled back, so it is never modified for the next test.
+    # is rolled back, so it is never modified for the next test. Snapshots of an earlier run
+    # (tests/snapshots.py) are dropped: the code that built them may have changed.
     with django_db_blocker.unblock():
+        snapshots.drop_all()
         seed_lookups()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run on one worker of a parallel run (`-n`, `--dist loadgroup`), so the
+    worlds they share are built once (tests/snapshots.py) and Chromium starts once."""
+    for item in items:
+        if item.nodeid.startswith("tests/browser/"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session", autouse=True)
 def published_files_folder(tmp_path_factory):
-    """Files drawn from releases are kept in a folder of this run's own (npda.published_files):
-    nothing drawn by an earlier run, or by the demo, is served to a test."""
+    """Files drawn from releases are kept in a folder of this run's own
+    (npda.pages.published_files): nothing drawn by an earlier run, or by the demo, is served to
+    a test."""
     settings.NPDA_PUBLISHED_FILES_DIR = tmp_path_factory.mktemp("published")
 
 

@@ -8,10 +8,12 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
+from aggregation.models import Release
 from aggregation.releases import publish_release
 from aggregation.selectors import audit_period_for_year
 from aggregation.services import compute_kpis
 from npda.synthetic.service import generate_cohort
+from tests import snapshots
 from tests.conftest import seed_lookups
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -53,26 +55,30 @@ def fresh_cookies(request):
 
 @pytest.fixture
 def live_site(live_server, transactional_db):
-    """The live server with the reference data (transactional tests start from a flushed DB)."""
-    seed_lookups()
+    """The live server with the reference data (transactional tests start from a flushed DB;
+    the data comes back from a snapshot taken once per run: tests/snapshots.py)."""
+    snapshots.restored("lookups", seed_lookups)
     return live_server
 
 
-@pytest.fixture
-def published(live_site):
-    """A small national cohort (every unit, 5,000 children), scored and released."""
+def _published() -> None:
+    snapshots.restored("lookups", seed_lookups)
     generate_cohort(audit_year=2024, patients=5000, seed=2, today=dt.date(2025, 6, 1))
     period = audit_period_for_year(2024)
     compute_kpis(period)
-    release = publish_release(period, "final", today=dt.date(2025, 6, 2))
-    return live_site, release
+    publish_release(period, "final", today=dt.date(2025, 6, 2))
 
 
 @pytest.fixture
-def three_years(live_site):
-    """Three audit years of a small national cohort (every unit, 3,000 children a year), each
-    with a final release, and the last with a provisional release at its second quarter end."""
-    finals = []
+def published(live_server, transactional_db):
+    """A small national cohort (every unit, 5,000 children), scored and released: built once
+    per run, restored for each test."""
+    snapshots.restored("published", _published)
+    return live_server, Release.objects.get(kind="final")
+
+
+def _three_years() -> None:
+    snapshots.restored("lookups", seed_lookups)
     for year in (2022, 2023, 2024):
         generate_cohort(audit_year=year, patients=3000, seed=year, today=dt.date(2025, 6, 1))
         period = audit_period_for_year(year)
@@ -80,8 +86,17 @@ def three_years(live_site):
         if year == 2024:
             publish_release(period, "provisional", as_at=dt.date(2024, 9, 30),
                             today=dt.date(2025, 6, 2))  # fmt: skip
-        finals.append(publish_release(period, "final", today=dt.date(2025, 6, 2)))
-    return live_site, finals
+        publish_release(period, "final", today=dt.date(2025, 6, 2))
+
+
+@pytest.fixture
+def three_years(live_server, transactional_db):
+    """Three audit years of a small national cohort (every unit, 3,000 children a year), each
+    with a final release, and the last with a provisional release at its second quarter end:
+    built once per run, restored for each test."""
+    snapshots.restored("three_years", _three_years)
+    finals = list(Release.objects.filter(kind="final").order_by("audit_period__start_date"))
+    return live_server, finals
 
 
 def authenticator(user):
