@@ -41,6 +41,8 @@ class Policy:
     min_contributors: int
     secondary_suppression: bool
     complement_protection: bool
+    means_withheld_with_hidden_counts: bool = True  # SDC-1; SDC-2 (§3.1): only with few
+    recovery_check: bool = False  # §5.4 (SDC-2)
 
     @classmethod
     def from_model(cls, policy) -> "Policy":
@@ -51,6 +53,8 @@ class Policy:
             min_contributors=policy.min_contributors,
             secondary_suppression=policy.secondary_suppression,
             complement_protection=policy.complement_protection,
+            means_withheld_with_hidden_counts=policy.means_withheld_with_hidden_counts,
+            recovery_check=policy.recovery_check,
         )
 
 
@@ -217,6 +221,8 @@ def single_suppression_failures(cells: Cells, constraints: Constraints) -> np.nd
 # The cells and constraints of a release's rows ---------------------------------------------
 
 CELL_ROLE = {"count": "count", "mean": "count", "median": "count"}  # the numerator's role
+AVERAGE_KINDS = ("mean", "median")
+RATE_KINDS = ("proportion", "check_proportion", "events")  # limits that give the counts back
 VALUE_ROLE = {
     "proportion": "percentage",
     "check_proportion": "percentage",
@@ -362,6 +368,7 @@ def control(
     rows["numerator_suppressed"] = has_num & cells.suppressed[num]
     rows["denominator"] = np.where(has_den, shown[den], np.nan)
     rows["denominator_suppressed"] = has_den & cells.suppressed[den]
+    count_hidden = (rows["numerator_suppressed"] | rows["denominator_suppressed"]).to_numpy()
     reason = np.where(
         rows["numerator_suppressed"], cells.reason[num],
         np.where(rows["denominator_suppressed"], cells.reason[den], ""),
@@ -369,11 +376,16 @@ def control(
     kind = rows["kind"].to_numpy()
     sensitive = set(cells.quantity[cells.sensitive])
     controlled = (rows["level"] != NATIONAL).to_numpy() | rows["num_key"].isin(sensitive).to_numpy()
+    average = rows["kind"].isin(AVERAGE_KINDS).to_numpy()
     few = (
-        rows["kind"].isin(("mean", "median")).to_numpy() & controlled
+        average & controlled
         & (rows["num_true"].to_numpy() > 0)
         & (rows["num_true"].to_numpy() < policy.min_contributors)
     )  # fmt: skip
+    if not policy.means_withheld_with_hidden_counts:
+        # SDC-2 (§3.1): a mean or median reveals no count of another category, so only too
+        # few contributors withhold it; its hidden count still shows *.
+        reason = np.where(average & ~few, "", reason)
     reason = np.where((reason == "") & few, sdc.PRIMARY_FEW_CONTRIBUTORS, reason)
     if policy.complement_protection:
         missing = rows["den_true"].to_numpy() - rows["num_true"].to_numpy()
@@ -399,9 +411,14 @@ def control(
         "",
     )
     hide = withheld | not_applicable
-    for name in ("ci95_low", "ci95_high", "ci998_low", "ci998_high", "sd"):
+    for name in ("ci95_low", "ci95_high", "ci998_low", "ci998_high"):
         rows[name] = np.where(hide, np.nan, np.round(rows[name].to_numpy(), DISPLAY_PLACES))
-    _withhold_benchmarking(rows, hide, policy)
+    # A value published beside a hidden count (SDC-2's means) keeps its interval, comparison
+    # and funnel point, but not what would give the count back: with its SD, the interval's
+    # width pins n to within a few children; so do its z-score and its limits at n.
+    spread_hidden = hide | count_hidden
+    rows["sd"] = np.where(spread_hidden, np.nan, np.round(rows["sd"].to_numpy(), DISPLAY_PLACES))
+    _withhold_benchmarking(rows, hide, spread_hidden, policy)
 
 
 def _rounded(values: np.ndarray, places: np.ndarray | None) -> np.ndarray:
@@ -415,9 +432,13 @@ def _rounded(values: np.ndarray, places: np.ndarray | None) -> np.ndarray:
     return shown
 
 
-def _withhold_benchmarking(rows: pd.DataFrame, hide: np.ndarray, policy) -> None:
-    """Comparisons and funnel points of withheld values go; the rest is rounded like the value
-    (limits 1 dp, z 2 dp) and the funnel's n like any count."""
+def _withhold_benchmarking(
+    rows: pd.DataFrame, hide: np.ndarray, spread_hidden: np.ndarray, policy
+) -> None:
+    """Comparisons and funnel points of withheld values go, and the limits and z-score of a
+    point whose count is hidden (they give n back); the rest is rounded like the value
+    (limits 1 dp, z 2 dp) and the funnel's n like any count, so a point whose count is hidden
+    sits at the count rounded (§3.1)."""
     if "comparison" not in rows:
         for name in BENCHMARK_TEXT:
             rows[name] = ""
@@ -430,8 +451,9 @@ def _withhold_benchmarking(rows: pd.DataFrame, hide: np.ndarray, policy) -> None
         rows[name] = np.where(hide, "", rows[name])
     limits = ("funnel_lower_95", "funnel_upper_95", "funnel_lower_998", "funnel_upper_998")
     for name in limits:
-        rows[name] = np.where(hide, np.nan, np.round(rows[name].to_numpy(float), DISPLAY_PLACES))
-    rows["z_score"] = np.where(hide, np.nan, np.round(rows["z_score"].to_numpy(float), 2))
+        rounded_limit = np.round(rows[name].to_numpy(float), DISPLAY_PLACES)
+        rows[name] = np.where(spread_hidden, np.nan, rounded_limit)
+    rows["z_score"] = np.where(spread_hidden, np.nan, np.round(rows["z_score"].to_numpy(float), 2))
     n = rows["funnel_n"].to_numpy(float)
     rounded = np.floor(n / policy.rounding_base + 0.5) * policy.rounding_base
     rows["funnel_n"] = np.where(hide, np.nan, rounded)
@@ -487,6 +509,8 @@ def check_release(
     for index in np.flatnonzero(leaks):
         failures.append(_row_failure("withheld value with statistics", rows, index))
     failures += _identifier_failures(rows, output_columns)
+    if policy.recovery_check:
+        failures += recovery_failures(rows, cells, homes, constraints, policy)
     return failures
 
 
@@ -536,6 +560,69 @@ def _identifier_failures(rows: pd.DataFrame, output_columns: list[str]) -> list:
                     )
                 )
     return failures
+
+
+# §5.4: no withheld cell can be recovered from what is published ---------------------------------
+
+
+def recovery_failures(
+    rows: pd.DataFrame, cells: Cells, homes: pd.DataFrame, constraints: Constraints, policy
+) -> list[CheckFailure]:
+    """A hidden count given back by a published percentage and its limits (which identify the
+    numerator and denominator behind them: §5.4), or by the spread of a mean published beside
+    it; then one given back by subtraction within a constraint left with one unknown cell,
+    counting every published count as known exactly (the worst case), repeated with what
+    comes back until nothing more does."""
+    failures = []
+    published = ~rows["withheld"].to_numpy() & rows["value"].notna().to_numpy()
+    rate = published & rows["kind"].isin(RATE_KINDS).to_numpy()
+    given_back = np.zeros(len(cells), dtype=bool)
+    for side, name in (("num", "numerator"), ("den", "denominator")):
+        cell = rows[f"{side}_cell"].to_numpy()
+        exposed = rate & (cell >= 0) & cells.suppressed[np.maximum(cell, 0)]
+        given_back[cell[exposed]] = True
+        failures += [
+            _row_failure(
+                "withheld cell recoverable", rows, index,
+                f"its hidden {name} is given back by the published value and its limits",
+            )
+            for index in np.flatnonzero(exposed)
+        ]  # fmt: skip
+    hidden = (rows["numerator_suppressed"] | rows["denominator_suppressed"]).to_numpy()
+    spread = rows[["sd", "z_score", "funnel_lower_95", "funnel_upper_95"]].notna().any(axis=1)
+    failures += [
+        _row_failure(
+            "withheld cell recoverable", rows, index,
+            "its hidden count is given back by the SD, z-score or limits at n",
+        )
+        for index in np.flatnonzero(published & hidden & spread.to_numpy())
+    ]  # fmt: skip
+    unknown = cells.suppressed & ~given_back
+    for index in np.flatnonzero(recovered_by_subtraction(constraints, unknown)):
+        failures.append(
+            _cell_failure(
+                "withheld cell recoverable", cells, homes, index,
+                f"{cells.quantity[index]} is given back by subtraction within a constraint",
+            )
+        )  # fmt: skip
+    return failures
+
+
+def recovered_by_subtraction(constraints: Constraints, unknown: np.ndarray) -> np.ndarray:
+    """The unknown cells that subtraction gives back: a constraint with exactly one unknown
+    cell gives it (the total less the other parts, or the parts' sum), which is then known in
+    the other constraints it is in; repeated until nothing more comes back."""
+    unknown = unknown.copy()
+    recovered = np.zeros(len(unknown), dtype=bool)
+    con, cell = constraints.con, constraints.cell
+    while len(con):
+        counts = np.bincount(con, weights=unknown[cell], minlength=len(constraints.names))
+        newly = cell[(counts == 1)[con] & unknown[cell]]
+        if not len(newly):
+            break
+        unknown[newly] = False
+        recovered[newly] = True
+    return recovered
 
 
 def suppression_log(rows: pd.DataFrame, cells, homes: pd.DataFrame) -> pd.DataFrame:

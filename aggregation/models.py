@@ -182,6 +182,14 @@ class DisclosurePolicy(models.Model):
     )
     secondary_suppression = models.BooleanField(default=True)
     complement_protection = models.BooleanField(default=False)
+    means_withheld_with_hidden_counts = models.BooleanField(
+        default=True,
+        help_text="SDC-1: a mean or median is withheld with its hidden contributor count; "
+        "SDC-2: only when fewer than min_contributors children contribute",
+    )
+    recovery_check = models.BooleanField(
+        default=False, help_text="§5.4: check that no withheld cell can be recovered"
+    )
     description = models.TextField()
     approved_by = models.CharField(max_length=120)
     approved_at = models.DateTimeField(auto_now_add=True)
@@ -393,6 +401,48 @@ class SuppressionLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release_id} {self.level} {self.area_code} {self.measure_id} {self.reason}"
+
+
+class UnitOutlierClass(models.Model):
+    """benchmarking-methods.md §6: a unit's class on a formal outlier measure of a final
+    release, computed on its true figures whatever disclosure control withholds from the
+    public; or (no measure) a unit that should have submitted data for the year and did not.
+    Holds true values: confidential to the audit team, like the suppression log."""
+
+    NON_PARTICIPATION = "non_participation"
+
+    release = models.ForeignKey(
+        Release, on_delete=models.CASCADE, related_name="outlier_classes", db_index=False
+    )
+    unit_code = models.CharField(max_length=12)
+    unit_name = models.CharField(max_length=160, help_text="as the release's geography names it")
+    measure = models.ForeignKey(
+        Measure, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+        help_text="empty for non-participation",
+    )  # fmt: skip
+    n = models.PositiveIntegerField(null=True, blank=True, help_text="the funnel's true n")
+    value = models.FloatField(null=True, blank=True, help_text="true, in the published unit")
+    funnel_lower_95 = models.FloatField(null=True, blank=True)
+    funnel_upper_95 = models.FloatField(null=True, blank=True)
+    funnel_lower_998 = models.FloatField(null=True, blank=True)
+    funnel_upper_998 = models.FloatField(null=True, blank=True)
+    z_score = models.FloatField(null=True, blank=True)
+    outlier = models.CharField(max_length=20, help_text="within, alert, alarm or non_participation")
+    outlier_direction = models.CharField(max_length=8, blank=True)
+    published = models.BooleanField(help_text="the public funnel shows the unit's point")
+    public_note = models.CharField(
+        max_length=32, blank=True, help_text="why the public value is withheld (value_note)"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "measure", "unit_code"], name="one_outlier_class_per_unit"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release_id} {self.unit_code} {self.measure_id or '-'}: {self.outlier}"
 
 
 class OutlierProcessStep(models.Model):

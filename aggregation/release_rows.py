@@ -357,6 +357,18 @@ def _benchmark_frame(frame, areas: Areas, mask, measure, benchmarking: Benchmark
     return {}
 
 
+CLASS_COLUMNS = ("funnel_n", "value_true", "funnel_lower_95", "funnel_upper_95")
+CLASS_COLUMNS += ("funnel_lower_998", "funnel_upper_998", "z_score", "outlier", "outlier_direction")
+
+
+def unit_outlier_classes(rows: pd.DataFrame, measures: list[str]) -> pd.DataFrame:
+    """benchmarking-methods.md §6: every unit's class on the measures from its true figures,
+    taken before disclosure control withholds any (the rows the funnel classes: for 44 the
+    type 1 mean), indexed as in `rows`."""
+    classed = (rows["level"] == "pdu") & rows["measure"].isin(measures) & (rows["outlier"] != "")
+    return rows.loc[classed, ["code", "measure", *CLASS_COLUMNS]].copy()
+
+
 def _funnel_in_display_units(result: dict, kind: str, columns: dict) -> dict:
     """Funnel limits on the scale rows are published in: % for proportions, per 100 children
     for admissions (the engine's are counts); mmol/mol unchanged."""

@@ -46,8 +46,15 @@ from .models import (
     ReleaseArea,
     ReleaseMeasure,
     SuppressionLogEntry,
+    UnitOutlierClass,
 )
-from .release_rows import Benchmarking, breakdown_keys, build_rows, numerator_quantity
+from .release_rows import (
+    Benchmarking,
+    breakdown_keys,
+    build_rows,
+    numerator_quantity,
+    unit_outlier_classes,
+)
 from .rollup import (
     UNIT_AREA_TABLE,
     copy_rows,
@@ -192,6 +199,8 @@ def publish_release(
         rows, funnels = build_rows(
             areas, equity=final, benchmarking=benchmarking, dataset_year=period.dataset_year
         )
+        formal = [number for number, p in outlier.items() if p.is_formal] if final else []
+        classes = unit_outlier_classes(rows, formal)  # true figures, before any is withheld
         say(f"disclosure control ({rules.label}) of {len(rows):,} rows")
         sensitive = {numerator_quantity(n) for n in policy.sensitive_measures}
         cells, homes = cells_of(rows, sensitive)
@@ -204,6 +213,8 @@ def publish_release(
         say("writing the release")
         release = _create_release(period, kind, c, policy, outlier, user, notes, ended)
         _write(cursor, release, rows, cells, homes, funnels)
+        if final:
+            _write_outlier_classes(release, classes, rows, period)
         cursor.execute(f"DROP TABLE {RELEASE_KPI_TABLE}, {UNIT_AREA_TABLE}")
         _keep_statistics_fresh(cursor)
         release.duration_seconds = time.perf_counter() - started
@@ -404,6 +415,60 @@ def _write(cursor, release: Release, rows: pd.DataFrame, cells, homes, funnels: 
     for (reason, level), count in summary.items():
         release.suppression_summary.setdefault(reason, {})[level] = int(count)
     release.save(update_fields=["rows", "suppression_summary"])
+
+
+def _write_outlier_classes(
+    release: Release, classes: pd.DataFrame, rows: pd.DataFrame, period: m.AuditPeriod
+) -> None:
+    """§6: every unit's class on the formal outlier measures, on its true figures, with
+    whether the public sees its point (and why not); and each unit that should have submitted
+    data for the year and did not (no active submission: it had no data), as non-participating.
+    Confidential to the audit team."""
+    names = dict(m.PaediatricDiabetesUnit.objects.values_list("pz_code", "name"))
+    public = rows.loc[classes.index]
+    classes = classes.assign(
+        published=~public["withheld"].to_numpy() & public["value"].notna().to_numpy(),
+        public_note=public["value_note"].to_numpy(),
+    )
+    records = [_classed_unit(release, names, c) for c in classes.itertuples(index=False)]
+    records += [
+        UnitOutlierClass(
+            release=release, unit_code=code, unit_name=names[code], measure=None,
+            outlier=UnitOutlierClass.NON_PARTICIPATION, outlier_direction="negative",
+            published=False,
+        )
+        for code in units_without_data(period)
+    ]  # fmt: skip
+    UnitOutlierClass.objects.bulk_create(records)
+
+
+def _classed_unit(release: Release, names: dict[str, str], c) -> UnitOutlierClass:
+    return UnitOutlierClass(
+        release=release, unit_code=c.code, unit_name=names.get(c.code, c.code),
+        measure_id=c.measure, n=round(c.funnel_n), value=_number(c.value_true),
+        funnel_lower_95=_number(c.funnel_lower_95), funnel_upper_95=_number(c.funnel_upper_95),
+        funnel_lower_998=_number(c.funnel_lower_998),
+        funnel_upper_998=_number(c.funnel_upper_998), z_score=_number(c.z_score),
+        outlier=c.outlier, outlier_direction=c.outlier_direction, published=bool(c.published),
+        public_note=c.public_note,
+    )  # fmt: skip
+
+
+def _number(x) -> float | None:
+    return float(x) if x is not None and np.isfinite(x) else None
+
+
+def units_without_data(period: m.AuditPeriod) -> list[str]:
+    """The open units with no active submission for the period: they should have submitted
+    data for the year and have none (benchmarking-methods.md §6 non-participation, as the
+    submission lifecycle keeps `Submission.is_active`); a closed unit is not expected to."""
+    submitted = m.Submission.objects.filter(audit_period=period, is_active=True)
+    return list(
+        m.PaediatricDiabetesUnit.objects.filter(is_active=True)
+        .exclude(pz_code__in=submitted.values("paediatric_diabetes_unit"))
+        .order_by("pz_code")
+        .values_list("pz_code", flat=True)
+    )
 
 
 def unit_spreads(rows: pd.DataFrame) -> dict[str, dict]:

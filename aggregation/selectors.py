@@ -136,14 +136,22 @@ def _release_choices() -> list[str]:
     ]
 
 
-def release_is_up_to_date(period: AuditPeriod, kind: str, calculation_date: date) -> bool:
+def release_is_up_to_date(
+    period: AuditPeriod, kind: str, calculation_date: date, *, under_current_policy: bool = False
+) -> bool:
     """Whether a current release of that period, kind and date was made after the period's
-    latest upload (so a new one would show the same results)."""
-    current = Release.objects.filter(
-        audit_period=period, kind=kind, calculation_date=calculation_date,
-        superseded_at__isnull=True,
-    ).first()  # fmt: skip
+    latest upload (so a new one would show the same results); with `under_current_policy`,
+    also under the current disclosure control policy (the demo's releases follow it, where a
+    published release keeps the policy it was made under)."""
+    current = (
+        Release.objects.filter(
+            audit_period=period, kind=kind, calculation_date=calculation_date,
+            superseded_at__isnull=True,
+        ).select_related("disclosure_policy").first()
+    )  # fmt: skip
     if current is None:
+        return False
+    if under_current_policy and current.disclosure_policy.label != sdc.CURRENT_POLICY.label:
         return False
     last_upload = Submission.objects.filter(audit_period=period).aggregate(at=Max("submitted_at"))
     return last_upload["at"] is None or current.created_at > last_upload["at"]
@@ -734,6 +742,7 @@ class FunnelData:
     curves: dict[str, list[float]] = field(default_factory=dict)  # n and the four limits
     classes: dict[str, tuple[str, str]] = field(default_factory=dict)  # code: class, direction
     adjusted: bool = True  # limits widened for overdispersion as the outlier policy says
+    not_shown: list[AreaResult] = field(default_factory=list)  # units without a point: why
 
 
 def funnel(release_id: int, measure: str, *, adjusted: bool = True) -> FunnelData:
@@ -750,9 +759,11 @@ def funnel(release_id: int, measure: str, *, adjusted: bool = True) -> FunnelDat
     release = resolve_release(release_id)
     stored = ReleaseMeasure.objects.filter(release_id=release.id, measure_id=measure).first()
     parameters = (stored.funnel if stored else None) or {}
-    points = _funnel_points(release.id, measure)
+    points, not_shown = _funnel_rows(release.id, measure)
     if not parameters or not points:
-        return FunnelData(release, measure, value_unit(measure), parameters, None, points)
+        return FunnelData(
+            release, measure, value_unit(measure), parameters, None, points, not_shown=not_shown
+        )
     adjusted = adjusted or not parameters.get("overdispersed")  # no allowance: the same limits
     if not adjusted:
         parameters = {**parameters, "overdispersed": False}
@@ -774,16 +785,25 @@ def funnel(release_id: int, measure: str, *, adjusted: bool = True) -> FunnelDat
         release, measure, value_unit(measure), parameters,
         _float(curves.pop("target")), points,
         {"n": n.tolist(), **{k: [_float(x) for x in v] for k, v in curves.items()}},
-        classes, adjusted,
+        classes, adjusted, not_shown,
     )  # fmt: skip
 
 
-def _funnel_points(release_id: int, measure: str) -> list[AreaResult]:
-    """The units on a measure's funnel: those with a published value and a funnel n (for 44,
-    the type 1 rows: the formal outlier measure is the type 1 mean)."""
+def _funnel_rows(release_id: int, measure: str) -> tuple[list[AreaResult], list[AreaResult]]:
+    """The units of a release on a measure's funnel (those with a published value and a funnel
+    n) and those not on it (value withheld, or no children); for 44 the type 1 rows: the
+    formal outlier measure is the type 1 mean."""
     breakdown, category = ("diabetes_type", "1") if measure == "44" else ("", None)
     rows = area_results(release_id, "pdu", measure, breakdown=breakdown, category=category)
-    return [r for r in rows if r.value is not None and r.funnel_n]
+    on_it = [r.value is not None and bool(r.funnel_n) for r in rows]
+    return (
+        [r for r, shown in zip(rows, on_it, strict=True) if shown],
+        [r for r, shown in zip(rows, on_it, strict=True) if not shown],
+    )
+
+
+def _funnel_points(release_id: int, measure: str) -> list[AreaResult]:
+    return _funnel_rows(release_id, measure)[0]
 
 
 # Trends ------------------------------------------------------------------------------------------
@@ -907,17 +927,51 @@ def suppression_log(user, release_id: int) -> Iterator[tuple]:
 
 
 @dataclass(frozen=True)
+class ClassedUnit:
+    """A unit's class on a formal outlier measure of a final release, from its true figures
+    (benchmarking-methods.md §6): value, n, the limits at n, z-score, class and direction, and
+    whether the public funnel shows it. Confidential: true values of withheld units."""
+
+    area_code: str
+    area_name: str
+    measure: str
+    value: float | None
+    unit: str
+    funnel_n: int | None
+    funnel_limits_95: tuple[float, float] | None
+    funnel_limits_998: tuple[float, float] | None
+    z_score: float | None
+    outlier: str  # within | alert | alarm | non_participation
+    outlier_direction: str
+    published: bool = True
+    public_note: str = ""  # why the public value is withheld
+
+
+@dataclass(frozen=True)
 class OutlierCase:
     """A unit beyond a limit on a formal outlier measure of a final release: the funnel
     evidence, and the steps of the outlier process recorded for it so far."""
 
-    point: AreaResult  # value, n, the limits at its n, z-score, class and direction
+    point: ClassedUnit
     steps: list  # OutlierProcessStep rows, in the order taken
 
 
-def outliers(user, release_id: int | str) -> tuple[ReleaseSummary, list[OutlierCase]]:
+@dataclass(frozen=True)
+class OutlierReport:
+    release: ReleaseSummary
+    cases: list[OutlierCase]  # alerts and alarms, alarms first
+    non_participating: list[ClassedUnit]  # units with no data for the year
+    classed: dict[str, int]  # units classed on each formal measure
+    every_unit: bool  # False: a release made before true classes were stored (published only)
+
+
+FLAGGED = ("alert", "alarm")
+
+
+def outliers(user, release_id: int | str) -> OutlierReport:
     """Alert and alarm units of the formal outlier measures (32.1, the type 1 mean HbA1c) of a
-    final release, alarms first, with their process steps."""
+    final release, classed on the true values of every unit whatever the public sees, alarms
+    first, with their process steps; and the units that took no part."""
     from .models import OutlierProcessStep
 
     if user is None or not user.has_perm("aggregation.view_outlierprocessstep"):
@@ -930,14 +984,51 @@ def outliers(user, release_id: int | str) -> tuple[ReleaseSummary, list[OutlierC
         "recorded_by"
     ):
         steps.setdefault((step.unit_id, step.measure_id), []).append(step)
+    classes = _stored_classes(release.id)
+    every_unit = bool(classes)
+    if not every_unit:  # made before issue 24: the classes of the published points only
+        classes = [
+            _classed(point) for measure in FORMAL_OUTLIER_MEASURES
+            for point in _funnel_points(release.id, measure)
+        ]  # fmt: skip
+    classed: dict[str, int] = {}
+    for unit in classes:
+        if unit.measure:
+            classed[unit.measure] = classed.get(unit.measure, 0) + 1
     cases = [
-        OutlierCase(point, steps.get((point.area_code, measure), []))
-        for measure in FORMAL_OUTLIER_MEASURES
-        for point in _funnel_points(release.id, measure)
-        if point.outlier in ("alert", "alarm")
+        OutlierCase(unit, steps.get((unit.area_code, unit.measure), []))
+        for unit in classes
+        if unit.outlier in FLAGGED
     ]
     cases.sort(key=lambda c: (c.point.outlier != "alarm", c.point.measure, c.point.area_name))
-    return release, cases
+    absent = sorted(
+        (u for u in classes if u.outlier == "non_participation"), key=lambda u: u.area_name
+    )
+    return OutlierReport(release, cases, absent, classed, every_unit)
+
+
+def _stored_classes(release_id: int) -> list[ClassedUnit]:
+    from .models import UnitOutlierClass
+
+    return [
+        ClassedUnit(
+            area_code=c.unit_code, area_name=c.unit_name, measure=c.measure_id or "",
+            value=c.value, unit=value_unit(c.measure_id) if c.measure_id else "",
+            funnel_n=c.n, funnel_limits_95=_pair(c.funnel_lower_95, c.funnel_upper_95),
+            funnel_limits_998=_pair(c.funnel_lower_998, c.funnel_upper_998),
+            z_score=c.z_score, outlier=c.outlier, outlier_direction=c.outlier_direction,
+            published=c.published, public_note=c.public_note,
+        )
+        for c in UnitOutlierClass.objects.filter(release_id=release_id).order_by("pk")
+    ]  # fmt: skip
+
+
+def _classed(point: AreaResult) -> ClassedUnit:
+    return ClassedUnit(
+        point.area_code, point.area_name, point.measure, point.value, point.unit,
+        point.funnel_n, point.funnel_limits_95, point.funnel_limits_998, point.z_score,
+        point.outlier, point.outlier_direction,
+    )  # fmt: skip
 
 
 # The audit team's raw tables ---------------------------------------------------------------

@@ -190,8 +190,9 @@ def record_outlier_step(
 
     if not user.has_perm("aggregation.add_outlierprocessstep"):
         raise PermissionDenied("Recording outlier process steps is for the RCPCH audit team.")
-    release, cases = outliers(user, release_id)
-    if not any(c.point.area_code == pz_code and c.point.measure == measure for c in cases):
+    report = outliers(user, release_id)
+    release = report.release
+    if not any(c.point.area_code == pz_code and c.point.measure == measure for c in report.cases):
         raise OutlierStepError(
             f"{pz_code} is not an alert or alarm on {measure} in release {release.id}."
         )

@@ -6,7 +6,7 @@ edit of a published one), so that old releases can be reproduced exactly.
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 SUPPRESSED = "*"  # §8: suppressed to protect confidentiality
 DISPLAY_PLACES = 1  # §3: percentages (and means, rates, limits) are shown to 1 decimal place
@@ -48,10 +48,22 @@ class PolicyVersion:
     complement_protection: bool
     description: str
     approved_by: str
+    # SDC-1: a mean or median goes with its contributor count when that count is hidden.
+    # SDC-2 (§3.1): withheld only when fewer than `min_contributors` children contribute.
+    means_withheld_with_hidden_counts: bool = True
+    # §5.4: the release check that no withheld cell can be recovered from what is published
+    # (a check that came with SDC-2; SDC-1 releases are reproduced with the checks they had).
+    recovery_check: bool = False
 
     @property
     def label(self) -> str:
         return f"{self.policy_id}-{self.version}"
+
+    def parameters(self) -> dict:
+        """Every stored field but the version's name, as the model stores it."""
+        fields = asdict(self)
+        del fields["policy_id"], fields["version"]
+        return fields | {"sensitive_measures": list(self.sensitive_measures)}
 
 
 SDC_1 = PolicyVersion(
@@ -73,8 +85,30 @@ SDC_1 = PolicyVersion(
     ),
     approved_by="RCPCH National Paediatric Diabetes Audit",
 )
-POLICY_VERSIONS = (SDC_1,)
-CURRENT_POLICY = SDC_1
+SDC_2 = PolicyVersion(
+    policy_id="SDC",
+    version=2,
+    effective_from=dt.date(2026, 12, 1),
+    small_count_max=7,
+    rounding_base=5,
+    min_contributors=8,
+    sensitive_measures=("8",),
+    secondary_suppression=True,
+    complement_protection=False,
+    description=(
+        "As SDC-1, except for means and medians: they are withheld only when fewer than 8 "
+        "children contribute. A contributor count hidden by secondary suppression is shown as "
+        "*, and the mean or median, its confidence interval, its comparison and its funnel "
+        "point (placed at the count rounded to 5) are still published. Percentages are still "
+        "withheld when a count they rest on is hidden. A release check confirms that no "
+        "withheld figure can be recovered from what is published."
+    ),
+    approved_by="RCPCH National Paediatric Diabetes Audit",
+    means_withheld_with_hidden_counts=False,
+    recovery_check=True,
+)
+POLICY_VERSIONS = (SDC_1, SDC_2)
+CURRENT_POLICY = SDC_2  # every release made from 2026-12-01 (disclosure-control.md §3.1)
 
 
 def footnote(policy_label: str) -> str:

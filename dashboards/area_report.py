@@ -31,7 +31,6 @@ from .map_state import DEFAULT_MEASURE, MapState
 from .measure_rows import measure_row
 from .rendering import figure_image
 
-RANKED = MapState(level="pdu", sort="-value")  # units, highest value first
 TREND_SIZE = (720, 300)
 
 
@@ -90,6 +89,9 @@ def report_context(export: AreaExport, produced: date) -> dict:
     own_units = export.area.level != "pdu"
     release = export.release
     measure = MEASURES_BY_NUMBER[DEFAULT_MEASURE]
+    polarity = measure.polarity.value
+    order = MapState(level="pdu", measure=measure.number, sort=fig.best_first_sort(polarity))
+    units = list(unit_results.values())
     return {
         "area": export.area,
         "level_label": Level(export.area.level).label,
@@ -101,7 +103,10 @@ def report_context(export: AreaExport, produced: date) -> dict:
         ],
         "measure_count": len(MEASURES),
         "map": _map(page, unit_results),
-        "units": fig.table_rows(list(unit_results.values()), RANKED) if own_units else [],
+        "units": fig.ranked(fig.table_rows(units, order)) if own_units else [],
+        "rank_heading": fig.RANK_WORDS[polarity][0],
+        "rank_order": fig.RANK_WORDS[polarity][1],
+        "units_not_shown": fig.not_shown_text(units, "unit") if own_units else "",
         "measure": measure,
         "trend": trend,
         "trend_rows": trend_rows,

@@ -8,7 +8,7 @@ Plain Python, no Django or Dash import.
 FUNNEL_OUTPUTS = (
     "funnel-problems.children", "funnel-title.children", "funnel-method.children",
     "funnel-plot.figure", "caterpillar-plot.figure", "funnel-table.children",
-    "funnel-download.children",
+    "funnel-download.children", "funnel-not-shown.children",
 )  # fmt: skip
 TREND_OUTPUTS = ("trend-title.children", "trend-problems.children", "trend-years.figure",
                  "trend-quarters.figure", "trend-tables.children")  # fmt: skip

@@ -188,7 +188,7 @@ def funnel_image(measure: str, chart: str, search: str) -> ChartImage:
     view = funnel_view(f"/benchmarking/{measure}/", search)
     figure = view.funnel if chart == "funnel" else view.caterpillar
     title = f"{figure['layout']['title']['text']} ({view.title.split(': ', 1)[-1]})"
-    return ChartImage(figure, html.unescape(title), view.method,
+    return ChartImage(figure, html.unescape(title), f"{view.method} {view.not_shown}".strip(),
                       source_text(view.release, is_map=False), ef.CHART_SIZE,
                       f"NPDA {chart} {measure} release {view.release.id}")  # fmt: skip
 

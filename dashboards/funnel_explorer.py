@@ -19,6 +19,7 @@ from aggregation.selectors import NotFound, ReleaseSummary
 from constants.kpis import MEASURES_BY_NUMBER
 
 from . import funnel_figures as ff
+from . import map_figures as fig
 from .callback_requests import FUNNEL_OUTPUTS, dash_outputs
 from .downloads import image_links
 
@@ -67,7 +68,7 @@ def _points(data) -> list[ff.FunnelPoint]:
     return [
         ff.FunnelPoint(
             p.area_code, p.area_name, int(p.funnel_n), p.value, p.ci95,
-            *data.classes.get(p.area_code, ("", "")),
+            *data.classes.get(p.area_code, ("", "")), count_hidden=p.numerator_suppressed,
         )
         for p in data.points
     ]  # fmt: skip
@@ -110,12 +111,16 @@ def layout() -> html.Div:
             html.Div(id="funnel-problems", role="status", className="map-problems"),
             html.H2(id="funnel-title", className="map-title"),
             html.P(id="funnel-method", className="map-release"),
+            html.P(id="funnel-not-shown", className="map-release"),
             html.Div(
                 [
                     html.Figure(
                         [
                             _graph("funnel-plot"),
-                            html.Figcaption("Funnel plot: the table below lists the same units."),
+                            html.Figcaption(
+                                "Funnel plot: the tables below list the units shown and any "
+                                "not shown, with the reason."
+                            ),
                         ],
                     ),
                     html.Figure(
@@ -123,7 +128,10 @@ def layout() -> html.Div:
                             dcc.Graph(
                                 id="caterpillar-plot", config=GRAPH_CONFIG, style=GRAPH_STYLE
                             ),
-                            html.Figcaption("Caterpillar plot: units ranked with 95% intervals."),
+                            html.Figcaption(
+                                "Caterpillar plot: units ranked with 95% intervals, rank 1 the "
+                                "best."
+                            ),
                         ],
                     ),
                 ],
@@ -153,6 +161,7 @@ class FunnelView:
     table: str
     csv_url: str
     unit_link: list
+    not_shown: str  # how many of the release's units are not on the plots, and why
 
 
 def funnel_view(pathname: str, search: str) -> FunnelView:
@@ -163,22 +172,39 @@ def funnel_view(pathname: str, search: str) -> FunnelView:
     data = selectors.funnel(state.release, state.measure, adjusted=state.limits == "adjusted")
     measure = MEASURES_BY_NUMBER[state.measure]
     points = _points(data)
-    if state.unit and state.unit not in {p.code for p in points}:
-        problems.append(f"Unit {state.unit!r} has no published value here.")
-    title = f"{measure.number} {measure.name}: {len(points)} units, {data.release.label} release"
+    missing = {r.area_code: r for r in data.not_shown}
+    if state.unit in missing:
+        chosen = missing[state.unit]
+        problems.append(
+            f"{chosen.area_name} ({chosen.area_code}) is not on these plots: "
+            f"{fig.not_shown_sentence(chosen)}."
+        )
+    elif state.unit and state.unit not in {p.code for p in points}:
+        problems.append(f"Unit {state.unit!r} has no data in this release.")
+    every = len(points) + len(data.not_shown)
+    title = (
+        f"{measure.number} {measure.name}: {len(points)} of {every} units, "
+        f"{data.release.label} release"
+    )
     funnel = ff.funnel_figure(
         points, data.curves, data.target, unit=data.unit, kind=RULES[state.measure].value_kind,
         title=f"Funnel plot: {measure.name}", highlight=state.unit,
     )  # fmt: skip
     caterpillar = ff.caterpillar_figure(
         points, data.target, unit=data.unit, title=f"Units ranked: {measure.name}",
-        highlight=state.unit,
+        polarity=measure.polarity.value, highlight=state.unit,
     )  # fmt: skip
+
+    def page_url(code: str) -> str:
+        query = f"?release={data.release.id}&measure={state.measure}"
+        return reverse("unit-page", args=[code]) + query
+
+    not_shown = [
+        ff.NotShown(r.area_code, r.area_name, fig.not_shown_reason(r)) for r in data.not_shown
+    ]
     table = ff.units_table_html(
-        points, data.unit, f"{title}, largest first", state.unit,
-        lambda code: reverse("unit-page", args=[code]) + f"?release={data.release.id}"
-        f"&measure={state.measure}",
-    )  # fmt: skip
+        points, data.unit, f"{title}, largest first", state.unit, page_url
+    ) + ff.not_shown_table_html(not_shown, page_url)
     csv = (
         f"/api/v1/aggregates?level=pdu&measure={state.measure}&release={data.release.id}"
         + ("&breakdown=diabetes_type" if state.measure == "44" else "")
@@ -187,7 +213,17 @@ def funnel_view(pathname: str, search: str) -> FunnelView:
     return FunnelView(
         state, problems, title, data.release, _method_text(data), funnel, caterpillar, table,
         csv, _unit_link(points, state, data.release.id),
+        _not_shown_text(data.not_shown, len(points)),
     )  # fmt: skip
+
+
+def _not_shown_text(not_shown: list, shown: int) -> str:
+    """How many of the release's units are not on the plots and why, e.g. "165 units shown.
+    7 units not shown: fewer than 8 children (listed below the table)."."""
+    if not not_shown:
+        return f"All {shown} units of the release are shown." if shown else ""
+    summary = fig.not_shown_text(not_shown, "unit").removesuffix(".")
+    return f"{shown} units shown. {summary} (listed below the table)."
 
 
 FUNNEL_CHARTS = (("funnel", "funnel plot"), ("caterpillar", "caterpillar plot"))
@@ -201,7 +237,7 @@ def render(pathname, search, **kwargs):
     try:
         view = funnel_view(pathname or "", search or "")
     except NotFound as error:
-        return [html.P(str(error), className="problem")], "", "", empty, empty, "", ""
+        return [html.P(str(error), className="problem")], "", "", empty, empty, "", "", ""
     return (
         [html.P(p, className="problem") for p in view.problems],
         view.title,
@@ -213,4 +249,5 @@ def render(pathname, search, **kwargs):
          " from the open data API (funnel limits, z-scores and classes included).",
          *image_links(pathname, search, FUNNEL_CHARTS, " Images of the plots:"), ".",
          *view.unit_link],
+        view.not_shown,
     )  # fmt: skip

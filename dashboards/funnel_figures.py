@@ -35,6 +35,11 @@ class FunnelPoint:
     ci95: tuple[float, float] | None
     klass: str  # within | alert | alarm
     direction: str  # positive | negative | ""
+    count_hidden: bool = False  # n is hidden (SDC-2): plotted at n rounded, never labelled
+
+
+def n_text(point: FunnelPoint) -> str:
+    return "*" if point.count_hidden else f"{point.n:,}"
 
 
 def class_words(point: FunnelPoint) -> str:
@@ -46,7 +51,8 @@ def _hover(point: FunnelPoint, unit: str) -> str:
     return "<br>".join(
         [
             f"<b>{html.escape(point.name)}</b> ({point.code})",
-            f"n: {point.n:,}",
+            f"n: {n_text(point)}"
+            + (" (hidden; plotted near its size)" if point.count_hidden else ""),
             f"Value: {format_number(point.value, unit)} {html.escape(unit)}",
             f"95% CI: {format_interval(point.ci95)}",
             class_words(point),
@@ -209,16 +215,31 @@ def value_range(values: Sequence[float], unit: str) -> list[float] | None:
     return [low, high]
 
 
+RANK_AXIS = {
+    "up": "Rank: 1 is the best (higher is better)",
+    "down": "Rank: 1 is the best (lower is better)",
+    "none": "Rank: 1 is the highest (neither higher nor lower is better)",
+}
+
+
+def ranked_best_first(points: Sequence[FunnelPoint], polarity: str) -> list[FunnelPoint]:
+    """Rank 1 first: the lowest value where lower is better, else the highest (ties by name)."""
+    sign = 1 if polarity == "down" else -1
+    return sorted(points, key=lambda p: (sign * p.value, p.name))
+
+
 def caterpillar_figure(
     points: Sequence[FunnelPoint],
     target: float | None,
     *,
     unit: str,
     title: str,
+    polarity: str,
     highlight: str = "",
 ) -> dict:
-    """Units ranked by value with their 95% confidence intervals, England and Wales as a line."""
-    ranked = sorted(points, key=lambda p: p.value)
+    """Units ranked with their 95% confidence intervals, rank 1 the best (polarity), England and
+    Wales as a line."""
+    ranked = ranked_best_first(points, polarity)
     low = [p.value - p.ci95[0] if p.ci95 else 0 for p in ranked]
     high = [p.ci95[1] - p.value if p.ci95 else 0 for p in ranked]
     traces = [
@@ -263,9 +284,43 @@ def caterpillar_figure(
                 }
             )
     return _figure(
-        traces, title, "Units, ranked by value", {"title": {"text": f"Value ({unit})"}},
-        showlegend=False, shapes=shapes, annotations=annotations,
+        traces, title, RANK_AXIS.get(polarity, RANK_AXIS["none"]),
+        {"title": {"text": f"Value ({unit})"}}, showlegend=False, shapes=shapes,
+        annotations=annotations,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NotShown:
+    """A unit of the release that has no point on the plot, and why in a few words."""
+
+    code: str
+    name: str
+    reason: str
+
+
+def not_shown_table_html(
+    units: Sequence[NotShown], page_url: Callable[[str], str] | None = None
+) -> str:
+    """The units not on the plots, by name, with the reason: no unit silently disappears."""
+    if not units:
+        return ""
+    body = []
+    for unit in sorted(units, key=lambda u: u.name):
+        name = html.escape(unit.name)
+        if page_url:
+            name = f'<a href="{html.escape(page_url(unit.code))}">{name}</a>'
+        body.append(
+            f'<tr data-code="{html.escape(unit.code)}"><th scope="row">{name}</th>'
+            f"<td>{html.escape(unit.reason)}</td></tr>"
+        )
+    count = len(units)
+    caption = f"{count} unit{'' if count == 1 else 's'} not shown on the plots"
+    return (
+        f'<table class="results" id="funnel-not-shown-units"><caption>{caption}</caption>'
+        '<thead><tr><th scope="col">Unit</th><th scope="col">Why not shown</th></tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def units_table_html(
@@ -288,7 +343,7 @@ def units_table_html(
             name = f'<a href="{html.escape(page_url(p.code))}">{name}</a>'
         body.append(
             f'<tr data-code="{html.escape(p.code)}"{chosen}><th scope="row">'
-            f'{name}</th><td class="num">{p.n:,}</td>'
+            f'{name}</th><td class="num">{n_text(p)}</td>'
             f'<td class="num">{format_number(p.value, unit)}</td>'
             f'<td class="num">{format_interval(p.ci95)}</td><td>{class_words(p)}</td></tr>'
         )

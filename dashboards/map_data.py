@@ -102,6 +102,7 @@ class MapView:
     is_live: bool = False
     results: list[AreaResult] = field(default_factory=list)
     unit: str = ""
+    not_shown: str = ""  # how many areas of the table have no value shown, and why
 
 
 def _audit_year(state, release: ReleaseSummary | None) -> int:
@@ -126,6 +127,11 @@ def map_view(search: str, user) -> MapView:
     results, units, children = _results(state, release, user, all_areas)
     measure = MEASURES_BY_NUMBER[state.measure]
     colour, notes = _colouring(state, results)
+    noun = "unit" if state.level == "pdu" else "area"
+    not_shown = "" if state.is_live else fig.not_shown_text(results, noun)
+    collected = not all(r.not_collected for r in results)  # else the note above says so
+    if any(fig.not_shown_reason(r) for r in results) and collected and not state.is_live:
+        notes.append(f"{not_shown} They are grey on the map and named in the table.")
     area_level = _polygon_level(state, by_code)
     drawn = results if state.level == area_level else []
     polygons = [a for a in all_areas if a.level == area_level]
@@ -164,6 +170,7 @@ def map_view(search: str, user) -> MapView:
         is_live=state.is_live,
         results=results,
         unit=value_unit(state.measure),
+        not_shown=not_shown,
     )
 
 

@@ -183,6 +183,8 @@ def table(view: MapView) -> dcc.Markdown:
     components costs 30 ms to build and encode, as a string under 1 ms."""
     count = len(view.rows)
     caption = f"{view.title} ({count} {'row' if count == 1 else 'rows'})"
+    if view.not_shown:
+        caption += f". {view.not_shown}"
     text = fig.table_html(view.rows, view.sort_queries, caption, view.unit, live=view.is_live)
     return dcc.Markdown(text, dangerously_allow_html=True)
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import mapclassify
 import numpy as np
 
+from aggregation.measures import RULES
 from aggregation.selectors import AreaResult
+from constants import disclosure as sdc
 from constants.disclosure import NOT_APPLICABLE, SUPPRESSED
 
 from .map_state import MapState, drill_target, sort_link
@@ -43,14 +45,6 @@ COMPARISON_WORDS = {
 WITHHELD_COLOUR = "#969696"
 NO_DATA_COLOUR = "#f2f2f2"  # areas outside the chosen one, or with no result
 OUTSIDE_COLOUR = "#e5e5e5"
-REASON_WORDS = {
-    "primary_small_count": "withheld: a count of 1 to 7",
-    "primary_few_contributors": "withheld: fewer than 8 children",
-    "sensitive_measure": "withheld: a sensitive measure",
-    "secondary": "withheld to protect another withheld figure",
-    "derived_from_suppressed": "withheld: it depends on a withheld count",
-    "complement": "withheld to protect a withheld figure",
-}
 
 
 # Numbers as people read them --------------------------------------------------------------------
@@ -126,7 +120,110 @@ def short_name(name: str) -> str:
 
 
 def withheld_words(result: AreaResult) -> str:
-    return REASON_WORDS.get(result.suppression_reason, result.value_note or "withheld")
+    return f"withheld: {not_shown_reason(result) or result.value_note or 'disclosure control'}"
+
+
+# Why an area's value is not shown: a few words (a caption counts them) and a sentence (said
+# about one chosen area). Averages name their children: "1 to 7" counts are their contributors.
+FEW, SMALL = sdc.CURRENT_POLICY.min_contributors, sdc.CURRENT_POLICY.small_count_max
+NOT_SHOWN = {
+    "few": (f"fewer than {FEW} children", f"fewer than {FEW} children contribute to it"),
+    "small": (f"a count of 1 to {SMALL}", f"a count it rests on is between 1 and {SMALL}"),
+    "secondary": (
+        "hidden to protect another hidden count",
+        "a count it rests on is hidden so that another hidden count cannot be worked out",
+    ),
+    "derived": ("it rests on a hidden count", "a count it rests on is hidden"),
+    "complement": ("hidden to protect a hidden count", "a count it rests on is hidden"),
+    "none": ("no children in the measure", "it has no children in this measure"),
+    "not collected": ("not collected this year", "this measure is not collected this year"),
+}
+REASON_KEYS = {
+    sdc.PRIMARY_FEW_CONTRIBUTORS: "few", sdc.PRIMARY_SMALL_COUNT: "small",
+    sdc.SENSITIVE_MEASURE: "small", sdc.SECONDARY: "secondary",
+    sdc.DERIVED_FROM_SUPPRESSED: "derived", sdc.COMPLEMENT: "complement",
+}  # fmt: skip
+
+
+def _is_average(result: AreaResult) -> bool:
+    rule = RULES.get(result.measure)
+    kind = "median" if result.breakdown == "first_blood_gas" else getattr(rule, "value_kind", "")
+    return kind in ("mean", "median")
+
+
+def not_shown_key(result: AreaResult) -> str:
+    """Why the area's value is not shown (a key of NOT_SHOWN), or "" when it is."""
+    if result.not_collected:
+        return "not collected"
+    if result.suppressed:
+        key = REASON_KEYS.get(result.suppression_reason, "derived")
+        return "few" if key == "small" and _is_average(result) else key
+    return "none" if result.value is None else ""
+
+
+def not_shown_reason(result: AreaResult) -> str:
+    """A few words: "fewer than 8 children" ("" when the value is shown)."""
+    key = not_shown_key(result)
+    return NOT_SHOWN[key][0] if key else ""
+
+
+def not_shown_sentence(result: AreaResult) -> str:
+    """Why, as a clause about the area: "its value is withheld to protect confidentiality,
+    because fewer than 8 children contribute to it"."""
+    key = not_shown_key(result)
+    if not key:
+        return ""
+    if result.suppressed:
+        return f"its value is withheld to protect confidentiality, because {NOT_SHOWN[key][1]}"
+    return NOT_SHOWN[key][1]
+
+
+def not_shown_text(results: Sequence[AreaResult], noun: str) -> str:
+    """How many areas are not shown and why, e.g. "5 units not shown: fewer than 8
+    children." or "All 172 units shown."."""
+    reasons = [not_shown_reason(r) for r in results]
+    missing = [reason for reason in reasons if reason]
+    if not missing:
+        return f"All {len(results)} {_plural(noun, len(results))} shown." if results else ""
+    counts: dict[str, int] = {}
+    for reason in missing:
+        counts[reason] = counts.get(reason, 0) + 1
+    why = (
+        next(iter(counts)) if len(counts) == 1
+        else "; ".join(f"{n} {reason}" for reason, n in counts.items())
+    )  # fmt: skip
+    return f"{len(missing)} {_plural(noun, len(missing))} not shown: {why}."
+
+
+def _plural(noun: str, count: int) -> str:
+    return noun if count == 1 else f"{noun}s"
+
+
+# Ranks follow polarity: rank 1 is the best area (the largest where nothing is better), as the
+# rank column's heading and the table's caption say.
+RANK_WORDS = {
+    "up": ("Rank (1 = best)", "best first: higher is better, so rank 1 has the highest value"),
+    "down": ("Rank (1 = best)", "best first: lower is better, so rank 1 has the lowest value"),
+    "none": ("Rank (1 = highest)", "highest value first (neither higher nor lower is better)"),
+    "n/a": ("Rank (1 = largest)", "largest first (a count, neither better nor worse)"),
+}
+
+
+def best_first_sort(polarity: str) -> str:
+    """The table sort that puts rank 1 first: lowest first where lower is better."""
+    return "value" if polarity == "down" else "-value"
+
+
+def ranked(rows: Sequence["TableRow"]) -> list[tuple[int | None, "TableRow"]]:
+    """Rows in their order with a rank for each shown value (None for one not shown)."""
+    ranks, rank = [], 0
+    for row in rows:
+        if row.not_shown:
+            ranks.append((None, row))
+        else:
+            rank += 1
+            ranks.append((rank, row))
+    return ranks
 
 
 # Colouring ---------------------------------------------------------------------------------------
@@ -356,6 +453,7 @@ class TableRow:
     incomplete: str
     drill_query: str  # "" when the area has nothing below it on the map
     page_url: str = ""  # the area's own page, where it has one
+    not_shown: str = ""  # why its value is not shown ("" when it is)
 
 
 def table_rows(
@@ -366,6 +464,7 @@ def table_rows(
     rows = []
     for r in sorted_results(results, state.sort):
         target = drill_target(state, r.level, r.area_code)
+        reason = not_shown_reason(r) if r.release_id is not None else ""
         rows.append(
             TableRow(
                 code=r.area_code,
@@ -378,10 +477,11 @@ def table_rows(
                 numerator=format_count(r.numerator, r.numerator_suppressed),
                 denominator=format_count(r.denominator, r.denominator_suppressed),
                 interval=SUPPRESSED if r.suppressed else format_interval(r.ci95),
-                comparison=comparison_short(r),
+                comparison=f"Not shown: {reason}" if r.suppressed else comparison_short(r),
                 incomplete="" if r.incomplete is None else f"{r.incomplete:,}",
                 drill_query=target.query() if target else "",
                 page_url=page_url(r) if page_url else "",
+                not_shown=reason,
             )
         )
     return rows

@@ -139,10 +139,13 @@ def breadcrumb(state: MapState, ancestors: list[tuple[str, str, str]]) -> list[C
 
 
 def sort_link(state: MapState, key: str) -> MapState:
-    """The state after clicking a column heading: sort by it, or reverse it if it is the key."""
+    """The state after clicking a column heading: sort by it, or reverse it if it is the key.
+    Values sort best first (lowest first where lower is better), other numbers largest first."""
     if state.sort.removeprefix("-") == key:
         return replace(state, sort=key if state.sort.startswith("-") else f"-{key}")
-    return replace(state, sort=key if key == "name" else f"-{key}")
+    lower_is_better = MEASURES_BY_NUMBER[state.measure].polarity == "down"
+    ascending = key == "name" or (key == "value" and lower_is_better)
+    return replace(state, sort=key if ascending else f"-{key}")
 
 
 def area_map_query(level: str, code: str, measure: str) -> dict[str, str]:

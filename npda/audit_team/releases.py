@@ -69,9 +69,10 @@ def outliers_page(request: HttpRequest, release_id: int) -> HttpResponse:
     """The formal outliers of a final release with their funnel evidence, and the record of
     the outlier process: read by the audit team, steps added by its full and edit groups."""
     try:
-        release, cases = selectors.outliers(request.user, release_id)
+        report = selectors.outliers(request.user, release_id)
     except selectors.NotFound as error:
         raise Http404(str(error)) from None
+    release, cases = report.release, report.cases
     status, failed = 200, None
     if request.method == "POST":
         form = OutlierStepForm(request.POST)
@@ -106,6 +107,14 @@ def outliers_page(request: HttpRequest, release_id: int) -> HttpResponse:
     return render(
         request,
         "audit_team/outliers.html",
-        {"release": release, "rows": rows, "can_record": can_record, "errors": unplaced},
+        {
+            "release": release,
+            "rows": rows,
+            "report": report,
+            "withheld": sum(not row["case"].point.published for row in rows),
+            "classed": [(MEASURES_BY_NUMBER[n], count) for n, count in report.classed.items()],
+            "can_record": can_record,
+            "errors": unplaced,
+        },
         status=status,
     )

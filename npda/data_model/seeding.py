@@ -64,25 +64,18 @@ def sync_audit_periods(apps, today: dt.date) -> int:
 
 
 def sync_disclosure_policies(apps) -> None:
-    """Store every version of the disclosure control policy (constants.disclosure); a stored
-    version is never changed (releases reference it)."""
+    """Store every version of the disclosure control policy (constants.disclosure). A version
+    a release references is never changed; one an earlier migration stored before a parameter
+    existed (and no release uses yet) gets the parameter when a later migration calls this."""
     DisclosurePolicy = apps.get_model("aggregation", "DisclosurePolicy")
+    fields = {field.name for field in DisclosurePolicy._meta.get_fields()}
     for policy in POLICY_VERSIONS:
-        DisclosurePolicy.objects.get_or_create(
-            policy_id=policy.policy_id,
-            version=policy.version,
-            defaults={
-                "effective_from": policy.effective_from,
-                "small_count_max": policy.small_count_max,
-                "rounding_base": policy.rounding_base,
-                "min_contributors": policy.min_contributors,
-                "sensitive_measures": list(policy.sensitive_measures),
-                "secondary_suppression": policy.secondary_suppression,
-                "complement_protection": policy.complement_protection,
-                "description": policy.description,
-                "approved_by": policy.approved_by,
-            },
+        parameters = {k: v for k, v in policy.parameters().items() if k in fields}
+        stored, created = DisclosurePolicy.objects.get_or_create(
+            policy_id=policy.policy_id, version=policy.version, defaults=parameters
         )
+        if not created and not stored.releases.exists():
+            DisclosurePolicy.objects.filter(pk=stored.pk).update(**parameters)
 
 
 def sync_groups(apps) -> None:

@@ -27,8 +27,6 @@ from dashboards.rendering import ImagesUnavailable
 from npda.pages import published_files
 from npda.pages.published_files import PublishedFile
 
-RANKED = MapState(level="pdu", sort="-value")  # units, highest value first
-
 
 def area_url(area: Area, **query) -> str:
     url = reverse("area-page", args=[area.level, area.code])
@@ -63,6 +61,9 @@ def area_page(request: HttpRequest, level: str, code: str) -> HttpResponse:
     query = {"release": release.id, "measure": measure_number}
     map_query = area_map_query(level, code, measure_number)
     rows = [measure_row(r, page.national.get(r.measure), release.audit_year) for r in page.results]
+    polarity = measure.polarity.value
+    units = list(unit_results.values())
+    order = MapState(level="pdu", measure=measure_number, sort=fig.best_first_sort(polarity))
     return render(
         request,
         "pages/area.html",
@@ -74,7 +75,10 @@ def area_page(request: HttpRequest, level: str, code: str) -> HttpResponse:
             "groups": grouped(rows),
             "measure": measure,
             "measures": MEASURES_BY_NUMBER.values(),
-            "ranked": enumerate(fig.table_rows(list(unit_results.values()), RANKED), 1),
+            "ranked": fig.ranked(fig.table_rows(units, order)),
+            "rank_heading": fig.RANK_WORDS[polarity][0],
+            "rank_order": fig.RANK_WORDS[polarity][1],
+            "units_not_shown": fig.not_shown_text(units, "unit"),
             "ancestors": [(a, area_url(a, **query)) for a in page.ancestors],
             "children": [
                 (a, area_url(a, **query) if a.level in selectors.AREA_PAGE_LEVELS else "")

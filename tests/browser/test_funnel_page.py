@@ -36,7 +36,7 @@ def test_funnel_shows_every_unit_with_the_chosen_one(browser, published):
     )
     name = next(p.area_name for p in expected.points if p.area_code == "PZ041")
     assert chosen == [f"{name} (chosen)"]
-    rows = "return document.querySelectorAll('#funnel-table tbody tr').length"
+    rows = "return document.querySelectorAll('table#funnel-table tbody tr').length"
     wait.until(lambda d: d.execute_script(rows) == len(expected.points))
     chosen_row = "return document.querySelector('#funnel-table tr.chosen').dataset.code"
     assert browser.execute_script(chosen_row) == "PZ041"
@@ -56,6 +56,41 @@ def test_funnel_shows_every_unit_with_the_chosen_one(browser, published):
     Select(browser.find_element(By.ID, "measure")).select_by_value("44")
     wait.until(lambda d: "/benchmarking/44/" in d.current_url and "unit=PZ041" in d.current_url)
     wait.until(lambda d: plotted_units(d) > 0)
+    assert javascript_errors(browser) == []
+    serious = serious_violations(browser)
+    assert serious == [], json.dumps(serious, indent=1)
+
+
+def test_units_not_on_the_funnel_are_counted_and_named_with_why(browser, published):
+    """The type 1 mean HbA1c of the small national cohort: units with fewer than 8 type 1
+    children are not plotted; the page says how many and why, names them below the table,
+    and says why in words when one of them is the chosen unit."""
+    site, release = published
+    expected = selectors.funnel(release.pk, "44")
+    assert expected.not_shown, "the small cohort has units with fewer than 8 type 1 children"
+    chosen = expected.not_shown[0]
+    browser.get(f"{site.url}/benchmarking/44/?unit={chosen.area_code}")
+    wait = WebDriverWait(browser, 30, poll_frequency=0.1)
+    wait.until(lambda d: plotted_units(d) == len(expected.points))
+    text = "return document.getElementById('funnel-not-shown').textContent"
+    wait.until(lambda d: "not shown" in d.execute_script(text))
+    count = len(expected.not_shown)
+    assert browser.execute_script(text).startswith(
+        f"{len(expected.points)} units shown. {count} unit{'s' if count > 1 else ''} not shown"
+    )
+    problems = browser.execute_script(
+        "return document.getElementById('funnel-problems').textContent"
+    )
+    assert f"{chosen.area_name} ({chosen.area_code}) is not on these plots" in problems
+    named = browser.execute_script(
+        "return [...document.querySelectorAll('#funnel-not-shown-units tbody tr')]"
+        ".map(r => [r.dataset.code, r.cells[0].textContent])"
+    )
+    assert sorted(code for code, _ in named) == sorted(r.area_code for r in expected.not_shown)
+    assert all(reason for _, reason in named)
+    save_screenshot(browser, "funnel-44-not-shown-top")
+    browser.execute_script("document.getElementById('funnel-not-shown-units').scrollIntoView()")
+    save_screenshot(browser, "funnel-44-not-shown")
     assert javascript_errors(browser) == []
     serious = serious_violations(browser)
     assert serious == [], json.dumps(serious, indent=1)

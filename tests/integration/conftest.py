@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from aggregation.models import OutlierPolicy
 from aggregation.services import compute_kpis
 from dashboards.callback_requests import location_request
 from tests.kpi_cohort import CLINIC, Cohort, E, hba1c
@@ -79,3 +80,39 @@ def released(large_units):
 
     period, _ = large_units
     return publish_release(period, "final", today=dt.date(2026, 12, 1))
+
+
+# Type 1 HbA1c medians (mmol/mol) of the mixed-types world's units, and its type 2 children.
+MIXED_TYPES = {
+    "PZ041": (tuple(50 + (i * 7) % 25 for i in range(30)), 3),
+    "PZ002": (tuple(52 + (i * 5) % 21 for i in range(25)), 2),
+    "PZ004": (tuple(48 + (i * 3) % 27 for i in range(36)), 0),
+    "PZ003": (tuple(55 + (i * 11) % 19 for i in range(28)), 0),
+    "PZ001": (tuple(80 + i % 6 for i in range(30)), 4),  # far above: hidden under SDC-1
+    "PZ005": (tuple(95 + i for i in range(6)), 0),  # far above, and too few to publish
+}
+
+
+def make_mixed_types():
+    """Six units of type 1 children with an HbA1c, some with a few type 2 children too: those
+    units' type 1 contributor counts are hidden by secondary suppression (the type 2 count is
+    1-7). PZ001 (Wales) is far above the others; so is PZ005, with only 6 children. The type 1
+    mean HbA1c is classed with plain limits (no overdispersion allowance), so the classes do
+    not depend on the dispersion of six units."""
+    units = {code: Cohort(code) for code in MIXED_TYPES}
+    period = units["PZ041"].period
+    for code, (medians, type_2) in MIXED_TYPES.items():
+        for value in medians:
+            units[code].child(rows=(hba1c(value),))
+        for _ in range(type_2):
+            units[code].child(rows=(hba1c(70),), diabetes_type=2)
+    OutlierPolicy.objects.create(
+        audit_period=period, measure_id="44", overdispersion="none", is_formal=True
+    )
+    compute_kpis(period, calculation_date=E)
+    return period, units
+
+
+@pytest.fixture
+def mixed_types():
+    return make_mixed_types()

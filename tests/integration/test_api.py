@@ -47,7 +47,7 @@ def test_releases_lists_every_release_with_its_versions(client, published):
     body = get_json(client, "/releases")
     assert [r["id"] for r in body] == [final.pk, provisional.pk]
     assert body[0] | {} == body[0] and body[0]["kind"] == "final"
-    assert body[0]["disclosure_policy"] == "SDC-1" and body[0]["period"] == "2024-2025"
+    assert body[0]["disclosure_policy"] == "SDC-2" and body[0]["period"] == "2024-2025"
     assert body[0]["method_version"] and body[0]["outlier_policy_version"].startswith("OP-")
     assert body[1]["calculation_date"] == "2024-09-30" and body[1]["benchmarked"] is False
     assert isinstance(body[0]["suppression_summary"], dict)
@@ -92,7 +92,7 @@ def test_areas_without_a_release_are_todays_geography(client):
 def test_aggregates_of_a_level_and_measure(client, published):
     final, _, _ = published
     body = get_json(client, "/aggregates?level=pdu&measure=25&release=latest")
-    assert body["release"]["id"] == final.pk and body["disclosure_policy"] == "SDC-1"
+    assert body["release"]["id"] == final.pk and body["disclosure_policy"] == "SDC-2"
     assert "Counts of 1 to 7 are shown as *" in body["footnote"]
     rows = {r["area_code"]: r for r in body["rows"]}
     assert set(rows) == {"PZ041", "PZ002", "PZ004", "PZ003", "PZ001"}
@@ -141,7 +141,7 @@ def test_csv_is_tidy_and_matches_the_json(client, published):
         assert (
             row["numerator"] == str(record["numerator"]) and float(row["value"]) == record["value"]
         )
-        assert row["measure_name"] == "HbA1c" and row["disclosure_policy"] == "SDC-1"
+        assert row["measure_name"] == "HbA1c" and row["disclosure_policy"] == "SDC-2"
 
 
 def test_csv_text_is_formula_safe(client, published):

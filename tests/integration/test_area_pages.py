@@ -43,7 +43,7 @@ def test_a_region_page_shows_every_measure_and_its_units_ranked(client, released
     assert text.count("<summary>") == len(own)  # one row per published measure
     assert f'href="/areas/country/{ENGLAND}/?release={final.pk}&amp;measure=25"' in text
     assert re.search(r'<svg [^>]*role="img"', text) and text.count("<circle") == 2
-    assert "Open Government Licence" in text and "SDC-1" in text
+    assert "Open Government Licence" in text and "SDC-2" in text
 
 
 def test_the_national_and_network_pages(client, released):
@@ -86,3 +86,41 @@ def test_the_map_table_links_each_area_to_its_page(released):
     assert {row.page_url for row in units.rows} == {
         f"/units/{r.area_code}/?release={final.pk}&measure=41" for r in units.results
     }
+
+
+def test_units_are_ranked_best_first_and_those_not_shown_are_named_with_why(client, mixed_types):
+    """Mean HbA1c: lower is better, so rank 1 is the lowest; PZ005 (6 children) has no rank
+    and says why. England and Wales' page holds all six units."""
+    period, _ = mixed_types
+    final = publish_release(period, "final", today=TODAY)
+    text = client.get(f"/areas/national/EW/?measure=44&release={final.pk}").content.decode()
+    published = [r for r in selectors.area_results(final.pk, "pdu", "44") if r.value is not None]
+    lowest_first = [r.area_code for r in sorted(published, key=lambda r: r.value)]
+    assert rows_of(text, "units-table") == [*lowest_first, "PZ005"]
+    table = text.split('id="units-table"')[1].split("</table>")[0]
+    assert '<th scope="col">Rank (1 = best)</th>' in table
+    assert "best first: lower is better, so rank 1 has the lowest value" in table
+    assert "1 unit not shown: fewer than 8 children. They are listed last" in table
+    last = table.split('data-code="PZ005"')[1].split("</tr>")[0]
+    assert '<td class="num">–</td>' in last and "Not shown: fewer than 8 children" in last
+    first = table.split(f'data-code="{lowest_first[0]}"')[1].split("</tr>")[0]
+    assert '<td class="num">1</td>' in first
+
+
+def test_where_higher_is_better_rank_1_is_the_highest_value(client, released):
+    _, final = released
+    text = client.get("/areas/national/EW/?measure=25").content.decode()
+    rates = sorted(selectors.area_results(final.pk, "pdu", "25"), key=lambda r: -r.value)
+    assert rows_of(text, "units-table") == [r.area_code for r in rates]  # PZ004's 90% first
+    assert "best first: higher is better, so rank 1 has the highest value" in text
+    assert "All 5 units shown." in text
+
+
+def test_the_map_says_how_many_areas_are_not_shown_and_why(mixed_types):
+    period, _ = mixed_types
+    publish_release(period, "final", today=TODAY)
+    view = map_view("?level=pdu&measure=44", None)
+    assert view.not_shown == "1 unit not shown: fewer than 8 children."
+    assert any("They are grey on the map and named in the table" in n for n in view.notes)
+    row = next(r for r in view.rows if r.code == "PZ005")
+    assert (row.value, row.comparison) == ("*", "Not shown: fewer than 8 children")

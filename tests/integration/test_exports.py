@@ -51,7 +51,7 @@ def test_the_workbook_has_results_definitions_and_notes(client, released):
     notes = dict(book["Notes"].iter_rows(values_only=True))
     assert notes["Release"] == f"2024-25 final release, id {released.pk}"
     assert (
-        notes["Disclosure control policy"] == "SDC-1"
+        notes["Disclosure control policy"] == "SDC-2"
         and "Open Government Licence" in (notes["Attribution"])
     )
 

@@ -154,7 +154,7 @@ def test_the_view_shows_the_release_rows_of_the_level(released):
     assert view.context_hideout == {"show": [WALES]}
     assert set(view.unit_hideout["fill"]) == {"PZ041", "PZ002", "PZ003", "PZ004"}  # not Wales
     assert view.csv_url == f"/api/v1/aggregates?level=icb&measure=25&release={final.pk}&format=csv"
-    assert "SDC-1" in view.release_text and view.problems == []
+    assert "SDC-2" in view.release_text and view.problems == []
 
 
 def test_drilling_into_a_region_shows_its_icbs_and_their_units(released):

@@ -2,17 +2,24 @@
 
 import datetime as dt
 
+import numpy as np
 import pytest
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from aggregation import selectors
-from aggregation.models import OutlierProcessStep
+from aggregation import statistics as st
+from aggregation.models import DisclosurePolicy, OutlierProcessStep, UnitOutlierClass
 from aggregation.releases import publish_release
+from aggregation.selectors import audit_period_for_year
 from aggregation.services import OutlierStepError, compute_kpis, record_outlier_step
 from constants.groups import GroupName
+from npda.data_model.models import PaediatricDiabetesUnit
+from npda.synthetic.service import generate_cohort
 from tests.factories import user_in_group
+from tests.integration.conftest import MIXED_TYPES
 from tests.kpi_cohort import Cohort, E, hba1c
+from tests.outlier_recompute import flagged_from_the_log
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -34,12 +41,13 @@ def flagged():
 
 def test_the_outliers_are_the_formal_measures_alerts_and_alarms(flagged):
     team = user_in_group(GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY)
-    _, cases = selectors.outliers(team, flagged.pk)
+    cases = selectors.outliers(team, flagged.pk).cases
     hba1c_cases = [c for c in cases if c.point.measure == "44"]
     assert [c.point.area_code for c in hba1c_cases] == ["PZ001"]
     point = hba1c_cases[0].point
     assert point.outlier in ("alert", "alarm") and point.outlier_direction == "negative"
-    assert point.value > point.funnel_limits_95[1] and point.breakdown == "diabetes_type"
+    assert point.value > point.funnel_limits_95[1] and point.funnel_n == 30  # the type 1 mean
+    assert point.published
     assert all(c.point.measure in ("32.1", "44") for c in cases)
 
 
@@ -99,3 +107,114 @@ def test_provisional_releases_have_no_outliers(flagged):
                                   today=TODAY)  # fmt: skip
     with pytest.raises(selectors.NotFound):
         selectors.outliers(user_in_group(GroupName.RCPCH_AUDIT_TEAM_FULL_ACCESS), provisional.pk)
+
+
+# Every unit, on its true values (benchmarking-methods.md §6) -------------------------------------
+
+
+def expected_hba1c_classes() -> dict[str, tuple[str, str]]:
+    """The type 1 mean HbA1c classes of the mixed-types world worked out by hand (§4.2 with
+    plain limits: its outlier policy allows no overdispersion): above is worse (lower is
+    better)."""
+    every = [v for medians, _ in MIXED_TYPES.values() for v in medians]
+    theta, sigma = np.mean(every), np.std(every, ddof=1)
+    classes = {}
+    for code, (medians, _) in MIXED_TYPES.items():
+        z = (np.mean(medians) - theta) / (sigma / np.sqrt(len(medians)))
+        klass = "alarm" if abs(z) > st.Z998 else "alert" if abs(z) > st.Z95 else "within"
+        classes[code] = (klass, "" if klass == "within" else "negative" if z > 0 else "positive")
+    return classes
+
+
+def hba1c_cases(release) -> dict[str, selectors.ClassedUnit]:
+    team = user_in_group(GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY)
+    return {c.point.area_code: c.point for c in selectors.outliers(team, release.pk).cases
+            if c.point.measure == "44"}  # fmt: skip
+
+
+@pytest.mark.parametrize("version", [2, 1])
+def test_a_unit_whose_public_value_is_withheld_is_still_classed_and_listed(mixed_types, version):
+    """PZ005 has 6 children (its value is * under either policy), PZ001 and three others have
+    their type 1 count hidden (their value is * under SDC-1): all are classed on their true
+    values, and every alert and alarm is listed, PZ005 and PZ001 far above the limits."""
+    period, _ = mixed_types
+    policy = DisclosurePolicy.objects.get(policy_id="SDC", version=version)
+    release = publish_release(period, "final", today=TODAY, policy=policy)
+    expected = expected_hba1c_classes()
+    assert expected["PZ005"] == expected["PZ001"] == ("alarm", "negative")
+    classes = UnitOutlierClass.objects.filter(release=release, measure_id="44")
+    stored = {c.unit_code: (c.outlier, c.outlier_direction) for c in classes}
+    assert stored == expected  # every unit that submitted, whatever the public sees
+    cases = hba1c_cases(release)
+    assert {code: (c.outlier, c.outlier_direction) for code, c in cases.items()} == {
+        code: klass for code, klass in expected.items() if klass[0] != "within"
+    }
+    published = {code for code, c in cases.items() if c.published}
+    withheld_publicly = {"PZ005"} if version == 2 else {"PZ005", "PZ001", "PZ002", "PZ004",
+                                                        "PZ041"}  # fmt: skip
+    assert set(cases) - published == withheld_publicly
+    five = cases["PZ005"]
+    assert (five.funnel_n, five.value) == (6, 97.5) and five.value > five.funnel_limits_998[1]
+    assert five.public_note == "suppressed – small number"
+
+
+def test_the_outliers_page_lists_withheld_units_and_the_units_that_took_no_part(
+    client, mixed_types
+):
+    period, _ = mixed_types
+    PaediatricDiabetesUnit.objects.filter(pz_code="PZ181").update(is_active=False)  # closed
+    release = publish_release(period, "final", today=TODAY)
+    client.force_login(user_in_group(GroupName.RCPCH_AUDIT_TEAM_EDIT_ACCESS))
+    page = client.get(f"/releases/{release.pk}/outliers/").content.decode()
+    summary = page[page.index('aria-label="Summary"') : page.index("</table>")]
+    assert '<tr data-code="PZ005">' in summary and "Withheld (*)" in summary
+    assert "Not on the public funnel: its published value is withheld" in page
+    assert "97.5 mmol/mol" in page  # the true value, for the audit team
+    assert "6 units on 32.1" in page and "6 units on 44" in page
+    # The other open units have no active submission for the year: non-participating (a
+    # closed unit is not expected to submit).
+    absent = PaediatricDiabetesUnit.objects.filter(is_active=True).exclude(pz_code__in=MIXED_TYPES)
+    absent = absent.count()
+    assert f"{absent} units had no data for 2024-2025" in page
+    assert '<li data-code="PZ248">' in page and '<li data-code="PZ041">' not in page
+    assert '<li data-code="PZ181">' not in page
+    report = selectors.outliers(user_in_group(GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY), release.pk)
+    assert len(report.non_participating) == absent and report.every_unit
+    assert all(u.outlier_direction == "negative" for u in report.non_participating)
+    # The process can be recorded for a unit whose public value is withheld.
+    step = {"unit": "PZ005", "measure": "44", "step": "lead_notified",
+            "taken_on": TODAY.isoformat()}  # fmt: skip
+    assert client.post(f"/releases/{release.pk}/outliers/", step).status_code == 302
+    assert OutlierProcessStep.objects.get().unit_id == "PZ005"
+
+
+def test_a_release_made_before_classes_were_stored_says_its_list_is_partial(mixed_types, client):
+    period, _ = mixed_types
+    release = publish_release(period, "final", today=TODAY)
+    UnitOutlierClass.objects.filter(release=release).delete()  # as releases made before
+    team = user_in_group(GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY)
+    report = selectors.outliers(team, release.pk)
+    assert not report.every_unit and "PZ005" not in {c.point.area_code for c in report.cases}
+    assert "PZ001" in {c.point.area_code for c in report.cases}  # published under SDC-2
+    client.force_login(team)
+    page = client.get(f"/releases/{release.pk}/outliers/").content.decode()
+    assert "only units with a published value are listed" in page
+
+
+def test_the_outliers_are_those_the_suppression_logs_true_values_give():
+    """A small national cohort (every unit, about 17 children each: many units' values are
+    withheld): the units the outliers page lists are exactly those beyond a limit, published
+    or not, the withheld ones classed again from the suppression log's true values."""
+    generate_cohort(audit_year=2024, patients=3000, seed=3, today=dt.date(2025, 6, 1))
+    period = audit_period_for_year(2024)
+    compute_kpis(period)
+    release = publish_release(period, "final", today=dt.date(2025, 6, 2))
+    expected = flagged_from_the_log(release.pk)
+    report = selectors.outliers(user_in_group(GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY), release.pk)
+    listed = {(c.point.area_code, c.point.measure): (c.point.outlier, c.point.outlier_direction)
+              for c in report.cases}  # fmt: skip
+    assert listed == expected
+    withheld = {key for key, case in zip(listed, report.cases, strict=True)
+                if not case.point.published}  # fmt: skip
+    assert withheld, "some listed units have a withheld public value"
+    assert selectors.funnel(release.pk, "44").not_shown  # and the public funnel names them

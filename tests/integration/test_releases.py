@@ -39,7 +39,7 @@ def test_a_final_release_is_compared_with_england_and_wales_and_funnelled(large_
     period, _ = large_units
     release = publish_release(period, "final", today=TODAY)
     assert (release.kind, release.calculation_date, release.benchmarked) == ("final", E, True)
-    assert release.disclosure_policy.label == "SDC-1" and release.is_current
+    assert release.disclosure_policy.label == "SDC-2" and release.is_current
     national = figure(release, "national", "EW", "25")
     assert (national.numerator, national.denominator) == (123, 190)  # national: exact
     assert national.value == pytest.approx(64.7) and national.comparison == "not compared"
@@ -248,7 +248,7 @@ def test_a_release_whose_checks_fail_is_not_created_and_the_command_says_where(
 def test_publish_aggregates_makes_and_reports_releases(large_units, capsys):
     call_command("publish_aggregates", "--audit-year", "2024", "--kind", "final")
     out = capsys.readouterr().out
-    assert "Release " in out and "2024-2025 final as at 2025-03-31" in out and "SDC-1" in out
+    assert "Release " in out and "2024-2025 final as at 2025-03-31" in out and "SDC-2" in out
     call_command("publish_aggregates", "--audit-year", "2024", "--if-missing")
     assert "is up to date" in capsys.readouterr().out
     call_command(

@@ -49,7 +49,7 @@ def test_the_pdf_report_holds_the_area_and_the_apis_headline_values(client, rele
             assert format_value(row["value"], row["unit"]) in text
             assert f"{row['ci95_low']:.1f} to {row['ci95_high']:.1f}" in text
             assert f"{row['numerator']:,} of {row['denominator']:,}" in text
-    assert "Disclosure control policy SDC-1" in text and "Open Government Licence" in text
+    assert "Disclosure control policy SDC-2" in text and "Open Government Licence" in text
     assert "Produced" in text
 
 

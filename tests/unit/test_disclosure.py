@@ -259,3 +259,131 @@ def test_the_checks_catch_identifiers_by_field_name_and_by_value():
     control(rows, cells, constraints, SDC_1)
     failures = check_release(rows, cells, homes, constraints, SDC_1, ["nhs_number", "value"])
     assert {f.check for f in failures} == {"identifier field", "identifier value"}
+
+
+# SDC-2 (§3.1) and the release check of §5.4 -------------------------------------------------------
+
+SDC_2 = disclosure.Policy(
+    label="SDC-2",
+    small_count_max=7,
+    rounding_base=5,
+    min_contributors=8,
+    secondary_suppression=True,
+    complement_protection=False,
+    means_withheld_with_hidden_counts=False,
+    recovery_check=True,
+)
+
+
+def worked_example_9_4() -> list[dict]:
+    """KPI 44 by diabetes type in one unit: 52 type 1 contributors (mean 60.4) and 3 type 2
+    (mean 71.0); the type 1 row carries its funnel point, as a final release's does."""
+    types = {"1": (52, 60.4), "2": (3, 71.0), "other": (0, np.nan), "not_recorded": (0, np.nan)}
+    records = [row("pdu", "U1", "44", "mean", 55, 55, value=61.0, ci95_low=58.2, ci95_high=63.8)]
+    for category, (n, mean) in types.items():
+        interval = {"ci95_low": mean - 2.5, "ci95_high": mean + 2.5}
+        record = row("pdu", "U1", "44", "mean", n, n, breakdown="diabetes_type",
+                     category=category, value=mean, **interval)  # fmt: skip
+        record["sd"] = 9.0 if n else np.nan
+        records.append(record)
+    benchmarking = {"comparison": "", "comparison_5": "", "outlier": "", "outlier_direction": "",
+                    "funnel_method": "", "funnel_n": np.nan, "funnel_lower_95": np.nan,
+                    "funnel_upper_95": np.nan, "funnel_lower_998": np.nan,
+                    "funnel_upper_998": np.nan, "z_score": np.nan}  # fmt: skip
+    for record in records:
+        record.update(benchmarking)
+    records[1].update(comparison="similar", comparison_5="similar", outlier="within",
+                      funnel_method="normal", funnel_n=52.0, funnel_lower_95=57.1,
+                      funnel_upper_95=63.6, funnel_lower_998=55.2, funnel_upper_998=65.5,
+                      z_score=0.12)  # fmt: skip
+    return records
+
+
+def test_worked_example_9_4_means_under_sdc_2():
+    rows, failures = run(worked_example_9_4(), relations=[], policy=SDC_2)
+    assert failures == []
+    type_1 = rows.loc[("U1", "44", "diabetes_type", "1")]
+    assert shown(rows, "U1", "44", "diabetes_type", "1")[0] == "*"  # count: secondary
+    assert type_1["value"] == 60.4 and not type_1["withheld"] and type_1["value_note"] == ""
+    assert (type_1["ci95_low"], type_1["ci95_high"]) == (57.9, 62.9)  # interval published
+    assert (type_1["comparison"], type_1["outlier"]) == ("similar", "within")
+    assert type_1["funnel_n"] == 50  # the funnel point sits at the count rounded to 5
+    # ... but nothing that would give the hidden count back: SD, z-score, limits at n.
+    assert type_1[["sd", "z_score", "funnel_lower_95", "funnel_upper_998"]].isna().all()
+    assert shown(rows, "U1", "44", "diabetes_type", "2")[::2] == ("*", "*")  # 3: withheld
+    assert rows.loc[("U1", "44", "diabetes_type", "2"), "suppression_reason"] == (
+        sdc.PRIMARY_SMALL_COUNT
+    )
+    assert shown(rows, "U1", "44", "diabetes_type", "other")[0] == 0
+    assert np.isnan(shown(rows, "U1", "44", "diabetes_type", "other")[2])  # no children
+    assert shown(rows, "U1", "44")[::2] == (55, 61.0)  # all types
+
+
+def test_worked_example_9_4_under_sdc_1_withholds_the_type_1_mean():
+    rows, failures = run(worked_example_9_4(), relations=[], policy=SDC_1)
+    assert failures == []
+    assert shown(rows, "U1", "44", "diabetes_type", "1") == ("*", "*", "*", sdc.NOTE_SECONDARY)
+    type_1 = rows.loc[("U1", "44", "diabetes_type", "1")]
+    assert np.isnan(type_1["funnel_n"]) and type_1["outlier"] == ""
+    assert shown(rows, "U1", "44")[::2] == (55, 61.0)
+
+
+def example_9_1(policy=SDC_2):
+    records = [
+        row("pdu", "U1", "32.3", "proportion", 30, 40, ci95_low=59.8, ci95_high=85.8),
+        row("pdu", "U2", "32.3", "proportion", 5, 25, ci95_low=8.9, ci95_high=39.1),
+        row("pdu", "U3", "32.3", "proportion", 48, 60, ci95_low=68.2, ci95_high=88.2),
+        row("icb", "ICB1", "32.3", "proportion", 83, 125, ci95_low=57.7, ci95_high=74.1),
+    ]
+    rows = pd.DataFrame(records)
+    cells, homes = cells_of(rows, set())
+    constraints = build_constraints(cells, UNITS_IN_ICB)
+    control(rows, cells, constraints, policy)
+    return rows, cells, homes, constraints
+
+
+def test_the_recovery_check_passes_a_release_that_hides_enough():
+    rows, cells, homes, constraints = example_9_1()
+    assert check_release(rows, cells, homes, constraints, SDC_2, ["value"]) == []
+
+
+def test_the_recovery_check_fails_a_percentage_that_gives_its_hidden_count_back():
+    """U1's numerator is hidden (secondary) to protect U2's; publishing U1's percentage with
+    its limits gives 30 of 40 back, and then the ICB's total gives U2's 5 by subtraction."""
+    rows, cells, homes, constraints = example_9_1()
+    u1 = rows.index[rows["code"] == "U1"][0]
+    rows.loc[u1, ["withheld", "value", "ci95_low", "ci95_high"]] = [False, 75.0, 59.8, 85.8]
+    rows.loc[u1, "suppression_reason"] = ""
+    failures = check_release(rows, cells, homes, constraints, SDC_2, ["value"])
+    assert {(f.check, f.area_code) for f in failures} == {
+        ("withheld cell recoverable", "U1"), ("withheld cell recoverable", "U2"),
+    }  # fmt: skip
+    by_area = {f.area_code: f.detail for f in failures}
+    assert "numerator is given back by the published value and its limits" in by_area["U1"]
+    assert "given back by subtraction within a constraint" in by_area["U2"]
+    # SDC-1 releases are checked as they always were: without §5.4.
+    assert check_release(rows, cells, homes, constraints, SDC_1, ["value"]) == []
+
+
+def test_the_recovery_check_fails_a_mean_whose_spread_gives_its_hidden_count_back():
+    rows = pd.DataFrame(worked_example_9_4())
+    cells, homes = cells_of(rows, set())
+    constraints = build_constraints(cells, [])
+    control(rows, cells, constraints, SDC_2)
+    type_1 = rows.index[rows["category"] == "1"][0]
+    rows.loc[type_1, "sd"] = 9.0  # with the interval's width, n comes back within a few
+    failures = check_release(rows, cells, homes, constraints, SDC_2, ["value"])
+    assert [(f.check, f.category) for f in failures] == [("withheld cell recoverable", "1")]
+    assert "SD, z-score or limits" in failures[0].detail
+
+
+def test_subtraction_follows_what_it_gives_back_across_constraints():
+    """A chain: the first constraint has one unknown; once known, it leaves the second with
+    one; the third keeps two unknowns (no single subtraction gives either)."""
+    constraints = disclosure.Constraints.build(
+        [("first", np.array([0, 1]), 2), ("second", np.array([1, 3]), 4),
+         ("third", np.array([5, 6]), 7)]
+    )  # fmt: skip
+    unknown = np.array([False, True, False, True, False, True, True, False])
+    recovered = disclosure.recovered_by_subtraction(constraints, unknown)
+    assert recovered.tolist() == [False, True, False, True, False, False, False, False]

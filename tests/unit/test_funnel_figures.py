@@ -86,13 +86,47 @@ def test_the_chosen_unit_is_ringed_and_named():
                                       title="t", highlight="B"), "Unit B")  # fmt: skip
 
 
-def test_the_caterpillar_ranks_units_with_their_intervals():
+def test_the_caterpillar_ranks_units_best_first_with_their_intervals():
     points = [point("A", 10, 70.0, ci=(60.0, 78.0)), point("B", 10, 50.0, ci=(45.0, 55.0))]
-    figure = caterpillar_figure(points, 60.0, unit="%", title="t", highlight="A")
+    # Higher is better (a completion rate): rank 1 is the highest value.
+    figure = caterpillar_figure(points, 60.0, unit="%", title="t", polarity="up", highlight="A")
     units = figure.data[0]
-    assert list(units.y) == [50.0, 70.0] and list(units.x) == [1, 2]
-    assert list(units.error_y.array) == [5.0, 8.0] and list(units.error_y.arrayminus) == [5.0, 10.0]
+    assert list(units.y) == [70.0, 50.0] and list(units.x) == [1, 2]
+    assert list(units.error_y.array) == [8.0, 5.0] and list(units.error_y.arrayminus) == [10.0, 5.0]
     assert figure.layout.annotations[-1].text == "Unit A"
+    assert figure.layout.annotations[-1].x == 1  # the chosen unit, at its rank
+    assert figure.layout.xaxis.title.text == "Rank: 1 is the best (higher is better)"
+
+
+def test_where_lower_is_better_rank_1_is_the_lowest_value():
+    points = [point("A", 10, 70.0), point("B", 10, 50.0), point("C", 10, 60.0)]
+    figure = caterpillar_figure(points, 60.0, unit="mmol/mol", title="t", polarity="down")
+    assert list(figure.data[0].y) == [50.0, 60.0, 70.0]
+    assert figure.layout.xaxis.title.text == "Rank: 1 is the best (lower is better)"
+
+
+def test_units_not_shown_are_listed_by_name_with_the_reason():
+    units = [ff.NotShown("PZ002", "Norwich <Jenny Lind>", "fewer than 8 children"),
+             ff.NotShown("PZ001", "Morriston", "no children in the measure")]  # fmt: skip
+    text = ff.not_shown_table_html(units, lambda code: f"/units/{code}/")
+    assert "<caption>2 units not shown on the plots</caption>" in text
+    assert text.index("Morriston") < text.index("Norwich")  # by name
+    assert (
+        '<tr data-code="PZ002"><th scope="row"><a href="/units/PZ002/">Norwich &lt;Jenny '
+        "Lind&gt;</a></th><td>fewer than 8 children</td></tr>"
+    ) in text
+    assert ff.not_shown_table_html([]) == ""
+
+
+def test_a_point_whose_count_is_hidden_is_never_labelled_with_it():
+    hidden = ff.FunnelPoint("PZ041", "Unit", 50, 60.4, (57.0, 63.8), "within", "", True)
+    text = ff.units_table_html([hidden], "mmol/mol", "Caption", "")
+    assert '<td class="num">*</td>' in text and ">50<" not in text
+    lines, target = curves("mean", MEAN)
+    figure = funnel_figure([hidden], lines, target, unit="mmol/mol", kind="mean", title="t")
+    within = trace(figure, "Within")[0]
+    assert list(within.x) == [50]  # plotted at the count rounded to 5, as published
+    assert "n: * (hidden" in within.hovertext[0] and "n: 50" not in within.hovertext[0]
 
 
 def test_the_table_lists_every_unit_largest_first_with_the_class_in_words():

@@ -139,8 +139,52 @@ def test_table_cells_are_text_with_suppression_symbols():
     row = rows[0]
     assert row.name == "NHS Devon ICB"
     assert (row.value, row.numerator, row.denominator, row.interval) == ("*", "*", "40", "*")
-    assert row.comparison == "Not compared (withheld)"
+    assert row.comparison == "Not shown: a count of 1 to 7"  # why, in words
+    assert row.not_shown == "a count of 1 to 7"
     assert row.drill_query == "?level=pdu&area=E54000001"
+
+
+def test_why_a_value_is_not_shown_in_words():
+    few = result(measure="44", **WITHHELD)  # a mean of 1-7 children
+    secondary = result(measure="25", **{**WITHHELD, "suppression_reason": "secondary"})
+    empty = result(measure="25", value=None, denominator=0)
+    assert fig.not_shown_reason(few) == "fewer than 8 children"
+    assert fig.not_shown_reason(result(**WITHHELD)) == "a count of 1 to 7"
+    assert fig.not_shown_reason(secondary) == "hidden to protect another hidden count"
+    assert fig.not_shown_reason(empty) == "no children in the measure"
+    assert fig.not_shown_reason(result()) == ""
+    assert fig.not_shown_sentence(few) == (
+        "its value is withheld to protect confidentiality, because fewer than 8 children "
+        "contribute to it"
+    )
+    assert fig.not_shown_sentence(empty) == "it has no children in this measure"
+    units = [few, result(measure="44", **WITHHELD), result()]
+    assert fig.not_shown_text(units, "unit") == "2 units not shown: fewer than 8 children."
+    assert fig.not_shown_text([few, secondary, empty, result()], "unit") == (
+        "3 units not shown: 1 fewer than 8 children; 1 hidden to protect another hidden count; "
+        "1 no children in the measure."
+    )
+    assert fig.not_shown_text([result(), result()], "area") == "All 2 areas shown."
+
+
+@pytest.mark.parametrize(
+    ("measure", "polarity", "order", "heading"),
+    [("44", "down", ["Low", "Mid", "High", "Hidden"], "Rank (1 = best)"),
+     ("32.1", "up", ["High", "Mid", "Low", "Hidden"], "Rank (1 = best)"),
+     ("1", "n/a", ["High", "Mid", "Low", "Hidden"], "Rank (1 = largest)")],
+)  # fmt: skip
+def test_ranks_follow_polarity_and_leave_out_values_not_shown(measure, polarity, order, heading):
+    results = [
+        result("a", 50.0, measure=measure, area_name="Low"),
+        result("b", 70.0, measure=measure, area_name="High"),
+        result("c", measure=measure, area_name="Hidden", **WITHHELD),
+        result("d", 60.0, measure=measure, area_name="Mid"),
+    ]
+    state = MapState(level="pdu", measure=measure, sort=fig.best_first_sort(polarity))
+    ranks = fig.ranked(fig.table_rows(results, state))
+    assert [row.name for _, row in ranks] == order
+    assert [rank for rank, _ in ranks] == [1, 2, 3, None]  # rank 1 the best; none for *
+    assert fig.RANK_WORDS[polarity][0] == heading
 
 
 @pytest.mark.parametrize(

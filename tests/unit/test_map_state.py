@@ -108,8 +108,16 @@ def test_breadcrumb_of_a_whole_level():
 
 
 def test_sort_link_sorts_then_reverses():
-    state = MapState()
-    assert sort_link(state, "value").sort == "-value"  # highest first on the first click
+    state = MapState(measure="41")  # higher is better
+    assert sort_link(state, "value").sort == "-value"  # the best first on the first click
     assert sort_link(MapState(sort="-value"), "value").sort == "value"
+    assert sort_link(state, "denominator").sort == "-denominator"  # largest first
     assert sort_link(state, "name").sort == "-name"  # name is the current key: reverse it
     assert sort_link(MapState(sort="-name"), "name").sort == "name"
+
+
+def test_values_sort_best_first_by_polarity():
+    """Rank 1 is the best area for every measure: the lowest mean HbA1c, the highest rate."""
+    assert sort_link(MapState(measure="44"), "value").sort == "value"  # lower is better
+    assert sort_link(MapState(measure="32.1"), "value").sort == "-value"
+    assert sort_link(MapState(measure="1"), "value").sort == "-value"  # a count: largest first
