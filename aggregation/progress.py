@@ -82,9 +82,10 @@ def sections_json() -> str:
 def build_progress_insert_sql(dataset_year: int) -> str:
     return f"""
     INSERT INTO npda_auditprogress
-        (patient_id, audit_period_id, sections, completed_fields, expected_fields, computed_at)
+        (patient_id, audit_period_id, sections, completed_fields, expected_fields,
+         completed_mask, expected_mask, computed_at)
     SELECT patient_id, %(period)s, {sections_json()},
-        {_bits("done")}, {_bits("expected")}, now()
+        {_bits("done")}, {_bits("expected")}, done, expected, now()
     FROM (
         SELECT patient_id, expected, filled_fields & expected AS done
         FROM (SELECT patient_id, filled_fields, {expected_fields_mask(dataset_year)} AS expected

@@ -22,6 +22,7 @@ def main() -> None:
         published_files,
         reference_data,
         releases,
+        submission_versions,
         submissions,
     )
 
@@ -45,6 +46,7 @@ def main() -> None:
     benchmarking.run()  # on the same demo
     exports.run()  # on the same demo
     published_files.run()  # on the same demo
+    submission_versions.run()  # on the same demo (it replaces one unit's latest year)
 
 
 if __name__ == "__main__":

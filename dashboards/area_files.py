@@ -5,9 +5,10 @@ area page and `export_report` both come here, so the site and the batch write th
 from django.contrib.auth.models import AnonymousUser
 
 from aggregation.selectors import NotFound
+from npda.spreadsheets import XLSX
 
 from . import area_data, area_report, chart_images, exports, rendering
-from .exports import XLSX, AreaExport
+from .exports import AreaExport
 from .map_state import DEFAULT_MEASURE
 
 FORMATS = ("csv", "xlsx", "pdf", "png", "svg")

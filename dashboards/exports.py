@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from aggregation import selectors
 from aggregation.areas import Area
@@ -21,11 +19,10 @@ from constants import disclosure as sdc
 from constants.kpis import MEASURES, POPULATIONS, definition_for
 from constants.levels import OGL_ATTRIBUTION, RCPCH_ATTRIBUTION
 from dashboards import open_data
-from npda.spreadsheets import FORMULA_STARTS, xlsx_row
+from npda.spreadsheets import FORMULA_STARTS, add_sheet, new_workbook, write_row
 
 SOURCE = "RCPCH National Paediatric Diabetes Audit (NPDA), England and Wales"
 EXPORT_LEVELS = ("national", "country", "region", "icb", "lhb", "network", "trust", "pdu")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -76,27 +73,23 @@ def _cell(column: int, value: str):
 def export_xlsx(export: AreaExport, produced: date | None = None) -> bytes:
     """Results (the CSV's table), Definitions (every measure) and Notes (release, policy,
     symbols, source, attribution, date produced)."""
-    book = Workbook(write_only=True)
-    bold = Font(bold=True)
-    results = book.create_sheet("Results")
-    results.append(_heading(results, open_data.CSV_COLUMNS, bold))
-    for result in export.results:
-        row = open_data.csv_row(result, export.release)
-        results.append(xlsx_row(results, [_cell(i, v) for i, v in enumerate(row)]))
-    definitions = book.create_sheet("Definitions")
-    definitions.append(_heading(definitions, ("Measure", "Name", "Group", "Kind", "Polarity",
-                                              "Population", "Definition"), bold))  # fmt: skip
-    year = export.release.audit_year
-    for m in MEASURES:
-        definitions.append(xlsx_row(definitions, [
-            m.number, m.name, m.group.value, m.kind.value, POLARITY_WORDS[m.polarity.value],
-            POPULATIONS.get(m.population, m.population), definition_for(m.number, year),
-        ]))  # fmt: skip
-    notes = book.create_sheet("Notes")
-    for line in notes_lines(export, produced or timezone.localdate()):
-        notes.append(xlsx_row(notes, list(line)))
     buffer = io.BytesIO()
-    book.save(buffer)
+    book = new_workbook(buffer)
+    add_sheet(book, "Results", open_data.CSV_COLUMNS, (
+        [_cell(i, v) for i, v in enumerate(open_data.csv_row(result, export.release))]
+        for result in export.results
+    ))  # fmt: skip
+    year = export.release.audit_year
+    add_sheet(book, "Definitions", ("Measure", "Name", "Group", "Kind", "Polarity",
+                                    "Population", "Definition"), (
+        [m.number, m.name, m.group.value, m.kind.value, POLARITY_WORDS[m.polarity.value],
+         POPULATIONS.get(m.population, m.population), definition_for(m.number, year)]
+        for m in MEASURES
+    ))  # fmt: skip
+    notes = book.add_worksheet("Notes")
+    for number, line in enumerate(notes_lines(export, produced or timezone.localdate())):
+        write_row(notes, number, line)
+    book.close()
     return buffer.getvalue()
 
 
@@ -106,13 +99,6 @@ NUMBER_COLUMNS = ("release_id", "numerator", "denominator", "value", "ci95_low",
 NUMERIC = {open_data.CSV_COLUMNS.index(c) for c in NUMBER_COLUMNS}
 POLARITY_WORDS = {"up": "Higher is better", "down": "Lower is better",
                   "none": "No better direction", "n/a": "A count, not compared"}  # fmt: skip
-
-
-def _heading(sheet, names, font) -> list:
-    cells = xlsx_row(sheet, list(names))
-    for cell in cells:
-        cell.font = font
-    return cells
 
 
 def notes_lines(export: AreaExport, produced: date) -> list[tuple[str, str]]:

@@ -319,8 +319,13 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
         "kaleido": {"level": "WARNING"},
         "choreographer": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # a line for every login, as the audit trail has it
     },
 }
+
+# An upload is a checked draft until it is used or discarded; one left this many days is
+# discarded (issue 21).
+NPDA_DRAFT_DAYS = env_int("NPDA_DRAFT_DAYS", 7, minimum=1)
 
 # Uploads: CSV files up to this size are accepted (csv-submission.md; default 20 MB).
 NPDA_UPLOAD_SIZE_LIMIT_MB = float(os.environ.get("NPDA_UPLOAD_SIZE_LIMIT_MB", "20"))

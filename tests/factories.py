@@ -89,6 +89,7 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
     )
     audit_period = factory.SubFactory(AuditPeriodFactory)
     is_active = True
+    status = factory.LazyAttribute(lambda o: "active" if o.is_active else "superseded")
     file_name = "PZ041 NPDA data 2425.csv"
 
 

@@ -212,6 +212,39 @@ class VisitAdmin(PatientAuditMixin, UnitScopedAdmin):
     raw_id_fields = ("patient", "submission")
 
 
+class HistoryAdmin(UnitScopedAdmin):
+    """Records of what happened (versions' events, sign-offs, packed records): written by the
+    submission services alone, read here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(m.SubmissionEvent)
+class SubmissionEventAdmin(HistoryAdmin):
+    list_display = ("submission", "action", "at", "by", "reason")
+    list_filter = ("action",)
+
+
+@admin.register(m.SignOff)
+class SignOffAdmin(HistoryAdmin):
+    list_display = ("paediatric_diabetes_unit", "audit_period", "signed_by", "signed_at",
+                    "reopened_at", "reopened_by")  # fmt: skip
+    list_filter = ("audit_period",)
+
+
+@admin.register(m.SubmissionRecords)
+class SubmissionRecordsAdmin(HistoryAdmin):
+    list_display = ("submission",)
+    exclude = ("packed",)  # gzip JSON: the version's page and its error report show it
+
+
 class ComputedResultAdmin(admin.ModelAdmin):
     """KPI tables are written only by the aggregation jobs."""
 

@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from npda.audit_team import releases
+from npda.audit_team import releases, tracker
 
 urlpatterns = [
+    path("submissions/tracker/", tracker.tracker, name="tracker"),
     path(
         "releases/<int:release_id>/suppression-log.csv",
         releases.suppression_log_csv,

@@ -83,13 +83,20 @@ ROW = {
 WARNING = {
     "W01": "The visit date {date} is outside the {period} audit year, so this row will not count "
     "towards this year's results.",
-    "W02": "\"{column}\" is different from this child's first row. The first row's value "
-    "({value}) has been used.",
+    "W02": '"{column}" is different from an earlier row for this child. The value from row '
+    "{kept_row} ({value}) has been used.",
     "W03": "{n} rows had no PDU Number. They have been taken as {pz_code}.",
     "W04": "Row {row} is an exact copy of row {earlier_row} and has been skipped.",
     "W05": "These columns are not part of the template and have been ignored: {columns}.",
 }
 
+CHECKED = (
+    "Your file has been checked: {children} children and {visits} visits. It is not your data yet: "
+    "compare it with your data below, then use it or discard it."
+)
+CHECKED_ONLY = (
+    "Your file has been checked: {children} children and {visits} visits. Nothing was kept."
+)
 ACCEPTED = (
     "Your file has been processed: {children} children and {visits} visits, {n_err} of them with "
     "errors. It now replaces your previous submission for {period}."

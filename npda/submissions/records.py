@@ -3,7 +3,12 @@
 The synthetic cohort generator produces the same records, so both routes store data the same way.
 """
 
+import gzip
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 Errors = dict[str, list[dict[str, str]]]  # field -> [{code, message}]
@@ -27,3 +32,41 @@ class VisitRecord:
 
 def add_error(errors: Errors, field_name: str, code: str, message: str) -> None:
     errors.setdefault(field_name, []).append({"code": code, "message": message})
+
+
+# Packed records: a version's children and visits as gzip JSON (SubmissionRecords). Dates and
+# decimals are tagged so that they come back as what they were.
+
+
+def pack(patients: Sequence[PatientRecord], visits: Sequence[VisitRecord]) -> bytes:
+    document = {
+        "patients": [[p.key, p.fields, p.site_fields, p.errors] for p in patients],
+        "visits": [[v.patient_key, v.source_row, v.fields, v.errors] for v in visits],
+    }
+    return gzip.compress(json.dumps(document, default=_tagged).encode(), compresslevel=5)
+
+
+def unpack(packed: bytes) -> tuple[list[PatientRecord], list[VisitRecord]]:
+    document = json.loads(gzip.decompress(packed), object_hook=_untagged)
+    patients = [PatientRecord(key, fields, site, errors)
+                for key, fields, site, errors in document["patients"]]  # fmt: skip
+    visits = [VisitRecord(key, row, fields, errors)
+              for key, row, fields, errors in document["visits"]]  # fmt: skip
+    return patients, visits
+
+
+def _tagged(value):
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    raise TypeError(f"cannot pack {type(value).__name__}")
+
+
+def _untagged(document: dict):
+    if len(document) == 1:
+        if "$date" in document:
+            return date.fromisoformat(document["$date"])
+        if "$decimal" in document:
+            return Decimal(document["$decimal"])
+    return document

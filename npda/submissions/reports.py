@@ -10,16 +10,14 @@ import io
 from dataclasses import dataclass
 
 from django.db.models import Min
-from openpyxl import Workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
 
 from constants.csv_template import Template, template_for
-from npda.data_model.models import Patient, Submission, Visit
-from npda.spreadsheets import csv_row, xlsx_cell, xlsx_row
+from npda.data_model.models import Patient, Submission, SubmissionRecords, Visit
+from npda.spreadsheets import add_sheet, csv_row, new_workbook, write_row
 from npda.submissions.reader import open_upload
+from npda.submissions.records import unpack
 
-HIGHLIGHT = PatternFill(start_color="FFF2B8B8", end_color="FFF2B8B8", fill_type="solid")
+HIGHLIGHT = "#F2B8B8"  # the fill of a cell with an error
 REPORT_HEADINGS = ["Row", "NHS Number", "Column", "Value", "Code", "Message"]
 
 
@@ -43,7 +41,11 @@ def _template(submission: Submission) -> Template:
 
 
 def submission_errors(submission: Submission) -> list[ErrorRow]:
-    """Every error of the submission, by row: a child's own errors are shown on its first row."""
+    """Every error of the submission, by row: a child's own errors are shown on its first row.
+    The version in use reads its stored children and visits; a draft or an earlier version
+    reads the records it was checked with (its visits are not stored)."""
+    if not submission.is_active and SubmissionRecords.objects.filter(submission=submission):
+        return _errors_from_records(submission)
     visits = Visit.objects.filter(submission=submission)
     visit_errors = list(visits.exclude(errors={}).values_list("patient_id", "source_row", "errors"))
     children_with_errors = submission.patients.exclude(errors={}).values("pk")
@@ -65,6 +67,20 @@ def submission_errors(submission: Submission) -> list[ErrorRow]:
             rows.extend(_rows(first_row[pk], identifiers[pk], errors, template))
     for patient_id, source_row, errors in visit_errors:
         rows.extend(_rows(source_row, identifiers[patient_id], errors, template))
+    return sorted(rows, key=lambda r: (r.row, r.field))
+
+
+def _errors_from_records(submission: Submission) -> list[ErrorRow]:
+    patients, visits = unpack(bytes(submission.records.packed))
+    template = _template(submission)
+    first_row: dict[str, int] = {}
+    rows: list[ErrorRow] = []
+    for visit in visits:
+        first_row.setdefault(visit.patient_key, visit.source_row)
+        rows.extend(_rows(visit.source_row, visit.patient_key, visit.errors, template))
+    for patient in patients:
+        if patient.errors and patient.key in first_row:
+            rows.extend(_rows(first_row[patient.key], patient.key, patient.errors, template))
     return sorted(rows, key=lambda r: (r.row, r.field))
 
 
@@ -119,58 +135,43 @@ def errors_csv(submission: Submission) -> bytes:
 def errors_xlsx(submission: Submission) -> bytes:
     """Three sheets: the original data, the data with erroneous cells highlighted and
     annotated, and the list of all errors (csv-submission.md §1)."""
+    buffer = io.BytesIO()
+    book = new_workbook(buffer)
+    add_error_sheets(book, submission)
+    book.close()
+    return buffer.getvalue()
+
+
+def add_error_sheets(book, submission: Submission) -> None:
+    """The error report's three sheets, added to a workbook (npda.spreadsheets)."""
     errors = submission_errors(submission)
     headings, original = _original_rows(submission)
     fields = ["unique_reference_number" if headings[0] != "NHS Number" else "nhs_number"]
     fields += [c.field for c in _template(submission).columns[1:]]
-    by_cell: dict[tuple[int, str], list[ErrorRow]] = {}
+    rows = [[number, *(original[number].get(f) for f in fields)] for number in sorted(original)]
+    add_sheet(book, "Original data", ["Row", *headings], rows)
+    _marked_sheet(book, ["Row", *headings], rows, errors, fields)
+    add_sheet(book, "Errors", REPORT_HEADINGS, (
+        [e.row, e.identifier, e.column, _cell_value(original, e), e.code, e.message]
+        for e in errors
+    ))  # fmt: skip
+
+
+def _marked_sheet(book, headings: list[str], rows: list[list], errors, fields) -> None:
+    """The rows again, each cell with an error highlighted with its problems as the cell's
+    comment (written row by row: the workbook keeps only the current row in memory)."""
+    column = {field: index for index, field in enumerate(fields, start=1)}
+    by_row: dict[int, dict[int, list[ErrorRow]]] = {}
     for error in errors:
-        by_cell.setdefault((error.row, error.field), []).append(error)
-
-    book = Workbook(write_only=True)
-    plain = book.create_sheet("Original data")
-    marked = book.create_sheet("Data with errors")
-    listed = book.create_sheet("Errors")
-    bold = Font(bold=True)
-    for sheet in (plain, marked):
-        sheet.append(
-            [_bold_cell(sheet, "Row", bold)] + [_bold_cell(sheet, h, bold) for h in headings]
-        )
-    for number in sorted(original):
-        values = original[number]
-        plain.append([number, *xlsx_row(plain, [values.get(f, "") for f in fields])])
-        marked.append([number, *(_marked_cell(marked, values, number, f, by_cell) for f in fields)])
-    listed.append([_bold_cell(listed, h, bold) for h in REPORT_HEADINGS])
-    for error in errors:
-        listed.append(
-            xlsx_row(
-                listed,
-                [
-                    error.row,
-                    error.identifier,
-                    error.column,
-                    _cell_value(original, error),
-                    error.code,
-                    error.message,  # it begins with the submitted value
-                ],
-            )
-        )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def _bold_cell(sheet, value: str, font: Font):
-    cell = xlsx_cell(sheet, value)
-    cell.font = font
-    return cell
-
-
-def _marked_cell(sheet, values: dict, number: int, field: str, by_cell: dict):
-    cell = xlsx_cell(sheet, values.get(field, ""))
-    problems = by_cell.get((number, field))
-    if not problems:
-        return cell
-    cell.fill = HIGHLIGHT
-    cell.comment = Comment("\n".join(f"{p.code}: {p.message}" for p in problems), "NPDA")
-    return cell
+        if error.field in column:
+            cells = by_row.setdefault(error.row, {})
+            cells.setdefault(column[error.field], []).append(error)
+    sheet = book.add_worksheet("Data with errors")
+    write_row(sheet, 0, headings, book.add_format({"bold": True}))
+    highlight = book.add_format({"bg_color": HIGHLIGHT})
+    for line, values in enumerate(rows, start=1):
+        write_row(sheet, line, values)
+        for index, problems in by_row.get(values[0], {}).items():
+            sheet.write_string(line, index, values[index] or "", highlight)
+            text = "\n".join(f"{p.code}: {p.message}" for p in problems)
+            sheet.write_comment(line, index, text, {"author": "NPDA"})

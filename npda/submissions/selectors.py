@@ -1,5 +1,8 @@
 """Read-only queries of the submission pages, scoped to the user's units."""
 
+from dataclasses import dataclass
+from datetime import date
+
 from npda.data_model import models as m
 from npda.data_model.scope import units_for_user
 
@@ -25,3 +28,38 @@ def children_with_errors(submission: m.Submission, limit: int = 500) -> list[dic
         )
         child["errors"].append(error)
     return list(children.values())[:limit]
+
+
+@dataclass(frozen=True)
+class UnitYear:
+    unit: m.PaediatricDiabetesUnit
+    period: m.AuditPeriod
+    signed: bool
+    ended: bool
+    days_left: int
+
+
+def unit_years(user, today: date, limit: int = 20) -> list[UnitYear]:
+    """The user's units' open audit year and latest ended one, with whether each is signed off
+    (two queries whatever the number of units)."""
+    periods = list(
+        m.AuditPeriod.objects.filter(start_date__lte=today, is_visible=True)
+        .order_by("-start_date")[:2]
+    )  # fmt: skip
+    units = list(units_for_user(user).order_by("pz_code")[:limit])
+    signed = set(
+        m.SignOff.objects.filter(audit_period__in=periods, paediatric_diabetes_unit__in=units,
+                                 reopened_at__isnull=True)
+        .values_list("paediatric_diabetes_unit_id", "audit_period_id")
+    )  # fmt: skip
+    return [
+        UnitYear(
+            unit,
+            period,
+            (unit.pk, period.pk) in signed,
+            today > period.end_date,
+            (period.deadline - today).days,
+        )
+        for unit in units
+        for period in periods
+    ]

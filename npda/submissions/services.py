@@ -4,22 +4,23 @@ import itertools
 import logging
 import traceback
 from collections import Counter
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
 from django.utils import timezone
 
-from constants.csv_template import JERSEY_PZ_CODE, Template, template_for
+from constants.csv_template import template_for
 from npda.data_model.models import AuditPeriod, NPDAUser, PaediatricDiabetesUnit, Submission
 from npda.submissions import messages
-from npda.submissions.cells import identifier_key
-from npda.submissions.reader import FatalError, UploadFile, Warning_, patient_level_fields
+from npda.submissions.children import RecordBuilder
+from npda.submissions.comparison import compare
+from npda.submissions.reader import FatalError, Warning_
 from npda.submissions.reader import read_upload as read_file
 from npda.submissions.records import PatientRecord, VisitRecord
+from npda.submissions.sign_off import YearSignedOff, frozen_message, standing_sign_off
 from npda.submissions.store import store_submission
-from npda.submissions.validation import child_dates, validate_patient, validate_visit
 
 logger = logging.getLogger(__name__)
 MAX_WARNINGS_KEPT = 200
@@ -38,6 +39,7 @@ class ImportResult:
     warnings: dict[str, int] = field(default_factory=dict)
     submission_id: int | None = None
     message: str = ""
+    comparison: dict | None = None  # against the unit's data in use before (Comparison)
 
     @property
     def accepted(self) -> bool:
@@ -55,6 +57,7 @@ class ImportResult:
             "errors_by_rule": self.errors_by_rule,
             "warnings": self.warnings,
             "submission_id": self.submission_id,
+            **({"comparison": self.comparison} if self.comparison is not None else {}),
         }
 
 
@@ -99,9 +102,48 @@ def import_steps(
     today: date | None = None,
 ) -> Generator[dict, None, ImportResult]:
     """The import as a generator of progress events ({stage, done, total}), returning the
-    result: the upload page streams the events to the browser as they happen."""
+    result: the file is read, checked and made the unit's data at once (the command line)."""
     today = today or timezone.localdate()
+    try:
+        records = yield from read_and_check(
+            content, file_name, unit, period, user=user,
+            allow_closed_period=allow_closed_period, today=today,
+        )  # fmt: skip
+        comparison = compare(unit, period, records.patients, records.visits)
+        result = yield from _store(records, content, file_name, user)
+        result.comparison = comparison.as_json() if result.accepted else None
+        return result
+    except Refused as refused:
+        return refused.result
+    except Exception as error:  # the store's transaction rolled back: nothing was written
+        _log_failure_without_data(error, unit, period)
+        return ImportResult("rejected", UNEXPECTED_FAILURE, messages.UNEXPECTED_FAILURE)
+
+
+class Refused(Exception):
+    """A file refused as a whole (§4), or for a year signed off: nothing is written."""
+
+    def __init__(self, result: ImportResult):
+        super().__init__(result.fatal_code)
+        self.result = result
+
+
+def read_and_check(
+    content: bytes,
+    file_name: str,
+    unit: PaediatricDiabetesUnit,
+    period: AuditPeriod,
+    *,
+    user: NPDAUser | None,
+    allow_closed_period: bool | None,
+    today: date,
+) -> Generator[dict, None, "RecordBuilder"]:
+    """Read the file and check every row: its children and visits, with progress events.
+    Refused for a signed-off year or a file that fails a file-level check."""
     yield {"stage": "checking", "done": 0, "total": 0}
+    sign_off = standing_sign_off(unit, period)
+    if sign_off is not None:
+        raise Refused(ImportResult("rejected", SIGNED_OFF, frozen_message(sign_off)))
     try:
         upload = read_file(
             content,
@@ -119,15 +161,14 @@ def import_steps(
         )
     except FatalError as exc:
         logger.info("Upload for %s rejected: %s", unit.pz_code, exc.code)
-        return ImportResult("rejected", exc.code, exc.message)
-    try:
-        return (yield from _build_and_store(upload, content, file_name, unit, period, user, today))
-    except Exception as error:  # the store's transaction rolled back: nothing was written
-        _log_failure_without_data(error, unit, period)
-        return ImportResult("rejected", UNEXPECTED_FAILURE, messages.UNEXPECTED_FAILURE)
+        raise Refused(ImportResult("rejected", exc.code, exc.message)) from exc
+    records = RecordBuilder(upload, unit, period, today)
+    yield from records.build()
+    return records
 
 
 UNEXPECTED_FAILURE = "S01"
+SIGNED_OFF = "S02"
 
 
 def _log_failure_without_data(error: Exception, unit: PaediatricDiabetesUnit, period) -> None:
@@ -142,29 +183,25 @@ def _log_failure_without_data(error: Exception, unit: PaediatricDiabetesUnit, pe
     )
 
 
-def _build_and_store(
-    upload: UploadFile,
-    content: bytes,
-    file_name: str,
-    unit: PaediatricDiabetesUnit,
-    period: AuditPeriod,
-    user: NPDAUser | None,
-    today: date,
+def _store(
+    records: RecordBuilder, content: bytes, file_name: str, user: NPDAUser | None
 ) -> Generator[dict, None, ImportResult]:
-    records = RecordBuilder(upload, unit, period, today)
-    yield from records.build()
+    unit, period = records.unit, records.period
     summary = summarise(records.patients, records.visits, records.warnings)
     yield {"stage": "saving", "done": 0, "total": len(records.visits)}
-    submission = store_submission(
-        unit,
-        period,
-        records.patients,
-        records.visits,
-        submitted_by=user,
-        file_name=file_name,
-        file_content=content,
-        summary=summary,
-    )
+    try:
+        submission = store_submission(
+            unit,
+            period,
+            records.patients,
+            records.visits,
+            submitted_by=user,
+            file_name=file_name,
+            file_content=content,
+            summary=summary,
+        )
+    except YearSignedOff as signed:  # signed off while the file was being checked
+        return ImportResult("rejected", SIGNED_OFF, str(signed))
     logger.info(
         "Upload for %s %s accepted: %d children, %d visits",
         unit.pz_code,
@@ -174,86 +211,6 @@ def _build_and_store(
     )
     yield {"stage": "saving", "done": len(records.visits), "total": len(records.visits)}
     return result_from_summary(submission, summary)
-
-
-class RecordBuilder:
-    """One pass over the rows: each child from its first row, every row a visit (§5.6)."""
-
-    PROGRESS_EVERY = 2000
-
-    def __init__(
-        self, upload: UploadFile, unit: PaediatricDiabetesUnit, period: AuditPeriod, today: date
-    ):
-        self.upload, self.unit, self.period, self.today = upload, unit, period, today
-        self.template = template_for(period.dataset_year)
-        self.patients: list[PatientRecord] = []
-        self.visits: list[VisitRecord] = []
-        self.warnings: list[Warning_] = list(upload.warnings)
-
-    def build(self) -> Iterator[dict]:
-        key_field = self.upload.identifier.field
-        patient_fields = patient_level_fields(self.upload.identifier, self.template)
-        jersey = self.unit.pz_code == JERSEY_PZ_CODE
-        patients: dict[str, PatientRecord] = {}
-        first_values: dict[str, dict[str, str | None]] = {}
-        dates = {}
-        seen_rows: dict[int, int] = {}  # hash of a row's content -> its first row number
-        keys: dict[str, str] = {}
-        total = self.upload.row_count
-        for done, (number, cells_) in enumerate(self.upload.rows(), start=1):
-            key = identifier_key(cells_[key_field], key_field)
-            key = keys.setdefault(key, key)  # one string per child, not one per row
-            signature = hash((key, *sorted(cells_.items())))
-            if signature in seen_rows:
-                self.warnings.append(
-                    _warning("W04", number, row=number, earlier_row=seen_rows[signature])
-                )
-                continue
-            seen_rows[signature] = number
-            raw_patient = {name: cells_.get(name) for name in patient_fields}
-            if key not in patients:
-                first_values[key] = raw_patient
-                fields, site, errors = validate_patient(
-                    raw_patient,
-                    template=self.template,
-                    jersey=jersey,
-                    period_start=self.period.start_date,
-                    today=self.today,
-                )
-                patients[key] = PatientRecord(key, fields, site, errors)
-                dates[key] = child_dates(fields, errors)
-            else:
-                self.warnings.extend(
-                    _differences(first_values[key], raw_patient, number, self.template)
-                )
-            self._add_visit(key, number, cells_, raw_patient, dates[key])
-            if done % self.PROGRESS_EVERY == 0:
-                yield {"stage": "rows", "done": done, "total": total}
-        self.patients = list(patients.values())
-        yield {"stage": "rows", "done": total, "total": total}
-
-    def _add_visit(self, key: str, number: int, cells_: dict, raw_patient: dict, dates) -> None:
-        visit_cells = {k: v for k, v in cells_.items() if k not in raw_patient}
-        fields, errors = validate_visit(visit_cells, dates, self.today, self.template)
-        self.visits.append(VisitRecord(key, number, fields, errors))
-        visit_date = fields.get("visit_date")
-        period = self.period
-        if visit_date and not period.start_date <= visit_date <= period.end_date:
-            self.warnings.append(
-                _warning("W01", number, date=visit_date.strftime("%d/%m/%Y"), period=str(period))
-            )
-
-
-def _warning(code: str, at_row: int, **values) -> Warning_:
-    return Warning_(code, messages.WARNING[code].format(**values), at_row)
-
-
-def _differences(first: dict, later: dict, row: int, template: Template) -> list[Warning_]:
-    return [
-        _warning("W02", row, column=template.label(name), value=first[name] or "blank")
-        for name, value in later.items()
-        if value is not None and value != first[name] and name != "paediatric_diabetes_unit"
-    ]
 
 
 def summarise(

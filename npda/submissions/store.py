@@ -1,9 +1,13 @@
-"""Store validated records as a unit's new active submission for an audit period.
+"""Store validated records as a version of a unit's data for an audit period: a draft, or
+the unit's data (active).
 
-One transaction, serialised per (unit, period) by an advisory lock: the previous active
-submission becomes inactive history (its row, file and counts; its visits are removed), children
-keep their identity across uploads (identifier + unit), and the KPI recompute is requested.
-Visits are written with COPY, so a national cohort stores in seconds.
+Making a version active is one transaction, serialised per (unit, period) by an advisory lock
+and refused while the year is signed off: the version in use before becomes history (its row,
+file, counts and packed records; its visits are removed), children keep their identity across
+versions (identifier + unit), and the KPI recompute is requested. Every version keeps its
+checked records packed (SubmissionRecords), so a draft is confirmed, and an earlier version
+restored, without its file being read again. Visits are written with COPY, so a national cohort
+stores in seconds.
 """
 
 import json
@@ -22,11 +26,14 @@ from npda.data_model.models import (
     Patient,
     Site,
     Submission,
+    SubmissionEvent,
+    SubmissionRecords,
     Visit,
 )
-from npda.submissions.records import PatientRecord, VisitRecord
+from npda.submissions.locks import lock_unit_period
+from npda.submissions.records import PatientRecord, VisitRecord, pack, unpack
+from npda.submissions.sign_off import refuse_if_signed_off
 
-UPLOAD_LOCK_NAMESPACE = 7301
 PATIENT_FIELDS = (
     "nhs_number",
     "unique_reference_number",
@@ -43,13 +50,6 @@ PATIENT_FIELDS = (
 )
 SITE_FIELDS = ("date_leaving_service", "reason_leaving_service")
 VISIT_COPY_FIELDS = tuple(f.column for f in Visit._meta.concrete_fields if not f.primary_key)
-
-
-def lock_unit_period(unit: PaediatricDiabetesUnit, period: AuditPeriod) -> None:
-    """Serialise uploads of one unit and period until the transaction ends."""
-    key = int(unit.pz_code[2:]) * 10_000 + period.start_date.year
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [UPLOAD_LOCK_NAMESPACE, key])
 
 
 def derived_bmi(fields: dict) -> Decimal | None:
@@ -74,33 +74,101 @@ def store_submission(
     file_content: bytes | None = None,
     summary: dict | None = None,
 ) -> Submission:
+    """A new version made the unit's data at once (the command line, the synthetic cohort)."""
     with transaction.atomic():
         lock_unit_period(unit, period)
-        patient_ids = _upsert_patients(unit, period, patients)
-        previous = Submission.objects.filter(
-            paediatric_diabetes_unit=unit, audit_period=period, is_active=True
-        ).first()
-        if previous is not None:
-            Visit.objects.filter(submission=previous).delete()
-            previous.is_active = False
-            previous.save(update_fields=["is_active"])
-        submission = Submission.objects.create(
-            paediatric_diabetes_unit=unit,
-            audit_period=period,
-            submitted_by=submitted_by,
-            is_active=True,
-            file_name=file_name,
-            patient_count=len(patients),
-            visit_count=len(visits),
-            error_count=_records_with_errors(patients, visits),
-            errors=summary or {},
+        refuse_if_signed_off(unit, period)
+        submission = _new_version(
+            unit, period, patients, visits, submitted_by, file_name, file_content, summary
         )
-        if file_content is not None:
-            submission.csv_file.save(file_name or "upload.csv", ContentFile(file_content))
-        _copy_submission_patients(submission, patient_ids.values())
-        _copy_visits(submission, period, patient_ids, visits)
-        request_unit_recompute(unit.pz_code, period.pk, reason="upload")
+        _activate(submission, patients, visits)
+        _event(submission, SubmissionEvent.Action.IMPORTED, submitted_by)
     return submission
+
+
+def save_draft(
+    unit: PaediatricDiabetesUnit,
+    period: AuditPeriod,
+    patients: Sequence[PatientRecord],
+    visits: Sequence[VisitRecord],
+    *,
+    submitted_by: NPDAUser | None,
+    file_name: str,
+    file_content: bytes,
+    summary: dict,
+    comparison: dict,
+) -> Submission:
+    """A checked upload kept as a draft: nothing of the unit's data changes."""
+    with transaction.atomic():
+        submission = _new_version(
+            unit, period, patients, visits, submitted_by, file_name, file_content, summary
+        )
+        submission.comparison = comparison
+        submission.save(update_fields=["comparison"])
+        _event(submission, SubmissionEvent.Action.CHECKED, submitted_by)
+    return submission
+
+
+def make_active(
+    submission: Submission, *, by: NPDAUser | None, action: str, reason: str = ""
+) -> Submission:
+    """A draft (confirmed) or an earlier version (restored) made the unit's data, from the
+    records it was checked with."""
+    unit, period = submission.paediatric_diabetes_unit, submission.audit_period
+    with transaction.atomic():
+        lock_unit_period(unit, period)
+        refuse_if_signed_off(unit, period)
+        submission = Submission.objects.select_for_update().get(pk=submission.pk)
+        patients, visits = unpack(bytes(submission.records.packed))
+        _activate(submission, patients, visits)
+        _event(submission, action, by, reason)
+    return submission
+
+
+def _new_version(unit, period, patients, visits, submitted_by, file_name, file_content, summary):
+    submission = Submission.objects.create(
+        paediatric_diabetes_unit=unit,
+        audit_period=period,
+        submitted_by=submitted_by,
+        status=Submission.Status.DRAFT,
+        file_name=file_name,
+        patient_count=len(patients),
+        visit_count=len(visits),
+        error_count=_records_with_errors(patients, visits),
+        errors=summary or {},
+    )
+    if file_content is not None:
+        submission.csv_file.save(file_name or "upload.csv", ContentFile(file_content))
+    SubmissionRecords.objects.create(submission=submission, packed=pack(patients, visits))
+    return submission
+
+
+def _activate(
+    submission: Submission, patients: Sequence[PatientRecord], visits: Sequence[VisitRecord]
+) -> None:
+    """Within the unit and period's lock: the version's children and visits become the unit's
+    data, and the version in use before is kept as history (without its visits)."""
+    unit, period = submission.paediatric_diabetes_unit, submission.audit_period
+    patient_ids = _upsert_patients(unit, period, patients)
+    previous = (
+        Submission.objects.filter(paediatric_diabetes_unit=unit, audit_period=period,
+                                  is_active=True).exclude(pk=submission.pk).first()
+    )  # fmt: skip
+    if previous is not None:
+        Visit.objects.filter(submission=previous).delete()
+        previous.is_active, previous.status = False, Submission.Status.SUPERSEDED
+        previous.save(update_fields=["is_active", "status"])
+        _event(previous, SubmissionEvent.Action.SUPERSEDED, None)
+    submission.is_active, submission.status = True, Submission.Status.ACTIVE
+    submission.save(update_fields=["is_active", "status"])
+    submission.patients.clear()
+    _copy_submission_patients(submission, patient_ids.values())
+    _copy_visits(submission, period, patient_ids, visits)
+    request_unit_recompute(unit.pz_code, period.pk, reason="upload")
+
+
+def _event(submission: Submission, action: str, by: NPDAUser | None, reason: str = "") -> None:
+    SubmissionEvent.objects.create(submission=submission, action=action, by=by, reason=reason)
 
 
 def _records_with_errors(patients: Sequence[PatientRecord], visits: Sequence[VisitRecord]) -> int:

@@ -171,6 +171,58 @@ PATIENT_CODED_FIELDS = (
 )
 
 
+# Patient-level values other than the identifier, in the order their errors are listed.
+PATIENT_VALUE_FIELDS = (
+    *PATIENT_CODED_FIELDS,
+    "postcode",
+    "gp_practice_ods_code",
+    "date_leaving_service",
+    "reason_leaving_service",
+)
+SITE_VALUE_FIELDS = ("date_leaving_service", "reason_leaving_service")
+REQUIRED_PATIENT_FIELDS = ("date_of_birth", "diabetes_type", "diagnosis_date")
+
+
+@dataclass(frozen=True, slots=True)
+class PatientContext:
+    """What a patient-level value is judged against besides itself."""
+
+    template: Template
+    jersey: bool
+    period_start: date
+    today: date
+
+
+def check_patient_value(name: str, raw: str, context: PatientContext) -> tuple[object, Errors]:
+    """One non-blank patient-level cell on its own: its typed value and its own errors (format,
+    code, a date in the future, an age of 25 or more, postcode, GP practice code). A value with
+    an error here is not a valid value (csv-submission.md §5.6); one that fails a range check
+    is still returned, as submitted, with its error."""
+    errors: Errors = {}
+    template, today = context.template, context.today
+    if name == "postcode":
+        value = cells.normalise_postcode(raw)[:8]
+        try:
+            cells.check_postcode(cells.normalise_postcode(raw))
+        except CellError:
+            error(errors, "postcode", "E09", value=raw)
+        return value, errors
+    if name == "gp_practice_ods_code":
+        if not context.jersey:  # Jersey practices are not in the NHS directory
+            try:
+                cells.check_gp_practice_code(raw)
+            except CellError:
+                error(errors, name, "E07", practice=raw)
+        return raw.upper()[:10], errors
+    value = parse_cell(template.by_field[name], raw, today, errors, template)
+    if isinstance(value, date) and value > today:
+        error(errors, name, "E02", column=template.label(name))
+    elif name == "date_of_birth" and value and age_on(value, context.period_start) >= 25:
+        start = context.period_start
+        error(errors, name, "E03", age=age_on(value, start), start_date=f"{start:%d/%m/%Y}")
+    return value, errors
+
+
 def validate_patient(
     raw: dict[str, str | None],
     *,
@@ -179,97 +231,89 @@ def validate_patient(
     period_start: date,
     today: date,
 ) -> tuple[dict, dict, Errors]:
-    """(patient fields, site fields, errors) from the child's first row, raw cells by field."""
+    """(patient fields, site fields, errors) of one set of patient-level values, raw cells by
+    field (one row of a file, or a form): each value on its own, then the child's checks."""
+    context = PatientContext(template, jersey, period_start, today)
     errors: Errors = {}
-    fields: dict = {}
-    if jersey:
-        fields["unique_reference_number"] = cells.identifier_key(
-            raw["unique_reference_number"], "unique_reference_number"
-        )
-        fields["nhs_number"] = None
-    else:
-        nhs = cells.identifier_key(raw["nhs_number"], "nhs_number")
-        fields["nhs_number"] = nhs
-        try:
-            cells.check_nhs_number(nhs)
-        except CellError:
-            error(errors, "nhs_number", "E08", value=nhs)
-    for name in PATIENT_CODED_FIELDS:
-        if name in template.fields:
-            text = raw.get(name)
-            column = template.by_field[name]
-            fields[name] = parse_cell(column, text, today, errors, template) if text else None
-    _check_patient_dates(fields, raw, errors, template, period_start, today)
-    _check_postcode(fields, raw.get("postcode"), errors)
-    _check_gp(fields, raw.get("gp_practice_ods_code"), errors, jersey)
-    site = _leaving(raw, fields, errors, template, today)
+    values: dict = {}
+    for name in PATIENT_VALUE_FIELDS:
+        if name in template.fields and raw.get(name):
+            values[name], own = check_patient_value(name, raw[name], context)
+            merge_errors(errors, own)
+    given = {name for name in template.fields if raw.get(name)}
+    fields, site = check_child(raw, values, given, errors, context)
     return fields, site, errors
 
 
-def _check_patient_dates(
-    fields: dict, raw: dict, errors: Errors, template: Template, period_start: date, today: date
-) -> None:
-    label = template.label
-    for name in ("date_of_birth", "diabetes_type", "diagnosis_date"):
-        if not raw[name]:
-            error(errors, name, "E10", column=label(name))
+def merge_errors(errors: Errors, more: Errors) -> None:
+    for name, problems in more.items():
+        errors.setdefault(name, []).extend(problems)
+
+
+def check_child(
+    raw: dict[str, str | None],
+    values: dict,
+    given: Collection[str],
+    errors: Errors,
+    context: PatientContext,
+) -> tuple[dict, dict]:
+    """The child's own checks, on the values kept for it (`values`, by field; `given`: the
+    fields some row gave a value for, valid or not): identifier, required fields, dates against
+    each other, GP practice given, leaving date and reason together. Returns (patient fields,
+    site fields)."""
+    template = context.template
+    fields = _identifier(raw, context.jersey, errors)
+    for name in PATIENT_CODED_FIELDS:
+        if name in template.fields:
+            fields[name] = values.get(name)
+    for name in REQUIRED_PATIENT_FIELDS:
+        if name not in given:
+            error(errors, name, "E10", column=template.label(name))
+    _check_date_order(fields, errors)
+    fields["postcode"] = values.get("postcode") or ""
+    fields["gp_practice_ods_code"] = values.get("gp_practice_ods_code") or ""
+    if "gp_practice_ods_code" not in given:
+        error(errors, "gp_practice_ods_code", "E06")
+    site = {name: values.get(name) for name in SITE_VALUE_FIELDS}
+    _check_leaving(site, given, fields, errors, template)
+    return fields, site
+
+
+def _identifier(raw: dict, jersey: bool, errors: Errors) -> dict:
+    if jersey:
+        urn = cells.identifier_key(raw["unique_reference_number"], "unique_reference_number")
+        return {"unique_reference_number": urn, "nhs_number": None}
+    nhs = cells.identifier_key(raw["nhs_number"], "nhs_number")
+    try:
+        cells.check_nhs_number(nhs)
+    except CellError:
+        error(errors, "nhs_number", "E08", value=nhs)
+    return {"nhs_number": nhs}
+
+
+def _check_date_order(fields: dict, errors: Errors) -> None:
     birth, diagnosis, death = (fields[n] for n in ("date_of_birth", "diagnosis_date", "death_date"))
-    for name in ("date_of_birth", "diagnosis_date", "death_date"):
-        if fields[name] and fields[name] > today:
-            error(errors, name, "E02", column=label(name))
-    if birth and birth <= today and age_on(birth, period_start) >= 25:
-        error(
-            errors,
-            "date_of_birth",
-            "E03",
-            age=age_on(birth, period_start),
-            start_date=period_start.strftime("%d/%m/%Y"),
-        )
     if birth and diagnosis and diagnosis < birth:
         error(errors, "diagnosis_date", "E04")
     if death and ((birth and death < birth) or (diagnosis and death < diagnosis)):
         error(errors, "death_date", "E05")
 
 
-def _check_postcode(fields: dict, raw: str | None, errors: Errors) -> None:
-    fields["postcode"] = cells.normalise_postcode(raw)[:8] if raw else ""
-    if raw:
-        try:
-            cells.check_postcode(cells.normalise_postcode(raw))
-        except CellError:
-            error(errors, "postcode", "E09", value=raw)
-
-
-def _check_gp(fields: dict, raw: str | None, errors: Errors, jersey: bool) -> None:
-    fields["gp_practice_ods_code"] = (raw or "").upper()[:10]
-    if not raw:
-        error(errors, "gp_practice_ods_code", "E06")
-    elif not jersey:  # Jersey practices are not in the NHS directory
-        try:
-            cells.check_gp_practice_code(raw)
-        except CellError:
-            error(errors, "gp_practice_ods_code", "E07", practice=raw)
-
-
-def _leaving(raw: dict, patient: dict, errors: Errors, template: Template, today: date) -> dict:
-    site = {
-        name: parse_cell(template.by_field[name], raw[name], today, errors, template)
-        if raw[name]
-        else None
-        for name in ("date_leaving_service", "reason_leaving_service")
-    }
-    left = site["date_leaving_service"]
-    row = Row(raw.keys(), site, errors, template)
-    if raw["date_leaving_service"] and not raw["reason_leaving_service"]:
+def _check_leaving(
+    site: dict, given: Collection[str], patient: dict, errors: Errors, template: Template
+) -> None:
+    """A date given without a reason, or a reason without a date, needs the other (E15: an
+    invalid one has its own error already); the date kept cannot be before the date of birth
+    kept (E11)."""
+    row = Row(given, site, errors, template)
+    if "date_leaving_service" in given and "reason_leaving_service" not in given:
         row.pair_error("date_leaving_service", "reason_leaving_service")
-    if raw["reason_leaving_service"] and not raw["date_leaving_service"]:
+    if "reason_leaving_service" in given and "date_leaving_service" not in given:
         row.pair_error("reason_leaving_service", "date_leaving_service")
-    label = template.label("date_leaving_service")
-    if left and left > today:
-        error(errors, "date_leaving_service", "E02", column=label)
+    left = site["date_leaving_service"]
     if left and patient["date_of_birth"] and left < patient["date_of_birth"]:
+        label = template.label("date_leaving_service")
         error(errors, "date_leaving_service", "E11", "E11_BIRTH", column=label)
-    return site
 
 
 def child_dates(fields: dict, errors: Errors) -> ChildDates:

@@ -26,7 +26,8 @@ def test_uploads_and_report_downloads_are_recorded(client):
                 .order_by("id").values_list("activity", "success", "detail"))  # fmt: skip
     report = f"of submission {submission.pk}"
     assert rows == [
-        (m.ActivityType.SUBMISSION_UPLOADED, True, f"PZ041: submission {submission.pk}"),
+        # A page upload is a checked draft first (issue 21).
+        (m.ActivityType.SUBMISSION_UPLOADED, True, f"PZ041: checked as draft {submission.pk}"),
         (m.ActivityType.REPORT_DOWNLOADED, True, f"error report (csv) {report}"),
         (m.ActivityType.REPORT_DOWNLOADED, True, f"error report (xlsx) {report}"),
         (m.ActivityType.SUBMISSION_UPLOADED, False, rows[3][2]),

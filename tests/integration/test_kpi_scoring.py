@@ -559,7 +559,7 @@ def test_audit_progress_counts_recorded_fields_per_section():
 def test_only_the_active_submission_is_scored():
     cohort = Cohort()
     child = cohort.child(rows=(CLINIC,))
-    cohort.submission.is_active = False
+    cohort.submission.is_active, cohort.submission.status = False, "superseded"
     cohort.submission.save()
     newer = Cohort(period=cohort.period)
     kept = newer.child(rows=(CLINIC,))

@@ -1,6 +1,7 @@
 """The demo of `make run`: ended years of the same children, their KPIs and releases, made
 partly in a second process; a second run does nothing."""
 
+from datetime import date
 from io import StringIO
 
 import pytest
@@ -37,6 +38,18 @@ def test_the_demo_loads_years_with_their_releases_and_a_second_run_does_nothing(
     }  # fmt: skip
     assert len(keys[2023] & keys[2024]) > 0.8 * len(keys[2024])  # the same children
     assert m.Patient.objects.filter(imd_quintile__isnull=False).exists()
+    # Every status on the tracker (issue 21): the latest ended year has a unit without data,
+    # three with data not signed off (one with a draft waiting); the year before, all signed.
+    from npda.submissions.tracker import tracker_rows
+
+    statuses = {r.code: r.status for r in tracker_rows(m.AuditPeriod.objects.get(
+        start_date__year=2024), today=date(2026, 12, 7))}  # fmt: skip
+    assert statuses["PZ181"] == "no data" and statuses["PZ015"] == "checked draft waiting"
+    assert statuses["PZ047"] == statuses["PZ156"] == "data"
+    assert set(statuses.values()) == {"no data", "data", "checked draft waiting", "signed off"}
+    earlier = {r.status for r in tracker_rows(m.AuditPeriod.objects.get(start_date__year=2023),
+                                              today=date(2026, 12, 7))}  # fmt: skip
+    assert earlier == {"signed off"}
     again = StringIO()
     call_command("load_demo", "--years", "2023", "2024", "--patients", "3000", stdout=again)
     assert "already loaded" in again.getvalue() and "release" not in again.getvalue()
@@ -51,8 +64,6 @@ def test_the_demo_refuses_a_year_that_has_not_started():
 
 
 def test_the_demo_years_run_up_to_the_year_open_today():
-    from datetime import date
-
     from npda.synthetic.management.commands.load_demo import demo_years
 
     assert demo_years(date(2026, 12, 2)) == [2022, 2023, 2024, 2025, 2026]

@@ -68,6 +68,16 @@ MATRIX = {
     "/accounts/two-factor/": (L, L, L, L, L, L, L),  # verified already: on to the home page
     "/units/": (A, A, A, A, A, A, A),
     "/benchmarking/": (L, L, L, L, L, L, L),  # to the default measure's page
+    # Issue 21: a unit's versions, sign-off and data quality; the audit team's tracker.
+    "/submissions/history/PZ041/{year}/": (L, A, A, A, A, A, A),
+    "/submissions/history/PZ002/{year}/": (L, A, A, A, N, N, N),
+    "/submissions/sign-off/PZ041/{year}/": (L, A, A, A, A, A, A),
+    "/submissions/sign-off/PZ002/{year}/": (L, A, A, A, N, N, N),
+    "/submissions/quality/PZ041/{year}/": (L, A, A, A, A, A, A),
+    "/submissions/quality/PZ002/{year}/": (L, A, A, A, N, N, N),
+    "/submissions/quality/PZ041/{year}.xlsx": (L, A, A, A, A, A, A),
+    "/submissions/quality/PZ002/{year}.xlsx": (L, A, A, A, N, N, N),
+    "/submissions/tracker/": (L, A, A, A, F, F, F),
 }
 
 
@@ -84,6 +94,7 @@ def world(large_units):
     return {
         "period": period, "release": release.pk, "own": own.pk, "other": other.pk,
         "other_patient": other_patient.pk, "icb": unit_areas("PZ041")["icb"].code,
+        "year": period.start_date.year,
     }  # fmt: skip
 
 
@@ -353,3 +364,61 @@ def test_the_admins_autocomplete_never_lists_another_units_child(client, two_uni
         response = client.get("/admin/autocomplete/", query)
         assert response.status_code in (403, 404) or f'"id": "{theirs.pk}"' not in (
             response.content.decode())  # fmt: skip
+
+
+# Issue 21's actions: who may use, discard or restore a version, sign off or reopen a year.
+ACTIONS = ("use", "discard", "restore", "sign off", "reopen")
+# role: the actions it may take on PZ041's 2024-25 data
+MAY = {
+    "rcpch_full": {"use", "discard", "restore", "reopen"},
+    "rcpch_edit": {"use", "discard", "restore"},
+    "rcpch_view": set(),
+    "trust_full": {"use", "discard", "restore", "sign off"},
+    "trust_edit": {"use", "discard", "restore"},
+    "trust_view": set(),
+}
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "anonymous"])
+def test_each_role_may_take_only_its_own_submission_actions(client, large_units, role, action):
+    from npda.submissions import sign_off as sign_offs
+    from npda.submissions.records import pack
+    from npda.submissions.store import make_active
+    from npda.submissions.versions import check_upload
+    from tests.csv_files import make_csv, row
+
+    period, _ = large_units
+    period.is_open = True  # the roles' rules, not a closed year's, are under test
+    period.save()
+    unit = m.PaediatricDiabetesUnit.objects.get(pk="PZ041")
+    earlier = m.Submission.objects.get(paediatric_diabetes_unit=unit, audit_period=period,
+                                       is_active=True)  # fmt: skip
+    m.SubmissionRecords.objects.create(submission=earlier, packed=pack([], []))  # restorable
+    draft = check_upload(make_csv([row()]), "a.csv", unit, period).draft
+    if action == "restore":  # the draft made the data: the earlier version is history
+        make_active(draft, by=None, action="confirmed")
+    if action == "reopen":
+        sign_offs.sign_off(unit, period, user_in_group(GROUPS["trust_full"], ["PZ041"]))
+    signed_in(client, role)
+    year = period.start_date.year
+    url, data = {
+        "use": (f"/submissions/{draft.pk}/use/", {}),
+        "discard": (f"/submissions/{draft.pk}/discard/", {}),
+        "restore": (f"/submissions/history/PZ041/{year}/restore/",
+                    {"version": earlier.pk, "reason": "checking who may"}),
+        "sign off": (f"/submissions/sign-off/PZ041/{year}/", {"confirm": "yes"}),
+        "reopen": (f"/submissions/sign-off/PZ041/{year}/reopen/", {"reason": "checking who may"}),
+    }[action]  # fmt: skip
+    response = client.post(url, data)
+    done = {
+        "use": lambda: m.Submission.objects.get(pk=draft.pk).is_active,
+        "discard": lambda: m.Submission.objects.get(pk=draft.pk).status == "discarded",
+        "restore": lambda: m.Submission.objects.get(pk=earlier.pk).is_active,
+        "sign off": lambda: sign_offs.standing_sign_off(unit, period) is not None,
+        "reopen": lambda: sign_offs.standing_sign_off(unit, period) is None,
+    }[action]()
+    allowed = action in MAY[role]
+    assert done == allowed, (role, action, response.status_code)
+    assert (response.status_code == 302) == allowed
+    assert response.status_code in (302, 400, 403)

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection, connections
 
 from npda.data_model import models as m
+from npda.submissions.locks import UPLOAD_LOCK_NAMESPACE
 from npda.submissions.services import import_submission
-from npda.submissions.store import UPLOAD_LOCK_NAMESPACE
 from tests.conftest import seed_lookups
 from tests.csv_files import make_csv, row
 from tests.factories import AuditPeriodFactory, synthetic_nhs_number

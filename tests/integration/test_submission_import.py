@@ -98,10 +98,15 @@ def test_errors_are_stored_against_their_row_and_field(unit, period):
     flagged = m.Visit.objects.get(source_row=3)
     assert not flagged.is_valid and flagged.hba1c == Decimal("250.00")
     assert flagged.errors["hba1c"][0]["code"] == "E12"
+    # §5.6: the child's own error (its identifier) is the child's; a patient-level value that
+    # is not valid stays an error of its row, and with no valid value the field is empty.
     child = m.Patient.objects.get(nhs_number="9434765918")
-    assert not child.is_valid and set(child.errors) == {"nhs_number", "date_of_birth"}
-    assert result.records_with_errors == 2
-    assert m.Submission.objects.get(pk=result.submission_id).error_count == 2
+    assert not child.is_valid and set(child.errors) == {"nhs_number"}
+    assert child.date_of_birth is None
+    own_row = m.Visit.objects.get(source_row=4)
+    assert own_row.errors["date_of_birth"][0]["code"] == "E03" and not own_row.is_valid
+    assert result.records_with_errors == 3
+    assert m.Submission.objects.get(pk=result.submission_id).error_count == 3
 
 
 def test_an_nhs_number_mangled_by_a_spreadsheet_is_kept_with_its_error(unit, period):
@@ -129,8 +134,8 @@ def test_patient_level_values_come_from_the_first_row_with_w02(unit, period):
     assert summary["warnings"][0] == {
         "code": "W02",
         "row": 3,
-        "message": '"Postcode of usual address" is different from this child\'s first row. '
-        "The first row's value (WC1X 8SH) has been used.",
+        "message": '"Postcode of usual address" is different from an earlier row for this '
+        "child. The value from row 2 (WC1X 8SH) has been used.",
     }
 
 
@@ -269,3 +274,66 @@ def test_command_json_output_and_exit_codes(tmp_path, unit, period):
     assert rejected["outcome"] == "rejected" and rejected["fatal_message"].startswith(
         "The PDU Number in the file (PZ180)"
     )
+
+
+# §5.6 (new): each patient-level column from the child's first row holding a valid value in it.
+
+
+def _child_rows(*first_row_changes: dict, rows: int = 4) -> bytes:
+    """One child with `rows` rows; the first rows changed as given."""
+    cells = [row(visit_date=f"{10 + i}/06/2024", hba1c_date=f"{10 + i}/06/2024")
+             for i in range(rows)]  # fmt: skip
+    for i, changes in enumerate(first_row_changes):
+        cells[i].update(changes)
+    return make_csv(cells)
+
+
+@pytest.mark.parametrize(
+    ("bad", "code"),
+    [("31/02/2012", "E01"), ("15/06/2030", "E02"), ("15/06/1990", "E03")],
+)
+def test_an_invalid_first_value_never_hides_a_valid_later_one(unit, period, bad, code):
+    result = do_import(_child_rows({"date_of_birth": bad}), unit, period)
+    child = m.Patient.objects.get()
+    assert child.date_of_birth == dt.date(2012, 6, 15) and child.is_valid and child.errors == {}
+    first = m.Visit.objects.get(source_row=2)
+    assert [e["code"] for e in first.errors["date_of_birth"]] == [code]  # on the row that had it
+    assert first.hba1c == Decimal("58.00")  # the row's other cells still count
+    assert result.warnings.get("W02") is None  # the later rows agree with the value kept
+    assert result.errors_by_rule == {code: 1}
+
+
+def test_a_blank_first_value_takes_the_next_rows(unit, period):
+    result = do_import(_child_rows({"diabetes_type": "", "date_of_birth": ""}), unit, period)
+    child = m.Patient.objects.get()
+    assert child.diabetes_type == 1 and child.date_of_birth == dt.date(2012, 6, 15)
+    assert child.errors == {} and result.errors_by_rule == {}  # no E10: a later row has them
+
+
+def test_w02_only_for_a_different_valid_value_naming_the_row_kept(unit, period):
+    content = _child_rows({"postcode": "not a postcode"}, {}, {"postcode": "M1 1AE"},
+                          {"postcode": "wc1x 8sh"})  # fmt: skip
+    result = do_import(content, unit, period)
+    assert m.Patient.objects.get().postcode == "WC1X8SH"  # row 3: the first valid one
+    assert result.warnings == {"W02": 1}  # row 4's M1 1AE; row 5 is the same postcode
+    warning = m.Submission.objects.get().errors["warnings"][0]
+    assert warning["row"] == 4 and "The value from row 3 (WC1X 8SH)" in warning["message"]
+    assert result.errors_by_rule == {"E09": 1}
+    assert m.Visit.objects.get(source_row=2).errors["postcode"][0]["code"] == "E09"
+
+
+def test_no_valid_value_in_any_row_is_stored_empty_with_every_rows_error(unit, period):
+    content = _child_rows(*[{"date_of_birth": "32/01/2012"}] * 3, rows=3)
+    result = do_import(content, unit, period)
+    child = m.Patient.objects.get()
+    assert child.date_of_birth is None and "date_of_birth" not in child.errors  # given, so no E10
+    assert result.errors_by_rule == {"E01": 3}
+    assert all(v.errors["date_of_birth"][0]["code"] == "E01" for v in m.Visit.objects.all())
+
+
+def test_dates_are_checked_against_each_other_on_the_values_kept(unit, period):
+    content = _child_rows({"diagnosis_date": "01/01/2011"}, {"diagnosis_date": "01/01/2011"})
+    result = do_import(content, unit, period)  # diagnosis before the birth (15/06/2012) kept
+    child = m.Patient.objects.get()
+    assert child.errors["diagnosis_date"][0]["code"] == "E04"
+    assert result.warnings == {"W02": 2}  # rows 4 and 5 give 03/03/2019, different and valid

@@ -106,3 +106,24 @@ def test_each_period_refuses_the_other_years_template_and_changes_nothing(unit, 
         refused.fatal_message
     )
     assert (m.Submission.objects.count(), m.Visit.objects.count()) == before
+
+
+def test_the_first_valid_value_rule_holds_for_the_2026_columns(unit, period_2026):
+    """§5.6 in the 2026 template: its own patient-level columns (ADHD/ASD, learning
+    disability) and the 2021 ones alike take the first valid value; errors stay on their rows."""
+    rows = [
+        row_2026(adhd_asd_status="9", date_of_birth="40/01/2012", learning_disability_status=""),
+        row_2026(visit_date="11/06/2026", hba1c_date="11/06/2026", adhd_asd_status="3",
+                 learning_disability_status="2"),
+        row_2026(visit_date="12/06/2026", hba1c_date="12/06/2026", adhd_asd_status="1",
+                 learning_disability_status="2"),
+    ]  # fmt: skip
+    result = import_submission(make_csv_2026(rows), "PZ041.csv", unit, period_2026, today=TODAY)
+    child = m.Patient.objects.get()
+    assert (child.adhd_asd_status, child.learning_disability_status) == (3, 2)
+    assert child.date_of_birth is not None and child.errors == {}
+    first = m.Visit.objects.get(source_row=2)
+    assert {name: [e["code"] for e in problems] for name, problems in first.errors.items()} == {
+        "adhd_asd_status": ["E20"], "date_of_birth": ["E01"],
+    }  # fmt: skip
+    assert result.warnings == {"W02": 1}  # row 4's ADHD/ASD answer differs from row 3's

@@ -67,7 +67,9 @@ def test_upload_page_lists_only_the_users_units(client, period):
 def test_upload_then_see_the_summary(client, period):
     client.force_login(unit_user())
     response = upload(client, FORMULA_FILE, period)
-    submission = m.Submission.objects.get(is_active=True)
+    # Issue 21: an upload is first a checked draft, not the unit's data.
+    submission = m.Submission.objects.get(status="draft")
+    assert not m.Submission.objects.filter(is_active=True).exists()
     assert response.status_code == 302
     assert response["Location"] == reverse("submission-detail", args=[submission.pk])
     page = client.get(response["Location"]).content.decode()
@@ -82,8 +84,12 @@ def test_counts_are_shown_with_thousands_separators(client, period):
     m.Submission.objects.update(patient_count=1000, visit_count=123456)
     submission = m.Submission.objects.get()
     page = client.get(reverse("submission-detail", args=[submission.pk])).content.decode()
-    assert "123,456</span> visits" in page and "1,000 children, 123,456 visits" in page
+    assert "123,456</span> visits" in page
     assert '<td class="num">123,456</td>' in client.get(reverse("upload")).content.decode()
+    # The versions of the unit's year are on their own page since issue 21.
+    history = reverse("submission-history", args=["PZ041", period.start_date.year])
+    versions = client.get(history).content.decode()
+    assert '<td class="num">1,000</td>' in versions and '<td class="num">123,456</td>' in versions
 
 
 def test_streamed_upload_reports_progress_then_the_outcome(client, period):
@@ -91,7 +97,7 @@ def test_streamed_upload_reports_progress_then_the_outcome(client, period):
     response = upload(client, FORMULA_FILE, period, HTTP_ACCEPT="application/x-ndjson")
     events = [json.loads(line) for line in b"".join(response.streaming_content).splitlines()]
     assert events[0]["stage"] == "checking"
-    assert {"rows", "saving"} <= {e["stage"] for e in events}
+    assert {"rows", "comparing"} <= {e["stage"] for e in events}  # checked, not saved (issue 21)
     done = events[-1]
     assert done["stage"] == "done" and done["outcome"] == "accepted"
     assert done["patients"] == 1 and done["visits"] == 3

@@ -25,7 +25,8 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "npda.synthetic": ("dashboards", *PAGES),
     "dashboards": (*SERVICES, *PAGES),
 }
-# A package's own pages sit on the top floor, whatever the package.
+# A package's own pages (a `views` module or package, its `urls`, `admin`) sit on the top
+# floor, whatever the package.
 PAGE_MODULES = ("views", "urls", "admin")
 
 
@@ -58,7 +59,7 @@ def imported(name: str, path: Path) -> list[tuple[str, int]]:
 
 
 def floor(name: str) -> str | None:
-    if name.rsplit(".", 1)[-1] in PAGE_MODULES:
+    if any(part in PAGE_MODULES for part in name.split(".")[1:]):
         return None  # a page: it may stand on anything
     matches = [f for f in FORBIDDEN if name == f or name.startswith(f + ".")]
     return max(matches, key=len) if matches else None

@@ -8,8 +8,8 @@ import pytest
 
 from constants.csv_template import TEMPLATE_2021, TEMPLATE_2026
 from npda.data_model.models import AuditPeriod, PaediatricDiabetesUnit
+from npda.submissions.children import RecordBuilder
 from npda.submissions.reader import read_upload
-from npda.submissions.services import RecordBuilder
 from npda.synthetic.csv_writer import csv_file_name, write_unit_csv, write_unit_csv_file
 from npda.synthetic.generator import AuditYear, generate_unit
 from npda.synthetic.plan import plan_cohort

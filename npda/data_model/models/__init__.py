@@ -1,5 +1,15 @@
 from .activity import ActivityType, VisitActivity
-from .audit import AuditPeriod, AuditProgress, Patient, Site, Submission, Visit
+from .audit import (
+    AuditPeriod,
+    AuditProgress,
+    Patient,
+    SignOff,
+    Site,
+    Submission,
+    SubmissionEvent,
+    SubmissionRecords,
+    Visit,
+)
 from .geography import (
     BoundaryLayer,
     Country,
@@ -62,8 +72,11 @@ __all__ = [
     "PaediatricDiabetesUnit",
     "Patient",
     "ReferenceDataLoad",
+    "SignOff",
     "Site",
     "Submission",
+    "SubmissionEvent",
+    "SubmissionRecords",
     "Trust",
     "TrustKPIAggregation",
     "Visit",

@@ -19,6 +19,11 @@ class ActivityType(models.IntegerChoices):
     ADMIN_PATIENT_CHANGED = 14, "Patient record changed in the admin"
     USER_CHANGED = 15, "User account or role changed"
     REPORT_DOWNLOADED = 16, "Identifiable report downloaded"
+    SUBMISSION_CONFIRMED = 17, "Checked upload made the unit's data"
+    SUBMISSION_DISCARDED = 18, "Checked upload discarded"
+    SUBMISSION_RESTORED = 19, "Earlier version restored as the unit's data"
+    YEAR_SIGNED_OFF = 20, "Unit's year signed off"
+    YEAR_REOPENED = 21, "Unit's signed-off year reopened"
 
 
 class VisitActivity(models.Model):

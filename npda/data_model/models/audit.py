@@ -6,6 +6,8 @@ constraint; structural rules (one active site per child, one active submission p
 period, the 1 April - 31 March period) are.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models.functions import ExtractYear
@@ -23,6 +25,11 @@ class AuditPeriod(models.Model):
     slug = models.SlugField(max_length=9, unique=True, help_text="e.g. 2024-2025")
     is_open = models.BooleanField(default=True, help_text="Open periods accept uploads and edits")
     is_visible = models.BooleanField(default=True)
+    submission_deadline = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The last day for units' data and sign-off; empty: 31 May after the year ends",
+    )
 
     class Meta:
         ordering = ["-start_date"]
@@ -48,6 +55,12 @@ class AuditPeriod(models.Model):
     @property
     def dataset_year(self) -> int:
         return codes.dataset_year_for(self.start_date.year)
+
+    @property
+    def deadline(self) -> date:
+        """The submission deadline: as set, else the last day of May after the year ends, as
+        the audit runs it."""
+        return self.submission_deadline or date(self.end_date.year, 5, 31)
 
 
 class ValidatedRecord(models.Model):
@@ -166,7 +179,15 @@ def submission_upload_path(submission: "Submission", filename: str) -> str:
 
 
 class Submission(models.Model):
-    """One upload by a unit for an audit period. Exactly one is active per unit and period."""
+    """One version of a unit's data for an audit period: an upload (checked first as a draft,
+    then made active, or discarded), or an earlier version restored. Exactly one version is
+    active per unit and period; the active version's visits are the unit's data."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Checked draft, not in use"
+        ACTIVE = "active", "In use"
+        SUPERSEDED = "superseded", "Replaced by a later version"
+        DISCARDED = "discarded", "Discarded draft"
 
     paediatric_diabetes_unit = models.ForeignKey(
         PaediatricDiabetesUnit, on_delete=models.PROTECT, related_name="submissions"
@@ -182,6 +203,7 @@ class Submission(models.Model):
         blank=True,
         related_name="submissions",
     )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     is_active = models.BooleanField(default=False)
     csv_file = models.FileField(upload_to=submission_upload_path, blank=True)
     file_name = models.CharField(max_length=255, blank=True)
@@ -189,6 +211,9 @@ class Submission(models.Model):
     visit_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=dict, blank=True, help_text="row-level error summary")
+    comparison = models.JSONField(
+        default=dict, blank=True, help_text="a draft against the unit's data when it was checked"
+    )
     patients = models.ManyToManyField(Patient, blank=True, related_name="submissions")
 
     class Meta:
@@ -200,11 +225,93 @@ class Submission(models.Model):
                 condition=models.Q(is_active=True),
                 name="submission_one_active_per_unit_period",
             ),
+            models.CheckConstraint(
+                condition=models.Q(is_active=models.Q(status="active")),
+                name="submission_active_means_status_active",
+            ),
         ]
 
     def __str__(self) -> str:
         unit, when = self.paediatric_diabetes_unit_id, f"{self.submitted_at:%Y-%m-%d %H:%M}"
         return f"{unit} {self.audit_period} at {when}"
+
+
+class SubmissionRecords(models.Model):
+    """A version's checked children and visits, packed (gzip JSON): what it stored when it was
+    made active, so that it can be made active again, compared or reported on without its
+    file being read and checked again."""
+
+    submission = models.OneToOneField(
+        Submission, on_delete=models.CASCADE, primary_key=True, related_name="records"
+    )
+    packed = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"records of submission {self.submission_id}"
+
+
+class SubmissionEvent(models.Model):
+    """What happened to a version, by whom and when (the upload history's timeline)."""
+
+    class Action(models.TextChoices):
+        CHECKED = "checked", "Checked as a draft"
+        CONFIRMED = "confirmed", "Made the unit's data"
+        DISCARDED = "discarded", "Discarded"
+        EXPIRED = "expired", "Discarded after its draft period"
+        RESTORED = "restored", "Restored as the unit's data"
+        SUPERSEDED = "superseded", "Replaced by another version"
+        IMPORTED = "imported", "Made the unit's data from the command line"
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=12, choices=Action.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} (submission {self.submission_id})"
+
+
+class SignOff(models.Model):
+    """A unit lead's declaration that the unit's data for an ended audit year are complete and
+    accurate to the best of their knowledge. While it stands (not reopened) the year is frozen.
+    Reopened by the audit team with a reason; the lead then signs again (a new row)."""
+
+    paediatric_diabetes_unit = models.ForeignKey(
+        PaediatricDiabetesUnit, on_delete=models.PROTECT, related_name="sign_offs"
+    )
+    audit_period = models.ForeignKey(AuditPeriod, on_delete=models.PROTECT, related_name="+")
+    submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="+")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(auto_now_add=True)
+    declaration = models.TextField()
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    reopen_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-signed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paediatric_diabetes_unit", "audit_period"],
+                condition=models.Q(reopened_at__isnull=True),
+                name="sign_off_one_standing_per_unit_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paediatric_diabetes_unit_id} {self.audit_period} signed off"
 
 
 class Visit(ValidatedRecord):
@@ -322,6 +429,10 @@ class AuditProgress(models.Model):
     )
     completed_fields = models.PositiveIntegerField(default=0)
     expected_fields = models.PositiveIntegerField(default=0)
+    # The same as bits, field by field (bit i: aggregation.scoring.VISIT_COLUMNS[i]): which
+    # fields were completed and which were expected of the child.
+    completed_mask = models.BigIntegerField(default=0)
+    expected_mask = models.BigIntegerField(default=0)
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -1,11 +1,15 @@
-"""Upload page and upload results. Views only parse input, call a service or selector, render."""
+"""The upload page, a checked draft's page (its comparison with the unit's data, and the
+buttons that use it or discard it), each version's page and its error reports."""
 
 import csv
 import io
 import json
 
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import (
     Http404,
     HttpRequest,
@@ -16,16 +20,29 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
 from constants.csv_template import TEMPLATES, template_for
 from npda.accounts.activity import record_activity
 from npda.data_model.audit_periods import ensure_audit_periods
 from npda.data_model.models import ActivityType, AuditPeriod, PaediatricDiabetesUnit, Submission
+from npda.data_model.scope import sees_all_units
+from npda.spreadsheets import XLSX
 from npda.submissions import reports, selectors
 from npda.submissions.messages import RULE_TITLES
-from npda.submissions.services import ImportResult, import_steps, import_submission
+from npda.submissions.services import ImportResult
+from npda.submissions.sign_off import YearSignedOff, standing_sign_off
 from npda.submissions.size_limit import too_large_error
+from npda.submissions.versions import (
+    VersionRefused,
+    check_steps,
+    check_upload,
+    confirm_draft,
+    current_comparison,
+    discard_draft,
+    expire_drafts,
+)
 
 
 class UploadForm(forms.Form):
@@ -63,8 +80,17 @@ def upload(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "submissions/upload.html",
-        {"form": form, "can_upload": can_upload, "history": history, **_templates(form)},
-    )
+        {"form": form, "can_upload": can_upload, "history": history, **_templates(form),
+         **_your_years(request.user)},
+    )  # fmt: skip
+
+
+def _your_years(user) -> dict:
+    """For a unit's staff, each of their units' open and latest ended years, with the deadline
+    and sign-off; the audit team is pointed to the tracker instead."""
+    if sees_all_units(user):
+        return {"sees_all_units": True}
+    return {"unit_years": selectors.unit_years(user, timezone.localdate())}
 
 
 def _templates(form: UploadForm) -> dict:
@@ -87,6 +113,7 @@ def _hint(year: dict) -> str:
 
 
 def _process(request: HttpRequest, form: UploadForm) -> HttpResponse:
+    """Check the file and keep it as a draft; its page compares it with the unit's data."""
     data = form.cleaned_data
     upload_file = data["csv_file"]
     arguments = dict(
@@ -96,11 +123,12 @@ def _process(request: HttpRequest, form: UploadForm) -> HttpResponse:
         period=data["audit_period"],
         user=request.user,
     )
+    expire_drafts()
     if request.headers.get("Accept") == "application/x-ndjson":
         return StreamingHttpResponse(
             _stream(request, arguments), content_type="application/x-ndjson"
         )
-    result = import_submission(**arguments)
+    result = check_upload(**arguments).result
     _record_upload(request, arguments["unit"].pk, result)
     if result.accepted:
         return redirect("submission-detail", pk=result.submission_id)
@@ -108,9 +136,9 @@ def _process(request: HttpRequest, form: UploadForm) -> HttpResponse:
 
 
 def _record_upload(request, unit: str, result: ImportResult | None) -> None:
-    """Every upload, accepted or rejected (None: stopped at the size limit), is audited."""
+    """Every upload, checked or rejected (None: stopped at the size limit), is audited."""
     detail = (
-        f"{unit}: submission {result.submission_id}" if result and result.accepted
+        f"{unit}: checked as draft {result.submission_id}" if result and result.accepted
         else f"{unit}: rejected {result.fatal_code if result else 'F16'}"
     )  # fmt: skip
     record_activity(request, ActivityType.SUBMISSION_UPLOADED, user=request.user,
@@ -138,13 +166,13 @@ def _rejected(request: HttpRequest, form: UploadForm, result: ImportResult) -> H
 
 
 def _stream(request: HttpRequest, arguments: dict):
-    """Progress events as lines of JSON while the file is processed, then the outcome."""
-    steps = import_steps(**arguments)
+    """Progress events as lines of JSON while the file is checked, then the outcome."""
+    steps = check_steps(**arguments)
     while True:
         try:
             yield json.dumps(next(steps)) + "\n"
         except StopIteration as finished:
-            result: ImportResult = finished.value
+            result: ImportResult = finished.value.result
             break
     _record_upload(request, arguments["unit"].pk, result)
     outcome = result.as_json()
@@ -163,25 +191,85 @@ def _submission_in_scope(request: HttpRequest, pk: int) -> Submission:
 @login_required
 @require_GET
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    expire_drafts()
     submission = _submission_in_scope(request, pk)
+    return render(request, "submissions/submission_detail.html", _detail(request, submission))
+
+
+def _detail(request: HttpRequest, submission: Submission) -> dict:
     summary = submission.errors or {}
-    return render(
-        request,
-        "submissions/submission_detail.html",
-        {
-            "submission": submission,
-            "summary": summary,
-            "rules": [
-                (code, RULE_TITLES.get(code, ""), count)
-                for code, count in sorted((summary.get("errors_by_rule") or {}).items())
-            ],
-            "children": selectors.children_with_errors(submission),
-            "history": selectors.submissions_for_user(request.user).filter(
-                paediatric_diabetes_unit=submission.paediatric_diabetes_unit,
-                audit_period=submission.audit_period,
-            ),
-        },
-    )
+    draft = submission.status == Submission.Status.DRAFT
+    unit, period = submission.paediatric_diabetes_unit, submission.audit_period
+    return {
+        "submission": submission,
+        "summary": summary,
+        "rules": [
+            (code, RULE_TITLES.get(code, ""), count)
+            for code, count in sorted((summary.get("errors_by_rule") or {}).items())
+        ],
+        "fields": [
+            (template_for(period.dataset_year).label(name), count)
+            for name, count in sorted((summary.get("errors_by_field") or {}).items())
+        ],
+        "children": selectors.children_with_errors(submission),
+        "comparison": current_comparison(submission) if draft else None,
+        "draft": draft,
+        "can_upload": request.user.has_perm("npda.upload_submission"),
+        "sign_off": standing_sign_off(unit, period),
+        "history_url": reverse("submission-history", args=[unit.pk, period.start_date.year]),
+        "draft_days": settings.NPDA_DRAFT_DAYS,
+    }
+
+
+def _by_heading(counts: dict[str, int], period: AuditPeriod) -> list[tuple[str, int]]:
+    """Error counts by the column headings the unit knows, not by field name."""
+    columns = template_for(period.dataset_year).by_field
+    return [(columns[name].short_heading if name in columns else name, count)
+            for name, count in sorted(counts.items())]  # fmt: skip
+
+
+@login_required
+@require_POST
+def use_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    """The draft becomes the unit's data for its year."""
+    draft = _draft_to_act_on(request, pk)
+    try:
+        confirm_draft(draft, request.user)
+    except (VersionRefused, YearSignedOff) as refused:
+        return _refused(request, draft, str(refused))
+    record_activity(request, ActivityType.SUBMISSION_CONFIRMED, user=request.user, success=True,
+                    detail=f"{draft.paediatric_diabetes_unit_id}: draft {draft.pk}")  # fmt: skip
+    messages.success(request, f"This file is now {draft.paediatric_diabetes_unit_id}'s "
+                              f"{draft.audit_period} data. Results are being updated.")  # fmt: skip
+    return redirect("submission-detail", pk=draft.pk)
+
+
+@login_required
+@require_POST
+def discard(request: HttpRequest, pk: int) -> HttpResponse:
+    draft = _draft_to_act_on(request, pk)
+    try:
+        discard_draft(draft, request.user)
+    except VersionRefused as refused:
+        return _refused(request, draft, str(refused))
+    record_activity(request, ActivityType.SUBMISSION_DISCARDED, user=request.user, success=True,
+                    detail=f"{draft.paediatric_diabetes_unit_id}: draft {draft.pk}")  # fmt: skip
+    messages.info(request, "The draft was discarded: your data are unchanged.")
+    return redirect("upload")
+
+
+def _draft_to_act_on(request: HttpRequest, pk: int) -> Submission:
+    if not request.user.has_perm("npda.upload_submission"):
+        raise PermissionDenied("You do not have permission to change your unit's data.")
+    return _submission_in_scope(request, pk)
+
+
+def _refused(request: HttpRequest, submission: Submission, reason: str) -> HttpResponse:
+    """The version's page again, saying why nothing was done (409: the request did not fit the
+    version's state)."""
+    submission.refresh_from_db()
+    context = {**_detail(request, submission), "refusal": reason}
+    return render(request, "submissions/submission_detail.html", context, status=409)
 
 
 @login_required
@@ -198,7 +286,7 @@ def submission_errors_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     return _download(
         request,
         reports.errors_xlsx(submission),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        XLSX,
         submission,
         "xlsx",
     )

@@ -10,7 +10,7 @@
   const area = document.getElementById("progress-area");
   const result = document.getElementById("result");
   const button = document.getElementById("upload-button");
-  const STAGES = { checking: "Checking the file", rows: "Reading rows", saving: "Saving children and visits" };
+  const STAGES = { checking: "Checking the file", rows: "Reading rows", comparing: "Comparing with your data", saving: "Saving children and visits" };
 
   // Which template the chosen audit year needs, with its download link.
   const hints = JSON.parse(document.getElementById("template-hints").textContent);

@@ -10,12 +10,14 @@ A year's releases are made in a second process while the next year's children ar
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
@@ -24,11 +26,23 @@ from aggregation.models import KPIRun, Release
 from aggregation.releases import ReleaseError, publish_release, quarter_ends
 from aggregation.selectors import audit_period_for_year, kpis_are_current, release_is_up_to_date
 from aggregation.services import compute_kpis
+from constants.groups import GroupName
 from npda.data_model.audit_periods import ensure_audit_periods
+from npda.data_model.models import NPDAUser, PaediatricDiabetesUnit, SignOff, Submission
+from npda.submissions.sign_off import sign_off
+from npda.submissions.versions import check_upload
 from npda.synthetic.parameters import NATIONAL_PATIENTS
 from npda.synthetic.service import generate_cohort
 
 FIRST_DEMO_YEAR = 2022
+# The submission tracker shows every status (issue 21): in the latest ended year one small unit
+# has no data (a non-participating unit), a few have data they have not signed off (one with a
+# checked draft waiting), and every other unit's lead has signed off. Earlier ended years are
+# signed off by every unit.
+DEMO_NO_DATA_UNIT = "PZ181"
+DEMO_UNSIGNED_UNITS = ("PZ015", "PZ047", "PZ156")
+DEMO_DRAFT_UNIT = "PZ015"
+DEMO_LEAD_EMAIL = "demo.lead@npda.example"
 
 
 def demo_years(today) -> list[int]:
@@ -46,6 +60,20 @@ def database_url(database: dict) -> str:
     host = quote(database.get("HOST") or "", safe="")
     port = f":{database['PORT']}" if database.get("PORT") else ""
     return f"postgres://{credentials}{host}{port}/{quote(database['NAME'], safe='')}"
+
+
+def demo_lead() -> NPDAUser:
+    """The demo's unit lead: a full-access member of every unit's team, who signs the demo's
+    years off. It cannot log in (no usable password)."""
+    lead, created = NPDAUser.objects.get_or_create(
+        email=DEMO_LEAD_EMAIL, defaults={"first_name": "Demo", "surname": "Unit Lead"}
+    )
+    if created:
+        lead.set_unusable_password()
+        lead.save()
+        lead.groups.add(Group.objects.get(name=GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS))
+        lead.organisation_employers.set(PaediatricDiabetesUnit.objects.filter(is_active=True))
+    return lead
 
 
 class Command(BaseCommand):
@@ -68,6 +96,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, years, patients, releases_only, today=None, **options):
         ensure_audit_periods()
+        self.patients = patients
         today = self.today = today or timezone.localdate()
         years = years or demo_years(today)
         for year in years:
@@ -79,9 +108,14 @@ class Command(BaseCommand):
                 self._releases(period)
             return
         making = None  # the process making the previous year's releases
+        ended = [p for p in periods if p.end_date < today]
+        latest_ended = ended[-1] if ended else None
         for period in periods:
             year = period.start_date.year
-            self._step(f"{period}: children", lambda y=year: self._cohort(y, patients))
+            left_out = {DEMO_NO_DATA_UNIT} if period == latest_ended else set()
+            self._step(
+                f"{period}: children", lambda y=year, x=left_out: self._cohort(y, patients, x)
+            )
             if not kpis_are_current(period):
                 self._step(
                     f"{period}: KPIs",
@@ -89,20 +123,27 @@ class Command(BaseCommand):
                         p, calculation_date=today, trigger=KPIRun.Trigger.COMMAND
                     ),
                 )
+            if period in ended:
+                latest = period == latest_ended
+                self._step(
+                    f"{period}: sign-offs", lambda p=period, last=latest: self._sign_offs(p, last)
+                )
             self._finish(making)
             making = self._start_releases(year) if self._missing_releases(period) else None
         self._finish(making)
 
-    def _cohort(self, year: int, patients: int) -> str:
+    def _cohort(self, year: int, patients: int, left_out: set[str]) -> str:
         def progress(unit) -> None:  # a mark every quarter of the units
             if not unit.skipped and (unit.done % max(unit.total // 4, 1) == 0):
                 self.stdout.write(f" {unit.done}/{unit.total}", ending="")
                 self.stdout.flush()
 
+        units = PaediatricDiabetesUnit.objects.filter(is_active=True).exclude(pk__in=left_out)
         result = generate_cohort(
             audit_year=year,
             patients=patients,
             seed=1,
+            pz_codes=sorted(units.values_list("pz_code", flat=True)),
             skip_existing=True,
             today=self.today,
             progress=progress,
@@ -110,6 +151,37 @@ class Command(BaseCommand):
         if not result.units:
             return "already loaded"
         return f"{result.children:,} children, {result.visits:,} visits"
+
+    def _sign_offs(self, period, latest: bool) -> str:
+        """Every unit with data signs off (the latest ended year: all but a few, one of which
+        has a checked draft waiting); the demo's lead account signs for them."""
+        lead = demo_lead()
+        unsigned = set(DEMO_UNSIGNED_UNITS) if latest else set()
+        signed = set(SignOff.objects.filter(audit_period=period, reopened_at__isnull=True)
+                     .values_list("paediatric_diabetes_unit_id", flat=True))  # fmt: skip
+        with_data = Submission.objects.filter(audit_period=period, is_active=True)
+        count = 0
+        for unit in PaediatricDiabetesUnit.objects.filter(
+            pk__in=with_data.values("paediatric_diabetes_unit")
+        ).exclude(pk__in=signed | unsigned):
+            sign_off(unit, period, lead, today=self.today)
+            count += 1
+        if latest:
+            self._draft(period)
+        return f"{count} units signed off"
+
+    def _draft(self, period) -> None:
+        """A checked draft of one unsigned unit, from its own data written out as a file."""
+        unit = PaediatricDiabetesUnit.objects.get(pk=DEMO_DRAFT_UNIT)
+        if Submission.objects.filter(paediatric_diabetes_unit=unit, audit_period=period,
+                                     status=Submission.Status.DRAFT).exists():  # fmt: skip
+            return
+        with tempfile.TemporaryDirectory() as folder:
+            generate_cohort(audit_year=period.start_date.year, patients=self.patients, seed=1,
+                            pz_codes=[unit.pk], csv_dir=Path(folder), today=self.today)  # fmt: skip
+            path = next(Path(folder).glob("*.csv"))
+            check_upload(path.read_bytes(), path.name, unit, period, user=demo_lead(),
+                         allow_closed_period=True, today=self.today)  # fmt: skip
 
     def _start_releases(self, year: int) -> subprocess.Popen:
         manage = Path(settings.BASE_DIR) / "manage.py"
@@ -148,7 +220,7 @@ class Command(BaseCommand):
 
     def _missing_releases(self, period) -> bool:
         return not all(
-            release_is_up_to_date(period, kind, as_at)
+            release_is_up_to_date(period, kind, as_at, under_current_policy=True)
             for kind, as_at in self._wanted_releases(period)
         )
 
@@ -157,7 +229,9 @@ class Command(BaseCommand):
             self._release(period, kind, as_at)
 
     def _release(self, period, kind: str, as_at) -> None:
-        if release_is_up_to_date(period, kind, as_at):
+        # A demo release made under an older disclosure policy is made again (the old one is
+        # kept, superseded), so the demo shows what releases made today look like.
+        if release_is_up_to_date(period, kind, as_at, under_current_policy=True):
             return
         label = f"{period}: {kind} release as at {as_at:%d %b %Y}"
 
