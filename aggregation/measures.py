@@ -8,6 +8,7 @@ per-child values of 32.1, 44-47. `%(c)s` is the calculation date C and `%(e)s` t
 """
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from npda.data_model.models import KPIState
 
@@ -53,12 +54,26 @@ class MostRecent:
 
 @dataclass(frozen=True)
 class Event:
-    """25-31, 33-43, 48: the event passes; else incomplete while C < W, failed once C ≥ W."""
+    """25-31, 33-43, 48: the event passes; else incomplete while C < W, failed once C ≥ W.
+    W is the period's end E, or the diagnosis date plus `days_after_diagnosis` (41-43)."""
 
     population: str
     event: str
-    window_end: str = "%(e)s"
+    needs: str = ""  # the event in words, for a child's record ("an HbA1c")
+    days_after_diagnosis: int | None = None
     value_kind = "proportion"
+
+    @property
+    def window_end(self) -> str:
+        if self.days_after_diagnosis is None:
+            return "%(e)s"
+        return f"diagnosis_date + {self.days_after_diagnosis}"
+
+    def window_end_date(self, period_end: date, diagnosis: date | None) -> date | None:
+        """W for one child (None: no diagnosis date, so no window)."""
+        if self.days_after_diagnosis is None:
+            return period_end
+        return diagnosis + timedelta(days=self.days_after_diagnosis) if diagnosis else None
 
     def state_sql(self) -> str:
         return (
@@ -162,13 +177,15 @@ RULES: dict[str, Rule] = {
         "latest_treatment IN (3, 6) AND latest_treatment_closed_loop IN (2, 3, 4)",
     ),
     # 4.4 Key care processes: the observation date in P --------------------------------------
-    "25": Event("p5", "hba1c_in_p"),  # a row with hba1c and hba1c_date in P
-    "26": Event("p5", "bmi_in_p"),  # height and weight with the same observation date in P
-    "27": Event("p5", "thyroid_in_p"),  # thyroid_function_date in P
-    "28": Event("p6", "blood_pressure_in_p"),  # systolic BP with its date in P
-    "29": Event("p6", "albumin_in_p"),  # ACR with its date in P
-    "30": Event("p6", "retinal_screening_in_p"),  # result 1 or 2 with its date in P
-    "31": Event("p6", "foot_examination_in_p"),  # foot examination date in P
+    # 25: a row with hba1c and hba1c_date in P; 26: height and weight with the same observation
+    # date in P; 28, 29: the value with its date in P; 30: result 1 or 2 with its date in P.
+    "25": Event("p5", "hba1c_in_p", "an HbA1c"),
+    "26": Event("p5", "bmi_in_p", "a height and a weight measured on the same day"),
+    "27": Event("p5", "thyroid_in_p", "a thyroid function test"),
+    "28": Event("p6", "blood_pressure_in_p", "a blood pressure"),
+    "29": Event("p6", "albumin_in_p", "a urinary albumin (ACR) test"),
+    "30": Event("p6", "retinal_screening_in_p", "a retinal screening result"),
+    "31": Event("p6", "foot_examination_in_p", "a foot examination"),
     # 32.1: checks done / expected over P5 (3 under 12, 6 aged 12+; retinal screening not in).
     "32.1": CheckRate("p5", "health_checks_done = health_checks_expected"),
     "32.2": CheckBundle("p5_under_12", "hba1c_in_p AND bmi_in_p AND thyroid_in_p"),
@@ -178,24 +195,28 @@ RULES: dict[str, Rule] = {
         " AND blood_pressure_in_p AND albumin_in_p AND foot_examination_in_p",
     ),
     # 4.5 Additional care processes ----------------------------------------------------------
-    "33": Event("p5", "hba1c_dates_in_p >= 4"),  # 4+ distinct hba1c_date in P, valid hba1c
-    "34": Event("p5", "psychological_screening_in_p"),
-    "35": Event("p6", "smoking_status_recorded"),  # a visit in P with smoking_status 1 or 2
-    "36": Event("p6", "smoking_cessation_referral_in_p"),
-    "37": Event("p5", "dietitian_appointment_offered"),  # a visit in P with offered = 1
-    "38": Event("p5", "dietitian_appointment_in_p"),
-    "39": Event("p5", "flu_immunisation_in_p"),
-    "40": Event("p1", "sick_day_rules_in_p"),  # denominator P1, as published
+    # 33: 4+ distinct hba1c_date in P, each with a valid hba1c; 35, 37: a visit in P with
+    # smoking_status 1 or 2 / offered = 1; 40: denominator P1, as published.
+    "33": Event("p5", "hba1c_dates_in_p >= 4", "HbA1c results on four different days"),
+    "34": Event("p5", "psychological_screening_in_p", "a psychological assessment"),
+    "35": Event("p6", "smoking_status_recorded", "a smoking status"),
+    "36": Event("p6", "smoking_cessation_referral_in_p", "an offer of smoking cessation"),
+    "37": Event("p5", "dietitian_appointment_offered", "an offer of an extra dietetic visit"),
+    "38": Event("p5", "dietitian_appointment_in_p", "an extra dietetic appointment"),
+    "39": Event("p5", "flu_immunisation_in_p", "a flu immunisation recommendation"),
+    "40": Event("p1", "sick_day_rules_in_p", "sick-day rules advice"),
     # 4.6 Care at diagnosis: the event may fall before S; window end dx + 90 or dx + 14 ------
-    "41": Event("p7_90", "coeliac_screen_at_diagnosis", "diagnosis_date + 90"),  # dx ± 90
-    "42": Event("p7_90", "thyroid_screen_at_diagnosis", "diagnosis_date + 90"),  # dx ± 90
-    "43": Event("p7_14", "carb_counting_at_diagnosis", "diagnosis_date + 14"),  # dx-7..dx+14
+    # 41, 42: within dx ± 90 days; 43: within dx - 7 ... dx + 14.
+    "41": Event("p7_90", "coeliac_screen_at_diagnosis", "a coeliac screen at diagnosis", 90),
+    "42": Event("p7_90", "thyroid_screen_at_diagnosis", "a thyroid screen at diagnosis", 90),
+    "43": Event("p7_14", "carb_counting_at_diagnosis", "carbohydrate-counting education", 14),
     # 4.7 Outcomes ---------------------------------------------------------------------------
     "44": Contribution("p1", "hba1c_median IS NOT NULL", "mean"),  # mean of per-child medians
     "45": Contribution("p1", "hba1c_median IS NOT NULL", "median"),  # median of them
     "46": Contribution("p1", "admissions > 0", "events", can_be_incomplete=False),
     "47": Contribution("p1", "dka_admissions > 0", "events", can_be_incomplete=False),
-    "48": Event("p1", "extra_psychological_support"),  # a visit in P with status 1
+    # 48: a visit in P with status 1.
+    "48": Event("p1", "extra_psychological_support", "a need for extra psychological support"),
     # 49: most recent stage ordered by ACR date, then visit date, then source row.
     "49": MostRecent("p1", "latest_albuminuria_stage", "latest_albuminuria_stage IN (2, 3)"),
 }
@@ -233,7 +254,7 @@ RULES_2026: dict[str, Rule] = {
     "24": MostRecent("p3", "latest_insulin_regimen", "latest_insulin_regimen = 5"),  # HCL
     # 35 keeps "a visit in P", with the 2026 statuses; 36 reads the same date (now the date
     # advice was offered), its companion being the children whose latest status is 2 or 4.
-    "35": Event("p6", "smoking_vaping_recorded"),
+    "35": Event("p6", "smoking_vaping_recorded", "a smoking and vaping status"),
 }
 RULES_BY_DATASET: dict[int, dict[str, Rule]] = {2021: RULES, 2026: RULES_2026}
 

@@ -24,6 +24,7 @@ def main() -> None:
         releases,
         submission_versions,
         submissions,
+        workspace,
     )
 
     if len(sys.argv) > 1:  # `bench/run.py published_files ...`: these only, on the demo
@@ -47,6 +48,7 @@ def main() -> None:
     exports.run()  # on the same demo
     published_files.run()  # on the same demo
     submission_versions.run()  # on the same demo (it replaces one unit's latest year)
+    workspace.run()  # on the same demo
 
 
 if __name__ == "__main__":

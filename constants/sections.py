@@ -63,3 +63,24 @@ INPATIENT_SECTIONS = ("hospital_admission",)
 ANNUAL_REVIEW_SECTIONS = tuple(
     s for s in VISIT_SECTIONS if s not in ROUTINE_SECTIONS + INPATIENT_SECTIONS
 )
+
+# Each section's name in words, for pages.
+SECTION_LABELS: dict[str, str] = {
+    "measurements": "Height and weight",
+    "hba1c": "HbA1c",
+    "treatment": "Treatment",
+    "glucose_monitoring": "Glucose monitoring",
+    "blood_pressure": "Blood pressure",
+    "foot_care": "Foot examination",
+    "eye_screening": "Retinal screening",
+    "urinary_albumin": "Urinary albumin",
+    "cholesterol": "Cholesterol",
+    "thyroid": "Thyroid",
+    "coeliac": "Coeliac",
+    "psychology": "Psychology",
+    "smoking": "Smoking",
+    "dietitian": "Dietitian",
+    "sick_day_rules": "Sick-day rules and ketones",
+    "immunisation": "Immunisation",
+    "hospital_admission": "Hospital admission",
+}

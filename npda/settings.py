@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "npda.synthetic.apps.SyntheticConfig",
     "npda.pages.apps.PagesConfig",
     "npda.audit_team.apps.AuditTeamConfig",
+    "npda.workspace.apps.WorkspaceConfig",
     "boundaries.apps.BoundariesConfig",
     "aggregation.apps.AggregationConfig",
     "dashboards.apps.DashboardsConfig",
@@ -204,7 +205,7 @@ PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for an hour
 NPDA_RESET_EMAILS_PER_ACCOUNT = env_int("NPDA_RESET_EMAILS_PER_ACCOUNT", 3, minimum=1)
 NPDA_RESET_EMAILS_PER_ADDRESS = env_int("NPDA_RESET_EMAILS_PER_ADDRESS", 10, minimum=1)
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "landing"  # a unit's staff to their workspace, the audit team to theirs
 LOGOUT_REDIRECT_URL = "home"
 # The number of proxies of our own in front of the site, each appending to X-Forwarded-For:
 # the client is the address the outermost one saw (that many entries from the right), never

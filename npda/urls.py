@@ -9,6 +9,7 @@ admin.site.site_header = "NPDA administration"
 admin.site.site_title = "NPDA"
 
 urlpatterns = [
+    path("", include("npda.workspace.urls")),
     path("", include("npda.pages.urls")),
     path("", include("npda.accounts.urls")),
     path("", include("npda.submissions.urls")),

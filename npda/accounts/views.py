@@ -19,11 +19,11 @@ from npda.data_model.models import ActivityType, NPDAUser
 
 
 def _next(request: HttpRequest) -> str:
-    wanted = request.POST.get("next") or request.GET.get("next") or reverse("home")
+    wanted = request.POST.get("next") or request.GET.get("next") or reverse("landing")
     safe = url_has_allowed_host_and_scheme(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    return wanted if safe else reverse("home")
+    return wanted if safe else reverse("landing")
 
 
 @never_cache

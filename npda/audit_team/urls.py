@@ -2,9 +2,10 @@
 
 from django.urls import path
 
-from npda.audit_team import releases, tracker
+from npda.audit_team import home, releases, tracker
 
 urlpatterns = [
+    path("team/", home.audit_team_home, name="audit-team"),
     path("submissions/tracker/", tracker.tracker, name="tracker"),
     path(
         "releases/<int:release_id>/suppression-log.csv",

@@ -9,6 +9,14 @@ from aggregation.models import OutlierPolicy
 from aggregation.services import compute_kpis
 from dashboards.callback_requests import location_request
 from tests.kpi_cohort import CLINIC, Cohort, E, hba1c
+from tests.worked_examples import (  # noqa: F401 (the worked examples of kpis.md §8)
+    as_2026,
+    example_8_1,
+    example_8_2,
+    example_8_3,
+    example_8_4,
+    example_8_5,
+)
 
 
 def dash_callback(client, app: str, outputs: tuple[str, ...], pathname: str, search="") -> dict:

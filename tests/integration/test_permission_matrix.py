@@ -78,6 +78,23 @@ MATRIX = {
     "/submissions/quality/PZ041/{year}.xlsx": (L, A, A, A, A, A, A),
     "/submissions/quality/PZ002/{year}.xlsx": (L, A, A, A, N, N, N),
     "/submissions/tracker/": (L, A, A, A, F, F, F),
+    # Issue 22: a unit's workspace, children, a child's record, the worklist and downloads;
+    # the audit team's page. Another unit's (or a child not of the unit) is a 404.
+    "/workspace/": (L, L, L, L, L, L, L),  # to the audit team's page or the unit's workspace
+    "/team/": (L, A, A, A, F, F, F),
+    "/units/PZ041/workspace/?year={year}": (L, A, A, A, A, A, A),
+    "/units/PZ002/workspace/?year={year}": (L, A, A, A, N, N, N),
+    "/units/PZ041/children/?year={year}": (L, A, A, A, A, A, A),
+    "/units/PZ002/children/?year={year}": (L, A, A, A, N, N, N),
+    "/units/PZ041/children/download.csv?year={year}": (L, A, A, A, A, A, A),
+    "/units/PZ002/children/download.xlsx?year={year}": (L, A, A, A, N, N, N),
+    "/units/PZ041/children/{own_patient}/?year={year}": (L, A, A, A, A, A, A),
+    "/units/PZ041/children/{other_patient}/?year={year}": (L, N, N, N, N, N, N),
+    "/units/PZ002/children/{other_patient}/?year={year}": (L, A, A, A, N, N, N),
+    "/units/PZ041/due/?year={year}": (L, A, A, A, A, A, A),
+    "/units/PZ002/due/?year={year}": (L, A, A, A, N, N, N),
+    "/units/PZ041/due/download.xlsx?year={year}": (L, A, A, A, A, A, A),
+    "/units/PZ002/due/download.csv?year={year}": (L, A, A, A, N, N, N),
 }
 
 
@@ -88,12 +105,17 @@ def world(large_units):
     active = m.Submission.objects.filter(audit_period=period, is_active=True)
     own = active.get(paediatric_diabetes_unit_id="PZ041")
     other = active.get(paediatric_diabetes_unit_id="PZ002")
-    other_patient = m.Site.objects.filter(paediatric_diabetes_unit_id="PZ002").first().patient
+    other_patient = (
+        m.Patient.objects.filter(sites__paediatric_diabetes_unit_id="PZ002")
+        .exclude(sites__paediatric_diabetes_unit_id="PZ041").first()
+    )  # fmt: skip
+    own_patient = own.patients.first()
     from aggregation.selectors import unit_areas
 
     return {
         "period": period, "release": release.pk, "own": own.pk, "other": other.pk,
-        "other_patient": other_patient.pk, "icb": unit_areas("PZ041")["icb"].code,
+        "other_patient": other_patient.pk, "own_patient": own_patient.pk,
+        "icb": unit_areas("PZ041")["icb"].code,
         "year": period.start_date.year,
     }  # fmt: skip
 

@@ -99,7 +99,8 @@ def test_a_code_or_a_recovery_code_once_verifies_a_later_login():
 
     recovery = new_recovery_codes(user)[0]
     again = password_only(user)
-    assert again.post("/accounts/two-factor/", {"code": recovery})["Location"] == "/"
+    # No next address: to the person's landing page (their unit's workspace, issue 22).
+    assert again.post("/accounts/two-factor/", {"code": recovery})["Location"] == "/workspace/"
     third = password_only(user)
     refused = third.post("/accounts/two-factor/", {"code": recovery})
     assert refused.status_code == 200 and "not accepted" in refused.content.decode()
@@ -114,4 +115,4 @@ def test_the_next_address_must_be_this_site():
     response = client.post(
         "/accounts/two-factor/", {"code": code_for(device, 1), "next": "https://evil.example/"}
     )
-    assert response["Location"] == "/"  # fmt: skip
+    assert response["Location"] == "/workspace/"  # fmt: skip

@@ -24,6 +24,7 @@ class ActivityType(models.IntegerChoices):
     SUBMISSION_RESTORED = 19, "Earlier version restored as the unit's data"
     YEAR_SIGNED_OFF = 20, "Unit's year signed off"
     YEAR_REOPENED = 21, "Unit's signed-off year reopened"
+    CHILD_RECORD_VIEWED = 22, "Child's record viewed in the unit's workspace"
 
 
 class VisitActivity(models.Model):
