@@ -135,3 +135,29 @@ def test_no_callback_answers_an_odd_address_with_a_500(site):
                                                   content_type="application/json").status_code
            for app, body in odd_callback_bodies()}  # fmt: skip
     assert server_errors(got) == []
+
+
+WORKSPACE = ("/workspace/", "/units/PZ041/workspace/", "/units/PZ041/children/",
+             "/units/PZ041/children/download.csv", "/units/PZ041/children/download.xlsx",
+             "/units/PZ041/children/{child}/", "/units/PZ041/due/",
+             "/units/PZ041/due/download.csv")  # fmt: skip
+
+
+def test_the_workspace_answers_odd_queries_and_forms_without_a_500(site):
+    """A unit's own pages (issue 22) with the probe's odd and NUL query strings, and the NHS
+    number search with odd bodies: no 500; a NUL is a 400."""
+    from npda.data_model.models import Patient
+
+    nurse = user_in_group(GroupName.TRUST_AUDIT_TEAM_EDIT_ACCESS, ["PZ041"])
+    client = VerifiedClient(raise_request_exception=False)
+    client.force_login(nurse)
+    child = Patient.objects.filter(sites__paediatric_diabetes_unit_id="PZ041").first()
+    pages = [page.format(child=child.pk) for page in WORKSPACE]
+    assert [client.get(page).status_code for page in pages[1:]] == [200] * (len(pages) - 1)
+    assert server_errors(statuses(client, pages, odd_queries())) == []
+    got = statuses(client, pages, nul_queries())
+    assert [f"{url}: {status}" for url, status in got.items() if status != 400] == []
+    searches = ["", "x" * 5_000, "9" * 30, "<script>", "' OR 1=1 --", "١٢٣٤٥٦٧٨٩٠"]
+    answers = [client.post("/units/PZ041/children/", {"nhs_number": s, "year": y}).status_code
+               for s in searches for y in ("", "2024", "abc", "-1")]  # fmt: skip
+    assert [a for a in answers if a >= 500] == []
