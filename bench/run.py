@@ -20,6 +20,7 @@ def main() -> None:
         kpis,
         maps,
         published_files,
+        record_forms,
         reference_data,
         releases,
         submission_versions,
@@ -49,6 +50,7 @@ def main() -> None:
     published_files.run()  # on the same demo
     submission_versions.run()  # on the same demo (it replaces one unit's latest year)
     workspace.run()  # on the same demo
+    record_forms.run()  # on the same demo (it changes one contact and changes it back)
 
 
 if __name__ == "__main__":

@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "pgtrigger",  # the triggers of pghistory: row changes recorded (ADR 0028)
+    "pghistory",
     "npda.data_model.apps.NpdaConfig",  # the data model (app label "npda")
     "npda.accounts.apps.AccountsConfig",
     "npda.submissions.apps.SubmissionsConfig",

@@ -4,6 +4,7 @@ submissions (the RCPCH audit team and superusers: all), unpublished results abov
 are the audit team's, and accounts and roles change only within the actor's units and never
 above the actor's own role."""
 
+import pghistory
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
@@ -94,13 +95,15 @@ class PatientAuditMixin:
         return response
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        with pghistory.context(user=request.user.pk, source="admin"):  # the row's history
+            super().save_model(request, obj, form, change)
         record_activity(request, m.ActivityType.ADMIN_PATIENT_CHANGED, user=request.user,
                         success=True, detail=f"{self.model._meta.model_name} {obj.pk}")  # fmt: skip
 
     def delete_model(self, request, obj):
         detail = f"{self.model._meta.model_name} {obj.pk} deleted"
-        super().delete_model(request, obj)
+        with pghistory.context(user=request.user.pk, source="admin"):
+            super().delete_model(request, obj)
         record_activity(request, m.ActivityType.ADMIN_PATIENT_CHANGED, user=request.user,
                         success=True, detail=detail)  # fmt: skip
 

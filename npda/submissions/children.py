@@ -25,6 +25,7 @@ from npda.submissions.validation import (
     check_patient_value,
     child_dates,
     merge_errors,
+    out_of_period,
     validate_visit,
 )
 
@@ -143,12 +144,8 @@ class RecordBuilder:
         if own_errors:
             merge_errors(errors, own_errors)
         self.visits.append(VisitRecord(key, number, fields, errors))
-        visit_date = fields.get("visit_date")
-        period = self.period
-        if visit_date and not period.start_date <= visit_date <= period.end_date:
-            self.warnings.append(
-                _warning("W01", number, date=visit_date.strftime("%d/%m/%Y"), period=str(period))
-            )
+        if outside := out_of_period(fields.get("visit_date"), self.period):
+            self.warnings.append(Warning_("W01", outside, number))
 
 
 def _warning(code: str, at_row: int, **values) -> Warning_:

@@ -12,7 +12,15 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from constants.csv_template import Target, template_for
-from npda.data_model.models import AuditPeriod, PaediatricDiabetesUnit, Site, Submission, Visit
+from npda.data_model.models import (
+    AuditPeriod,
+    PaediatricDiabetesUnit,
+    PatientEvent,
+    Site,
+    Submission,
+    Visit,
+    VisitEvent,
+)
 from npda.submissions.records import PatientRecord, VisitRecord
 
 PATIENT_COMPARED = (
@@ -40,6 +48,10 @@ class Comparison:
     rows_before: int = 0
     rows_after: int = 0
     losing: list[Loss] = field(default_factory=list)
+    # Changes made in web forms to the version in use (issue 23): an upload replaces them.
+    edited_at: str | None = None  # the version's last form change when compared
+    form_contacts: int = 0  # contacts entered, changed or removed in a form
+    form_children: int = 0  # children added or changed in a form
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -62,7 +74,32 @@ def summary_lines(comparison: Comparison) -> list[str]:
         f"{comparison.rows_before:,} rows before, {comparison.rows_after:,} after.",
     ]
     lines += [f"  Warning: child {loss.identifier} {loss.reason}." for loss in comparison.losing]
+    if words := form_changes_words(comparison):
+        lines.append(f"  Warning: {words}")
     return lines
+
+
+def form_changes_words(comparison: Comparison) -> str:
+    """The warning that an upload replaces what was entered in forms ("" when nothing was)."""
+    contacts, children = comparison.form_contacts, comparison.form_children
+    if not contacts and not children:
+        return ""
+    parts = [
+        f"{contacts:,} contact{'s' if contacts != 1 else ''}" if contacts else "",
+        f"{children:,} child{'ren' if children != 1 else ''}'s details" if children else "",
+    ]
+    return (f"{' and '.join(p for p in parts if p)} entered or changed in web forms since the "
+            "data in use were uploaded would be replaced by this file.")  # fmt: skip
+
+
+def form_changes(version: Submission) -> tuple[int, int]:
+    """(contacts, children) entered or changed in web forms in this version."""
+    if version.last_edited_at is None:
+        return 0, 0
+    made_in = {"pgh_context__metadata__submission": version.pk}
+    contacts = VisitEvent.objects.filter(**made_in).values("pgh_obj_id").distinct().count()
+    children = PatientEvent.objects.filter(**made_in).values("pgh_obj_id").distinct().count()
+    return contacts, children
 
 
 def active_version(unit: PaediatricDiabetesUnit, period: AuditPeriod) -> Submission | None:
@@ -85,6 +122,8 @@ def compare(
         return Comparison(None, added=sorted(new_children), rows_after=len(visits))
     old_children, old_visits = _active_children(active, period)
     result = Comparison(active.pk, rows_before=active.visit_count, rows_after=len(visits))
+    result.edited_at = active.last_edited_at.isoformat() if active.last_edited_at else None
+    result.form_contacts, result.form_children = form_changes(active)
     result.added = sorted(new_children.keys() - old_children.keys())
     result.removed = sorted(old_children.keys() - new_children.keys())
     for key in sorted(old_children.keys() & new_children.keys()):

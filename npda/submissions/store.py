@@ -12,9 +12,11 @@ stores in seconds.
 
 import json
 from collections.abc import Sequence
+from contextlib import contextmanager
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+import pgtrigger
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
 
@@ -75,7 +77,7 @@ def store_submission(
     summary: dict | None = None,
 ) -> Submission:
     """A new version made the unit's data at once (the command line, the synthetic cohort)."""
-    with transaction.atomic():
+    with _writing_a_version():
         lock_unit_period(unit, period)
         refuse_if_signed_off(unit, period)
         submission = _new_version(
@@ -115,7 +117,7 @@ def make_active(
     """A draft (confirmed) or an earlier version (restored) made the unit's data, from the
     records it was checked with."""
     unit, period = submission.paediatric_diabetes_unit, submission.audit_period
-    with transaction.atomic():
+    with _writing_a_version():
         lock_unit_period(unit, period)
         refuse_if_signed_off(unit, period)
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
@@ -143,17 +145,29 @@ def _new_version(unit, period, patients, visits, submitted_by, file_name, file_c
     return submission
 
 
+@contextmanager
+def _writing_a_version():
+    """One transaction writing a whole version: it is kept whole (its records), so no row
+    history is recorded (ADR 0028). The triggers are ignored from outside the transaction, so
+    that a failure inside it is reported as itself (pgtrigger resets its setting on the way out,
+    which an aborted transaction would refuse)."""
+    with pgtrigger.ignore(), transaction.atomic():
+        yield
+
+
 def _activate(
     submission: Submission, patients: Sequence[PatientRecord], visits: Sequence[VisitRecord]
 ) -> None:
     """Within the unit and period's lock: the version's children and visits become the unit's
     data, and the version in use before is kept as history (without its visits)."""
     unit, period = submission.paediatric_diabetes_unit, submission.audit_period
-    patient_ids = _upsert_patients(unit, period, patients)
     previous = (
         Submission.objects.filter(paediatric_diabetes_unit=unit, audit_period=period,
                                   is_active=True).exclude(pk=submission.pk).first()
     )  # fmt: skip
+    if previous is not None and previous.last_edited_at is not None:
+        keep_form_changes(previous)  # before its children's rows are overwritten
+    patient_ids = _upsert_patients(unit, period, patients)
     if previous is not None:
         Visit.objects.filter(submission=previous).delete()
         previous.is_active, previous.status = False, Submission.Status.SUPERSEDED
@@ -165,6 +179,39 @@ def _activate(
     _copy_submission_patients(submission, patient_ids.values())
     _copy_visits(submission, period, patient_ids, visits)
     request_unit_recompute(unit.pz_code, period.pk, reason="upload")
+
+
+def keep_form_changes(version: Submission) -> None:
+    """A version changed in web forms keeps those changes in its records before it stops being
+    the unit's data, so that restoring it brings them back (its file stays as uploaded)."""
+    unit_id = version.paediatric_diabetes_unit_id
+    sites = {
+        patient_id: {"date_leaving_service": left, "reason_leaving_service": reason}
+        for patient_id, left, reason in Site.objects.filter(
+            paediatric_diabetes_unit_id=unit_id, is_active=True, patient__in=version.patients.all()
+        ).values_list("patient_id", "date_leaving_service", "reason_leaving_service")
+    }  # fmt: skip
+    keys, patients = {}, []
+    for child in version.patients.all():
+        keys[child.pk] = child.nhs_number or child.unique_reference_number or ""
+        fields = {name: getattr(child, name) for name in PATIENT_FIELDS}
+        patients.append(PatientRecord(keys[child.pk], fields, sites.get(child.pk, {}),
+                                      child.errors or {}))  # fmt: skip
+    names = [f.attname for f in Visit._meta.concrete_fields if f.attname not in NOT_VISIT_VALUES]
+    visits = [
+        VisitRecord(keys.get(row["patient_id"], ""), row["source_row"],
+                    {n: row[n] for n in names if row[n] not in (None, "")}, row["errors"] or {})
+        for row in Visit.objects.filter(submission=version).order_by("source_row")
+        .values("patient_id", "source_row", "errors", *names)
+    ]  # fmt: skip
+    SubmissionRecords.objects.filter(submission=version).update(packed=pack(patients, visits))
+    _event(version, SubmissionEvent.Action.FOLDED, None)
+
+
+# A visit's bookkeeping, not its values.
+NOT_VISIT_VALUES = frozenset({"id", "patient_id", "submission_id", "source_row", "errors",
+                              "is_valid", "dataset_year", "revision", "changed_at",
+                              "changed_by_id"})  # fmt: skip
 
 
 def _event(submission: Submission, action: str, by: NPDAUser | None, reason: str = "") -> None:
@@ -311,6 +358,7 @@ def _copy_visits(
     base = [None] * len(columns)  # a row of the table, filled per visit (fields are sparse)
     base[at["submission_id"]] = submission.pk
     base[at["dataset_year"]] = period.dataset_year
+    base[at["revision"]] = 0
     other, bmi = at["hospital_admission_other"], at["bmi"]
     with (
         connection.cursor() as cursor,

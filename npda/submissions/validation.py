@@ -15,15 +15,17 @@ from decimal import Decimal
 
 from constants import codes
 from constants.csv_template import (
+    NHS_NUMBER_HEADING,
     TEMPLATE_2021,
     TEMPLATE_2026,
+    UNIQUE_REFERENCE_NUMBER_HEADING,
     Column,
     ColumnType,
     Target,
     Template,
 )
 from npda.data_model.models import Patient, Site, Visit
-from npda.submissions import cells
+from npda.submissions import cells, messages
 from npda.submissions.cells import CellError
 from npda.submissions.messages import ROW
 from npda.submissions.records import Errors, add_error
@@ -118,8 +120,8 @@ def parse_cell(
                     _out_of_capacity(column, value, errors, template)
                     return None
                 return value
-            case _:
-                return raw
+            case _:  # free text: kept to what the field holds (an admission's "other" reason)
+                return raw[: _MODELS[column.target]._meta.get_field(column.field).max_length]
     except CellError as exc:
         if exc.code == "E20":
             _code_error(errors, column, raw)
@@ -280,6 +282,11 @@ def check_child(
 
 
 def _identifier(raw: dict, jersey: bool, errors: Errors) -> dict:
+    name = "unique_reference_number" if jersey else "nhs_number"
+    if not raw.get(name):  # a form left blank (a file without one is refused whole: F11)
+        label = UNIQUE_REFERENCE_NUMBER_HEADING if jersey else NHS_NUMBER_HEADING
+        error(errors, name, "E10", column=label)
+        return {name: None, "nhs_number": None}
     if jersey:
         urn = cells.identifier_key(raw["unique_reference_number"], "unique_reference_number")
         return {"unique_reference_number": urn, "nhs_number": None}
@@ -321,6 +328,19 @@ def child_dates(fields: dict, errors: Errors) -> ChildDates:
         return None if name in errors else fields.get(name)
 
     return ChildDates(valid("date_of_birth"), valid("diagnosis_date"), valid("death_date"))
+
+
+def child_dates_of(patient: Patient) -> ChildDates:
+    """A stored child's valid dates (a date with an error is not used)."""
+    names = ("date_of_birth", "diagnosis_date", "death_date")
+    return child_dates({n: getattr(patient, n) for n in names}, patient.errors or {})
+
+
+def out_of_period(visit_date: date | None, period) -> str:
+    """W01's words for a contact dated outside the audit year (kept; it does not count)."""
+    if visit_date is None or period.start_date <= visit_date <= period.end_date:
+        return ""
+    return messages.WARNING["W01"].format(date=f"{visit_date:%d/%m/%Y}", period=str(period))
 
 
 # --- visit level ------------------------------------------------------------------------------
@@ -581,3 +601,29 @@ PAIRED_RULES: dict[int, tuple[Rule, ...]] = {
         _only_on_admission("blood_gas_ph", "blood_gas_bicarbonate"),
     ),
 }
+
+
+# The questions that apply only with an answer to another (the pairs above): question ->
+# (the other question, the answers that make it apply; None: any answer). A form shows each
+# after its parent and hides it while it does not apply; the rules above refuse it whatever is
+# sent.
+DEPENDENT_QUESTIONS: dict[int, dict[str, tuple[str, frozenset | None]]] = {
+    TEMPLATE_2021.dataset_year: {
+        "closed_loop_system": ("treatment", frozenset(codes.PUMP_TREATMENTS)),
+        "smoking_cessation_referral_date": (
+            "smoking_status", frozenset({codes.SmokingStatus.CURRENT_SMOKER})),
+        "dka_additional_therapies": (
+            "hospital_admission_reason", frozenset({codes.AdmissionReason.DKA})),
+        "hospital_admission_other": (
+            "hospital_admission_reason", frozenset({codes.AdmissionReason.OTHER})),
+    },
+    TEMPLATE_2026.dataset_year: {
+        "smoking_cessation_referral_date": ("smoking_vaping_status", codes.SMOKES_2026),
+        "dka_additional_therapies": (
+            "hospital_admission_reason_2026", frozenset({codes.AdmissionReason2026.DKA})),
+        "hospital_admission_other": (
+            "hospital_admission_reason_2026", frozenset({codes.AdmissionReason2026.OTHER})),
+        "blood_gas_ph": ("hospital_admission_date", None),
+        "blood_gas_bicarbonate": ("hospital_admission_date", None),
+    },
+}  # fmt: skip

@@ -122,7 +122,8 @@ def current_comparison(draft: Submission) -> Comparison:
     """The draft's comparison, compared again if the unit's data in use have changed since."""
     comparison = Comparison.from_json(draft.comparison)
     active = active_version(draft.paediatric_diabetes_unit, draft.audit_period)
-    if comparison.against != (active.pk if active else None):
+    edited_at = active.last_edited_at.isoformat() if active and active.last_edited_at else None
+    if comparison.against != (active.pk if active else None) or comparison.edited_at != edited_at:
         patients, visits = unpack(bytes(draft.records.packed))
         comparison = compare(draft.paediatric_diabetes_unit, draft.audit_period, patients, visits)
         draft.comparison = comparison.as_json()

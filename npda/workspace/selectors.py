@@ -11,8 +11,10 @@ from django.db import connection
 
 from aggregation.child_states import ChildFacts, ChildMeasure, due_items, explain
 from aggregation.measures import MostRecent, rules_for
+from aggregation.models import RecomputeRequest
 from constants import codes
 from constants.csv_template import template_for
+from constants.form_fields import field_text
 from constants.sections import SECTION_LABELS, VISIT_SECTIONS
 from npda.data_model.models import (
     KPI,
@@ -83,6 +85,14 @@ class ChildRow:
     @property
     def completeness(self) -> float | None:
         return 100 * self.completed / self.expected if self.expected else None
+
+
+def results_pending(unit: PaediatricDiabetesUnit, period: AuditPeriod) -> bool:
+    """A recompute of the unit's results for the year is waiting or running."""
+    return RecomputeRequest.objects.filter(
+        paediatric_diabetes_unit=unit, audit_period=period,
+        status__in=(RecomputeRequest.Status.QUEUED, RecomputeRequest.Status.RUNNING),
+    ).exists()  # fmt: skip
 
 
 def active_version(unit: PaediatricDiabetesUnit, period: AuditPeriod) -> Submission | None:
@@ -271,6 +281,13 @@ class Contact:
     row: int | None
     sections: list[tuple[str, list[Value]]]  # the audit's form sections, with values given
     other_errors: list[Value]  # errors of the row's patient-level cells (csv-submission §5.6)
+    pk: int | None = None
+    derived: list[tuple[str, str]] = field(default_factory=list)  # BMI, centiles, SDS
+
+
+DERIVED_LABELS = {"bmi": "BMI", "bmi_centile": "BMI centile", "bmi_sds": "BMI SDS",
+                  "height_centile": "Height centile", "height_sds": "Height SDS",
+                  "weight_centile": "Weight centile", "weight_sds": "Weight SDS"}  # fmt: skip
 
 
 @dataclass
@@ -342,12 +359,16 @@ def _contact(visit, template, sections_by_name) -> Contact:
             sections.append((SECTION_LABELS.get(name, name), values))
     others = [_value(visit, f, template, problems) for f, problems in visit.errors.items()
               if f not in shown and f != "visit_date"]  # fmt: skip
-    return Contact(visit.visit_date, visit.source_row, sections, others)
+    derived = [(label, str(getattr(visit, name))) for name, label in DERIVED_LABELS.items()
+               if getattr(visit, name) is not None]  # fmt: skip
+    return Contact(visit.visit_date, visit.source_row, sections, others, visit.pk, derived)
 
 
 def _value(record, name: str, template, problems) -> Value:
-    label = (template.by_field[name].short_heading if name in template.by_field
-             else OTHER_LABELS.get(name, name.replace("_", " ").capitalize()))  # fmt: skip
+    try:  # the words of the data dictionary, as the forms use them
+        label = field_text(name, template.dataset_year).label
+    except KeyError:
+        label = OTHER_LABELS.get(name, name.replace("_", " ").capitalize())
     return Value(label, _text(record, name), [p["message"] for p in problems])
 
 

@@ -12,34 +12,27 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from aggregation.models import RecomputeRequest
 from constants import codes
 from constants.kpis import MEASURES_BY_NUMBER, name_for
 from npda.accounts.activity import record_activity
 from npda.data_model.models import (
     ActivityType,
-    AuditPeriod,
-    PaediatricDiabetesUnit,
     Patient,
     PDUKPIAggregation,
 )
 from npda.data_model.scope import sees_all_units, units_for_user
 from npda.spreadsheets import XLSX, add_sheet, csv_row, new_workbook
-from npda.workspace import selectors
+from npda.submissions import edits
+from npda.workspace import common, history, selectors
+from npda.workspace.common import period_for, unit_for, year_choices
 from npda.workspace.selectors import FLAGS, SORT_KEYS, ChildFilter
 
 HEADLINE_MEASURES = ("44", "32.1", "25", "24", "23")
 DOWNLOAD_HEADINGS = ["NHS number", "Age", "Diabetes type", "Diagnosis date", "Contacts",
                      "Last contact", "Completeness %", "Health checks done",
                      "Health checks expected", "Latest HbA1c", "HbA1c date", "Flags"]  # fmt: skip
-
-
-def _today() -> date:
-    """The day the countdowns count from (a function, so that tests can set it)."""
-    return timezone.localdate()
 
 
 # Where a person lands ---------------------------------------------------------------------------
@@ -59,52 +52,22 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "workspace/choose.html", {"units": units})
 
 
-def _unit(request: HttpRequest, code: str) -> PaediatricDiabetesUnit:
-    """One of the user's units (the audit team: any); a 404 for anything else."""
-    if not request.user.has_perm("npda.view_patient"):
-        raise Http404("No such page.")
-    unit = units_for_user(request.user).filter(pz_code=code.upper()).first()
-    if unit is None:
-        raise Http404(f"There is no unit {code.upper()[:10]} for you to see.")
-    return unit
-
-
-def _period(request: HttpRequest) -> AuditPeriod:
-    """`?year=` (default: the year open today, else the latest)."""
-    year = (request.GET.get("year") or request.POST.get("year") or "").strip()
-    periods = AuditPeriod.objects.order_by("-start_date")
-    if year:
-        period = periods.filter(start_date__year=int(year)).first() if year.isdigit() else None
-        if period is None:
-            raise Http404(f"There is no audit year {year[:10]!r}.")
-        return period
-    today = _today()
-    return periods.filter(start_date__lte=today).first() or periods.first()
-
-
-def _year_choices() -> list[AuditPeriod]:
-    return list(AuditPeriod.objects.filter(is_visible=True).order_by("-start_date"))
-
-
 # The workspace ----------------------------------------------------------------------------------
 
 
 @login_required
 @require_GET
 def workspace(request: HttpRequest, code: str) -> HttpResponse:
-    unit, period = _unit(request, code), _period(request)
-    today = _today()
+    unit, period = unit_for(request, code), period_for(request)
+    today = common.today()
     children = selectors.unit_children(unit, period, today)
     version = selectors.active_version(unit, period)
     headline = PDUKPIAggregation.objects.filter(
         audit_period=period, paediatric_diabetes_unit=unit, measure_id__in=HEADLINE_MEASURES
     )  # fmt: skip
-    pending = RecomputeRequest.objects.filter(
-        paediatric_diabetes_unit=unit, audit_period=period,
-        status__in=(RecomputeRequest.Status.QUEUED, RecomputeRequest.Status.RUNNING),
-    ).exists()  # fmt: skip
+    pending = selectors.results_pending(unit, period)
     return render(request, "workspace/workspace.html", {
-        "unit": unit, "period": period, "years": _year_choices(), "version": version,
+        "unit": unit, "period": period, "years": year_choices(), "version": version,
         "deadline": period.deadline, "days_left": (period.deadline - today).days,
         "headline": sorted(headline, key=lambda r: HEADLINE_MEASURES.index(r.measure_id)),
         "names": {n: name_for(n, period.start_date.year) for n in HEADLINE_MEASURES},
@@ -139,8 +102,8 @@ def _filter(request: HttpRequest) -> ChildFilter:
 def children(request: HttpRequest, code: str) -> HttpResponse:
     """GET: the list, filtered and sorted by its query string; POST: a search by NHS number,
     sent in the body so that the number never reaches a URL or an access log."""
-    unit, period = _unit(request, code), _period(request)
-    today = _today()
+    unit, period = unit_for(request, code), period_for(request)
+    today = common.today()
     everyone = selectors.unit_children(unit, period, today)
     chosen = _filter(request)
     searched = ""
@@ -153,7 +116,7 @@ def children(request: HttpRequest, code: str) -> HttpResponse:
     for row in page:
         row.age_today = row.age(today)
     return render(request, "workspace/children.html", {
-        "unit": unit, "period": period, "years": _year_choices(), "page": page,
+        "unit": unit, "period": period, "years": year_choices(), "page": page,
         "total": len(everyone), "shown": len(rows), "chosen": chosen, "flags": FLAGS,
         "types": codes.DiabetesType.choices, "measures": MEASURES_BY_NUMBER.values(),
         "today": today, "searched": request.method == "POST", "search_empty": not searched,
@@ -180,8 +143,8 @@ def children_download(request: HttpRequest, code: str, fmt: str) -> HttpResponse
     """The list as filtered, as CSV or XLSX: it names children, so each download is audited."""
     if fmt not in ("csv", "xlsx"):
         raise Http404("The list comes as csv or xlsx.")
-    unit, period = _unit(request, code), _period(request)
-    today = _today()
+    unit, period = unit_for(request, code), period_for(request)
+    today = common.today()
     rows = selectors.filtered(selectors.unit_children(unit, period, today), _filter(request),
                               today)  # fmt: skip
     table = [_download_row(child, today) for child in rows]
@@ -230,16 +193,21 @@ def _table_file(stem: str, headings: list[str], rows: list[list], fmt: str) -> H
 @require_GET
 def child(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """One child (by its internal id, never an NHS number) of one of the user's units."""
-    unit, period = _unit(request, code), _period(request)
+    unit, period = unit_for(request, code), period_for(request)
     patient = get_object_or_404(Patient.objects.filter(sites__paediatric_diabetes_unit=unit)
                                 .distinct(), pk=pk)  # fmt: skip
-    record = selectors.child_record(unit, period, patient, _today())
+    record = selectors.child_record(unit, period, patient, common.today())
     record_activity(request, ActivityType.CHILD_RECORD_VIEWED, user=request.user, success=True,
                     detail=f"patient {patient.pk} of {unit.pk} {period}")  # fmt: skip
     year = period.start_date.year
+    read_only = edits.read_only_reason(unit, period, request.user)
     return render(request, "workspace/child.html", {
-        "unit": unit, "period": period, "years": _year_choices(), "record": record,
+        "unit": unit, "period": period, "years": year_choices(), "record": record,
         "children_url": reverse("unit-children", args=[unit.pk]) + f"?year={year}",
+        "read_only": read_only, "pending": selectors.results_pending(unit, period),
+        "may_change": not read_only and request.user.has_perm("npda.change_visit"),
+        "may_remove": not read_only and request.user.has_perm("npda.delete_visit"),
+        "changes": history.child_changes(patient, period.dataset_year),
     })  # fmt: skip
 
 
@@ -250,8 +218,8 @@ def child(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @require_GET
 def due(request: HttpRequest, code: str, fmt: str = "") -> HttpResponse:
     """Every child and care process not done: due date, days left, or missed."""
-    unit, period = _unit(request, code), _period(request)
-    today = _today()
+    unit, period = unit_for(request, code), period_for(request)
+    today = common.today()
     items = selectors.due_list(selectors.unit_children(unit, period, today))
     process = request.GET.get("process", "")
     if process in MEASURES_BY_NUMBER:
@@ -272,7 +240,7 @@ def due(request: HttpRequest, code: str, fmt: str = "") -> HttpResponse:
     processes = sorted({(i.number, i.name) for _, i in items}, key=lambda p: _order(p[0]))
     page = Paginator(items, 100).get_page(request.GET.get("page"))
     return render(request, "workspace/due.html", {
-        "unit": unit, "period": period, "years": _year_choices(), "page": page,
+        "unit": unit, "period": period, "years": year_choices(), "page": page,
         "count": len(items), "processes": processes, "process": process,
         "overdue": request.GET.get("overdue") == "1", "query": request.GET.urlencode(),
         "page_query": _without_page(request),

@@ -13,7 +13,7 @@ from selenium.webdriver.support.wait import WebDriverWait
 
 from constants.groups import GroupName
 from npda.data_model import models as m
-from npda.workspace import views
+from npda.workspace import common
 from tests.browser.conftest import authenticator, javascript_errors, log_in, save_screenshot
 from tests.browser.test_submission_lifecycle import no_serious_violations
 from tests.factories import NPDAUserFactory
@@ -25,7 +25,7 @@ PASSWORD = "a-long-test-password"
 
 @pytest.fixture
 def lead(live_site, monkeypatch):
-    monkeypatch.setattr(views, "_today", lambda: TODAY)  # the server runs in this process
+    monkeypatch.setattr(common, "today", lambda: TODAY)  # the server runs in this process
     _, children = build_unit_world()
     user = NPDAUserFactory(email="lead@unit.nhs.uk", password=PASSWORD, first_name="Asha",
                            surname="Patel")  # fmt: skip
@@ -43,8 +43,8 @@ def tab_to(browser, text: str, limit: int = 120):
         ActionChains(browser).send_keys(Keys.TAB).perform()
         focused = browser.switch_to.active_element
         if focused.tag_name in ("select", "input", "textarea"):  # named by its label
-            labels = browser.find_elements(By.CSS_SELECTOR,
-                                           f"label[for='{focused.get_attribute('id')}']")  # fmt: skip
+            named = f"label[for='{focused.get_attribute('id')}']"
+            labels = browser.find_elements(By.CSS_SELECTOR, named)
             label = labels[0].text if labels else focused.get_attribute("value") or ""
         else:
             label = focused.text or focused.get_attribute("aria-label") or ""

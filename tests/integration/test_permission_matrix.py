@@ -37,6 +37,7 @@ GROUPS = {
     "trust_view": GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY,
 }
 A, L, F, N = 200, 302, 403, 404  # allowed, to log in (or not found in the admin), forbidden, 404
+CONTACT = "/units/PZ041/children/{own_patient}/contacts/{own_contact}/"
 # url template: the status for each role, in ROLES order.
 MATRIX = {
     "/": (A, A, A, A, A, A, A),
@@ -95,6 +96,15 @@ MATRIX = {
     "/units/PZ002/due/?year={year}": (L, A, A, A, N, N, N),
     "/units/PZ041/due/download.xlsx?year={year}": (L, A, A, A, A, A, A),
     "/units/PZ002/due/download.csv?year={year}": (L, A, A, A, N, N, N),
+    # Issue 23: the record's forms (a view-only role sees the record, not the forms).
+    "/units/PZ041/children/new/?year={year}": (L, A, A, F, A, A, F),
+    "/units/PZ041/children/{own_patient}/edit/?year={year}": (L, A, A, F, A, A, F),
+    "/units/PZ041/children/{own_patient}/contacts/new/?year={year}": (L, A, A, F, A, A, F),
+    CONTACT + "?year={year}": (L, A, A, F, A, A, F),
+    CONTACT + "remove/?year={year}": (L, A, F, F, A, F, F),
+    "/units/PZ041/children/{other_patient}/contacts/new/?year={year}": (L, N, N, N, N, N, N),
+    "/units/PZ002/children/{other_patient}/contacts/new/?year={year}": (L, A, A, F, N, N, N),
+    "/units/PZ002/children/{other_patient}/edit/?year={year}": (L, A, A, F, N, N, N),
 }
 
 
@@ -109,12 +119,14 @@ def world(large_units):
         m.Patient.objects.filter(sites__paediatric_diabetes_unit_id="PZ002")
         .exclude(sites__paediatric_diabetes_unit_id="PZ041").first()
     )  # fmt: skip
-    own_patient = own.patients.first()
+    own_contact = m.Visit.objects.filter(submission=own).first()
+    own_patient = own_contact.patient
     from aggregation.selectors import unit_areas
 
     return {
         "period": period, "release": release.pk, "own": own.pk, "other": other.pk,
         "other_patient": other_patient.pk, "own_patient": own_patient.pk,
+        "own_contact": own_contact.pk,
         "icb": unit_areas("PZ041")["icb"].code,
         "year": period.start_date.year,
     }  # fmt: skip

@@ -14,7 +14,7 @@ from aggregation.child_states import ChildFacts, due_items
 from aggregation.services import compute_kpis
 from constants.groups import GroupName
 from npda.data_model import models as m
-from npda.workspace import selectors, views
+from npda.workspace import common, selectors
 from tests.factories import synthetic_nhs_number, user_in_group
 from tests.kpi_cohort import Cohort, E, hba1c
 from tests.workspace_world import TODAY, build_unit_world
@@ -235,7 +235,7 @@ def test_a_care_process_due_at_the_end_of_its_window(today, days_left, missed):
 
 @pytest.fixture
 def unit_world(monkeypatch):
-    monkeypatch.setattr(views, "_today", lambda: TODAY)
+    monkeypatch.setattr(common, "today", lambda: TODAY)
     return build_unit_world()
 
 

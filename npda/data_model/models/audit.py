@@ -8,6 +8,7 @@ period, the 1 April - 31 March period) are.
 
 from datetime import date
 
+import pghistory
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models.functions import ExtractYear
@@ -64,7 +65,9 @@ class AuditPeriod(models.Model):
 
 
 class ValidatedRecord(models.Model):
-    """Validation state shared by Patient and Visit (data-dictionary.md §1)."""
+    """Validation state shared by Patient and Visit (data-dictionary.md §1), and the last change
+    made in a web form: `revision` counts those changes, so that a form saved over another
+    person's change is refused (optimistic locking; an upload starts it at 0)."""
 
     is_valid = models.BooleanField(default=True)
     errors = models.JSONField(
@@ -73,6 +76,12 @@ class ValidatedRecord(models.Model):
     dataset_year = models.PositiveSmallIntegerField(
         choices=codes.DatasetYear.choices, default=codes.DatasetYear.DATASET_2021
     )
+    revision = models.PositiveIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
 
     class Meta:
         abstract = True
@@ -92,6 +101,21 @@ def _decimal(label: str, digits: int, places: int):
     )
 
 
+# Every change to a child's data made one row at a time (a web form, the admin) is recorded by
+# a database trigger into <Model>Event: the row as it was before and after, with its context
+# (who, which version, from where). A whole version written by an upload or a restore is
+# itself kept (SubmissionRecords) and is written with the triggers ignored (ADR 0028).
+def changes() -> tuple:
+    """The trackers of one model (each model needs its own: they take its fields)."""
+    return (
+        pghistory.InsertEvent("added"),
+        pghistory.UpdateEvent("before", row=pghistory.Old),
+        pghistory.UpdateEvent("after"),
+        pghistory.DeleteEvent("removed"),
+    )
+
+
+@pghistory.track(*changes(), exclude=["location", "location_bng"])  # derived from the postcode
 class Patient(ValidatedRecord):
     """One child in one unit (a child-unit episode)."""
 
@@ -143,6 +167,7 @@ class Patient(ValidatedRecord):
         return f"Patient {self.pk}"
 
 
+@pghistory.track(*changes())
 class Site(models.Model):
     """A child's care at a unit: the Transfer record of the data dictionary (§3.1)."""
 
@@ -215,6 +240,9 @@ class Submission(models.Model):
         default=dict, blank=True, help_text="a draft against the unit's data when it was checked"
     )
     patients = models.ManyToManyField(Patient, blank=True, related_name="submissions")
+    last_edited_at = models.DateTimeField(
+        null=True, blank=True, help_text="the last change made in a web form while in use"
+    )
 
     class Meta:
         ordering = ["-submitted_at"]
@@ -261,6 +289,8 @@ class SubmissionEvent(models.Model):
         RESTORED = "restored", "Restored as the unit's data"
         SUPERSEDED = "superseded", "Replaced by another version"
         IMPORTED = "imported", "Made the unit's data from the command line"
+        STARTED = "started", "Started in a web form"
+        FOLDED = "folded", "Its web form changes kept with it"
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=12, choices=Action.choices)
@@ -314,6 +344,7 @@ class SignOff(models.Model):
         return f"{self.paediatric_diabetes_unit_id} {self.audit_period} signed off"
 
 
+@pghistory.track(*changes())
 class Visit(ValidatedRecord):
     """One clinic contact, result or admission: one row of the CSV template."""
 
@@ -324,7 +355,8 @@ class Visit(ValidatedRecord):
         null=True,
         blank=True,
         related_name="visits",
-        help_text="Empty for visits entered in the web form",
+        help_text="The version of the unit's data holding it (a web form adds to the version in "
+        "use)",
     )
     source_row = models.PositiveIntegerField(
         null=True, blank=True, help_text="Row in the uploaded file; breaks ties between visits"
