@@ -642,3 +642,14 @@ def test_the_record_says_results_are_being_updated_until_the_recompute_lands(yea
     page = client.get(url).content.decode()
     assert "results are being updated" not in page
     assert "Recorded: a thyroid function test." in page
+
+
+def test_an_oversized_body_is_a_400_and_writes_nothing(year, client, nurse):
+    cohort, child = year
+    client.force_login(nurse)
+    before = m.Visit.objects.count()
+    url = reverse("contact-new", args=["PZ041", child.pk]) + "?year=2024"
+    body = {"visit_date": "11/06/2024", "version": cohort.submission.pk,
+            "hospital_admission_other": "x" * 3_000_000}  # fmt: skip
+    response = client.post(url, body)
+    assert response.status_code == 400 and m.Visit.objects.count() == before
