@@ -495,3 +495,13 @@ def test_view_only_staff_see_the_workspace_and_the_public_see_none_of_it(client,
     ):
         response = client.get(url, {"year": 2024})
         assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_the_audit_team_reaches_any_units_workspace_from_the_units_index(client):
+    team = user_in_group(GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY)
+    client.force_login(team)
+    assert 'href="/units/PZ002/workspace/"' in client.get("/units/").content.decode()
+    client.logout()
+    assert "/workspace/" not in client.get("/units/").content.decode()
+    client.force_login(user_in_group(GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS, ["PZ041"]))
+    assert 'href="/units/PZ002/workspace/"' not in client.get("/units/").content.decode()
