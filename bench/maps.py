@@ -141,7 +141,7 @@ DRAWN_SCRIPT = """
 const done = arguments[arguments.length - 1];
 function check() {
   const areas = document.querySelectorAll('path.npda-area');
-  const filled = Array.from(areas).filter(p => p.getAttribute('fill') !== '#f2f2f2');
+  const filled = Array.from(areas).filter(p => p.getAttribute('fill') !== '#f3f2f1');
   if (areas.length === 42 && filled.length === 42) done(performance.now());
   else requestAnimationFrame(check);
 }

@@ -17,6 +17,7 @@ def main() -> None:
         cohort,
         dataset_2026,
         exports,
+        front_door,
         kpis,
         maps,
         published_files,
@@ -46,6 +47,7 @@ def main() -> None:
     releases.run()  # builds the demo of three years again
     maps.run()  # on that demo
     benchmarking.run()  # on the same demo
+    front_door.run()  # on the same demo
     exports.run()  # on the same demo
     published_files.run()  # on the same demo
     submission_versions.run()  # on the same demo (it replaces one unit's latest year)

@@ -9,9 +9,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-AREA_STYLE = 'fill="#e8eef8" stroke="#3366cc" stroke-width="1.2"'
-CONTEXT_STYLE = 'fill="#eeeeee" stroke="#bdbdbd" stroke-width="0.6"'
-DOT_STYLE = 'stroke="#1d1d1b" stroke-width="1"'
+# Neutral shapes (ADR 0025): only the units' dots carry a comparison colour.
+AREA_STYLE = 'fill="#f3f2f1" stroke="#505a5f" stroke-width="1.2"'
+CONTEXT_STYLE = 'fill="#fafafa" stroke="#b1b4b6" stroke-width="0.6"'
+DOT_STYLE = 'stroke="#0b0c0c" stroke-width="1"'
 
 
 @dataclass(frozen=True)

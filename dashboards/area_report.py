@@ -50,24 +50,22 @@ def _page(export: AreaExport) -> AreaPage | None:
     return selectors.area_page(export.release.id, area.level, area.code) if area else None
 
 
-def _map(page: AreaPage | None, results: dict[str, AreaResult]) -> Picture | None:
+def _map(page: AreaPage | None, results: dict[str, AreaResult], measure) -> Picture | None:
     """The area page's map: the area and its units coloured by comparison."""
     if page is None:
         return None
-    measure = MEASURES_BY_NUMBER[DEFAULT_MEASURE]
     svg = area_data.area_map(page, results, measure.name)
     return Picture(_data_uri(svg.encode("utf-8")), f"{page.area.name} and its units")
 
 
-def _trend(export: AreaExport) -> tuple[Picture, list[uf.TrendRow]]:
-    """The headline outcome by audit year beside England and Wales, as the unit page draws it."""
-    measure = MEASURES_BY_NUMBER[DEFAULT_MEASURE]
+def _trend(export: AreaExport, measure) -> tuple[Picture, list[uf.TrendRow]]:
+    """The chosen measure by audit year beside England and Wales, as the area page draws it."""
     area = selectors.trend(export.area.level, export.area.code, measure.number)
     national = selectors.trend("national", NATIONAL_CODE, measure.number)
     rows = uf.trend_rows(area.years, national.years)
     title = f"{measure.name} by audit year (final releases), {uf.period_text(rows)}"
     figure = uf.trend_figure(rows, title="", unit=value_unit(measure.number),
-                             name=export.area.name)  # fmt: skip
+                             name=export.area.name, measure=measure.number)  # fmt: skip
     figure["layout"].update(width=TREND_SIZE[0], height=TREND_SIZE[1])
     return Picture(_data_uri(figure_image(figure, "svg")), title), rows
 
@@ -80,15 +78,18 @@ def _national(export: AreaExport, page: AreaPage | None) -> dict[str, AreaResult
     return {r.measure: r for r in rows}
 
 
-def report_context(export: AreaExport, produced: date) -> dict:
+def report_context(export: AreaExport, produced: date, measure: str = DEFAULT_MEASURE) -> dict:
+    """What the report shows: the headline measures, and the map, units and trend of the
+    measure chosen on the area's page."""
+    chosen = MEASURES_BY_NUMBER[measure]
     page = _page(export)
     national = _national(export, page)
     totals = {r.measure: r for r in export.results if not r.breakdown}  # breakdowns: the CSV
-    trend, trend_rows = _trend(export)
-    unit_results = area_data.unit_results(page, DEFAULT_MEASURE) if page else {}
+    trend, trend_rows = _trend(export, chosen)
+    unit_results = area_data.unit_results(page, chosen.number) if page else {}
     own_units = export.area.level != "pdu"
     release = export.release
-    measure = MEASURES_BY_NUMBER[DEFAULT_MEASURE]
+    measure = chosen
     polarity = measure.polarity.value
     order = MapState(level="pdu", measure=measure.number, sort=fig.best_first_sort(polarity))
     units = list(unit_results.values())
@@ -102,7 +103,7 @@ def report_context(export: AreaExport, produced: date) -> dict:
             if n in totals
         ],
         "measure_count": len(MEASURES),
-        "map": _map(page, unit_results),
+        "map": _map(page, unit_results, measure),
         "units": fig.ranked(fig.table_rows(units, order)) if own_units else [],
         "rank_heading": fig.RANK_WORDS[polarity][0],
         "rank_order": fig.RANK_WORDS[polarity][1],
@@ -119,13 +120,16 @@ def report_context(export: AreaExport, produced: date) -> dict:
     }
 
 
-def report_pdf(export: AreaExport, produced: date | None = None) -> bytes:
-    """The report as PDF bytes (A4)."""
+def report_pdf(
+    export: AreaExport, produced: date | None = None, measure: str = DEFAULT_MEASURE
+) -> bytes:
+    """The report as PDF bytes (A4), tagged for PDF/UA (its language and title from the
+    template's `lang` and `<title>`), so screen readers can read its structure."""
     from weasyprint import HTML  # imported here: Pango loads on first use, not at start-up
 
-    context = report_context(export, produced or timezone.localdate())
+    context = report_context(export, produced or timezone.localdate(), measure)
     html = render_to_string("dashboards/report.html", context)
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
 
 
 def warm() -> None:

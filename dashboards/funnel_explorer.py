@@ -22,10 +22,12 @@ from . import funnel_figures as ff
 from . import map_figures as fig
 from .callback_requests import FUNNEL_OUTPUTS, dash_outputs
 from .downloads import image_links
+from .first_view import with_outputs
 
 app = DjangoDash("funnel_explorer", serve_locally=True)
 LIMITS = {"adjusted": "As the outlier policy says (overdispersion allowed for)", "plain": "Plain"}
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+# No toolbar: it covered the charts' titles, and the page links both charts' PNG and SVG.
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
 GRAPH_STYLE = {"height": "520px"}
 
 
@@ -229,10 +231,8 @@ def _not_shown_text(not_shown: list, shown: int) -> str:
 FUNNEL_CHARTS = (("funnel", "funnel plot"), ("caterpillar", "caterpillar plot"))
 
 
-@app.expanded_callback(
-    dash_outputs(FUNNEL_OUTPUTS), [Input("url", "pathname"), Input("url", "search")]
-)
-def render(pathname, search, **kwargs):
+def funnel_outputs(pathname, search) -> tuple:
+    """What the callback answers for a path and query string (and the page's first view)."""
     empty = {"data": [], "layout": {}}
     try:
         view = funnel_view(pathname or "", search or "")
@@ -251,3 +251,18 @@ def render(pathname, search, **kwargs):
          *view.unit_link],
         view.not_shown,
     )  # fmt: skip
+
+
+# The page draws the first view (`first_view`): the callback answers only a change of state.
+@app.expanded_callback(
+    dash_outputs(FUNNEL_OUTPUTS), [Input("url", "pathname"), Input("url", "search")],
+    prevent_initial_call=True,
+)  # fmt: skip
+def render(pathname, search, **kwargs):
+    return funnel_outputs(pathname, search)
+
+
+def first_view(user, pathname: str, search: str) -> html.Div:
+    """The layout as the page's path and query string first show it (ADR 0026)."""
+    tree = layout()  # its Location left empty: started later, the app reads the address then
+    return with_outputs(tree, FUNNEL_OUTPUTS, funnel_outputs(pathname, search))

@@ -8,16 +8,19 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
+from . import palette
 from .map_figures import format_interval, format_number, short_name
 from .plot_style import figure
 
-# Shape, colour and word of each class: colour-blind safe and never colour alone.
-CLASSES = {
-    "within": ("circle", "#8c8c8c", "Within limits"),
-    "alert": ("diamond", "#e66101", "Alert (beyond 95%)"),
-    "alarm": ("square", "#5e3c99", "Alarm (beyond 99.8%)"),
-}
-HIGHLIGHT = "#1d1d1b"
+# Each point's mark (ADR 0025): shape by class (circle within, diamond alert, square alarm),
+# colour by direction (a negative outlier in the worse colour, a positive one in the better
+# colour), and both in words in the legend, hover and table: never colour alone.
+CLASS_ORDER = ("within", "alert", "alarm")
+HIGHLIGHT = palette.INK
+LIMIT_COLOUR = palette.GOVUK_DARK_GREY
+CENTRE_COLOUR = palette.INK  # England and Wales: the reference every point is judged against
 X_LABELS = {
     "proportion": "Children in the measure (N)",
     "check_proportion": "Health checks expected",
@@ -43,8 +46,15 @@ def n_text(point: FunnelPoint) -> str:
 
 
 def class_words(point: FunnelPoint) -> str:
-    words = CLASSES.get(point.klass, ("", "", "Not classed"))[2]
-    return f"{words}, {point.direction}" if point.direction else words
+    """ "Alarm, negative (beyond 99.8%)"."""
+    return palette.outlier_words(point.klass, point.direction)
+
+
+def mark(point: FunnelPoint) -> tuple[str, str]:
+    """The point's marker symbol and colour."""
+    return palette.CLASS_SHAPES.get(point.klass, "circle"), palette.outlier_colour(
+        point.klass, point.direction
+    )
 
 
 def _hover(point: FunnelPoint, unit: str) -> str:
@@ -120,6 +130,20 @@ def label_places(
     return places
 
 
+CURVE_POINTS = 400
+
+
+def curve_points(count: int, most: int = CURVE_POINTS) -> list[int]:
+    """Which of a limit curve's points to draw: all of a short curve, else about `most` spread
+    evenly on a log scale of n (the curves bend at small n and are nearly flat at large n), the
+    last always kept. A curve drawn at every n of a large unit was thousands of points (100s of
+    kilobytes in the page) for the same line."""
+    if count <= most:
+        return list(range(count))
+    spread = np.unique(np.round(np.geomspace(1, count, most)).astype(int) - 1)
+    return sorted({*spread.tolist(), count - 1})
+
+
 def funnel_figure(
     points: Sequence[FunnelPoint],
     curves: dict[str, list[float]],
@@ -135,12 +159,14 @@ def funnel_figure(
     first), the chosen unit ringed and named."""
     traces = []
     n = curves.get("n", [])
-    for level, dash, width in (("998", "solid", 1.6), ("95", "dash", 1.2)):
+    kept = curve_points(len(n))
+    for level, dash, width in (("998", "solid", 1.1), ("95", "dash", 1.0)):
         for side in ("lower", "upper"):
+            ys = curves.get(f"funnel_{side}_{level}", [])
             traces.append(
                 _scatter(
-                    x=n, y=curves.get(f"funnel_{side}_{level}", []), mode="lines",
-                    line={"color": "#4d4d4d", "dash": dash, "width": width},
+                    x=[n[i] for i in kept], y=[ys[i] for i in kept if i < len(ys)], mode="lines",
+                    line={"color": LIMIT_COLOUR, "dash": dash, "width": width},
                     name=f"{'99.8' if level == '998' else '95'}% limits",
                     legendgroup=level, showlegend=side == "lower", hoverinfo="skip",
                 )
@@ -149,7 +175,7 @@ def funnel_figure(
         traces.append(
             _scatter(
                 x=[n[0], n[-1]], y=[target, target], mode="lines",
-                line={"color": "#2166ac", "width": 1.4}, name="England and Wales",
+                line={"color": CENTRE_COLOUR, "width": 2.2}, name="England and Wales",
                 hoverinfo="skip",
             )
         )  # fmt: skip
@@ -166,26 +192,10 @@ def funnel_figure(
                      [(chosen.n, chosen.value, chosen.name)] if chosen else []),
         strict=True,
     ))  # fmt: skip
-    for klass, (symbol, colour, words) in CLASSES.items():
-        group = [p for p in points if p.klass == klass]
-        if not group:
-            continue
-        labelled = klass != "within"
-        traces.append(
-            _scatter(
-                x=[p.n for p in group], y=[p.value for p in group],
-                mode="markers+text" if labelled else "markers",
-                text=[short_name(p.name) if places.get(p.code) else "" for p in group]
-                if labelled else None,
-                textposition=[places.get(p.code) or "top center" for p in group]
-                if labelled else None,
-                textfont={"size": 10},
-                marker={"symbol": symbol, "color": colour, "size": 9 if labelled else 7,
-                        "line": {"color": "white", "width": 0.5}},
-                name=f"{words} ({len(group)})",
-                hovertext=[_hover(p, unit) for p in group], hoverinfo="text",
-            )
-        )  # fmt: skip
+    for klass in CLASS_ORDER:  # one trace per class and direction, named in words
+        for direction in sorted({p.direction for p in points if p.klass == klass}):
+            group = [p for p in points if p.klass == klass and p.direction == direction]
+            traces.append(_class_trace(group, places, unit))
     if chosen is not None:
         traces.append(
             _scatter(
@@ -201,6 +211,24 @@ def funnel_figure(
     if y_span:
         y_axis["range"] = y_span  # the units, not the limits' tails at n = 1
     return _figure(traces, title, X_LABELS.get(kind, "n"), y_axis)
+
+
+def _class_trace(group: list[FunnelPoint], places: dict[str, str | None], unit: str) -> dict:
+    """The points of one class and direction; alerts and alarms labelled where room allows."""
+    symbol, colour = mark(group[0])
+    labelled = group[0].klass != "within"
+    return _scatter(
+        x=[p.n for p in group], y=[p.value for p in group],
+        mode="markers+text" if labelled else "markers",
+        text=[short_name(p.name) if places.get(p.code) else "" for p in group]
+        if labelled else None,
+        textposition=[places.get(p.code) or "top center" for p in group] if labelled else None,
+        textfont={"size": 10},
+        marker={"symbol": symbol, "color": colour, "size": 9 if labelled else 7,
+                "line": {"color": "white", "width": 0.5}},
+        name=f"{class_words(group[0])} ({len(group)})",
+        hovertext=[_hover(p, unit) for p in group], hoverinfo="text",
+    )  # fmt: skip
 
 
 def value_range(values: Sequence[float], unit: str) -> list[float] | None:
@@ -245,10 +273,9 @@ def caterpillar_figure(
     traces = [
         _scatter(
             x=list(range(1, len(ranked) + 1)), y=[p.value for p in ranked], mode="markers",
-            error_y={"type": "data", "array": high, "arrayminus": low, "color": "#9e9e9e",
-                     "thickness": 1, "width": 0},
-            marker={"color": [CLASSES.get(p.klass, CLASSES["within"])[1] for p in ranked],
-                    "symbol": [CLASSES.get(p.klass, CLASSES["within"])[0] for p in ranked],
+            error_y={"type": "data", "array": high, "arrayminus": low,
+                     "color": palette.GOVUK_MID_GREY, "thickness": 1, "width": 0},
+            marker={"color": [mark(p)[1] for p in ranked], "symbol": [mark(p)[0] for p in ranked],
                     "size": 6},
             hovertext=[_hover(p, unit) for p in ranked], hoverinfo="text", name="Units",
         )
@@ -264,7 +291,7 @@ def caterpillar_figure(
                 "yref": "y",
                 "y0": target,
                 "y1": target,
-                "line": {"color": "#2166ac", "width": 1.4},
+                "line": {"color": CENTRE_COLOUR, "width": 1.4},
             }
         )
         annotations.append({"text": "England and Wales", "xref": "x domain", "x": 0,

@@ -19,21 +19,14 @@ from aggregation.selectors import AreaResult
 from constants import disclosure as sdc
 from constants.disclosure import NOT_APPLICABLE, SUPPRESSED
 
+from . import palette
 from .map_state import MapState, drill_target, sort_link
 
 CLASSES = 5
-# ColorBrewer YlGnBu, 5 classes: sequential and colour-blind safe (light = low, dark = high).
-VALUE_COLOURS = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
-# Blue and orange stay apart for every common colour-vision deficiency; purples for measures
-# with no better or worse direction. The legend and table carry the same words.
-COMPARISON_COLOURS = {
-    "better": "#2166ac",
-    "similar": "#f6e8c3",
-    "worse": "#e66101",
-    "lower": "#b2abd2",
-    "higher": "#5e3c99",
-    "not compared": "#ffffff",
-}
+# Every colour is the palette's (ADR 0025): one meaning of colour across maps, funnels, spines
+# and tables, always with words beside it.
+VALUE_COLOURS = palette.VALUE_COLOURS
+COMPARISON_COLOURS = palette.COMPARISON_COLOURS
 COMPARISON_WORDS = {
     "better": "Better than England and Wales",
     "similar": "Similar to England and Wales",
@@ -42,9 +35,9 @@ COMPARISON_WORDS = {
     "higher": "Higher than England and Wales",
     "not compared": "Not compared",
 }
-WITHHELD_COLOUR = "#969696"
-NO_DATA_COLOUR = "#f2f2f2"  # areas outside the chosen one, or with no result
-OUTSIDE_COLOUR = "#e5e5e5"
+WITHHELD_COLOUR = palette.WITHHELD_COLOUR
+NO_DATA_COLOUR = palette.NO_DATA_COLOUR  # areas with no result
+OUTSIDE_COLOUR = palette.OUTSIDE_COLOUR  # areas outside the chosen one
 
 
 # Numbers as people read them --------------------------------------------------------------------
@@ -117,6 +110,27 @@ def short_name(name: str) -> str:
     return name.removesuffix(" Integrated Care Board").strip() + (
         " ICB" if name.endswith(" Integrated Care Board") else ""
     )
+
+
+KEEP_CAPITALS = {"NHS", "UK", "ICB", "II"}
+SMALL_WORDS = {"and", "of", "the", "for", "in", "on", "at"}
+
+
+def plain_name(name: str) -> str:
+    """A name as people write it: the ODS lists' capitals ("CAMBRIDGE UNIVERSITY HOSPITALS NHS
+    FOUNDATION TRUST") in title case, NHS kept ("Cambridge University Hospitals NHS Foundation
+    Trust"); names already in mixed case are left alone."""
+    if not name or name != name.upper():
+        return name
+    words = []
+    for i, word in enumerate(name.split(" ")):
+        if word.strip(",.()") in KEEP_CAPITALS:
+            words.append(word)
+        elif i and word.lower() in SMALL_WORDS:
+            words.append(word.lower())
+        else:
+            words.append(word[:1] + word[1:].lower())
+    return " ".join(words)
 
 
 def withheld_words(result: AreaResult) -> str:
@@ -244,9 +258,22 @@ POLARITY_WORDS = {
 
 
 def legend_title(measure_name: str, unit: str, polarity: str, mode: str) -> str:
+    """The legend's heading: what is coloured and which way is better (for a value scale,
+    which end of it)."""
     unit_text = f" ({unit})" if unit and unit != "children" else ""
-    basis = "compared with England and Wales" if mode == "comparison" else "value"
-    return f"{measure_name}{unit_text}, {basis}: {POLARITY_WORDS[polarity]}"
+    if mode == "comparison":
+        return (
+            f"{measure_name}{unit_text}, compared with England and Wales: "
+            + (POLARITY_WORDS[polarity])
+        )
+    return f"{measure_name}{unit_text}, value: {palette.value_scale_words(polarity)}"
+
+
+def comparison_key(result: AreaResult) -> str:
+    """The palette's key for a result's comparison: "withheld" where its value is."""
+    if result.suppressed:
+        return "withheld"
+    return result.comparison or "not compared"
 
 
 @dataclass(frozen=True)
@@ -454,6 +481,7 @@ class TableRow:
     drill_query: str  # "" when the area has nothing below it on the map
     page_url: str = ""  # the area's own page, where it has one
     not_shown: str = ""  # why its value is not shown ("" when it is)
+    comparison_key: str = ""  # the palette's key, for the mark beside the words
 
 
 def table_rows(
@@ -482,6 +510,7 @@ def table_rows(
                 drill_query=target.query() if target else "",
                 page_url=page_url(r) if page_url else "",
                 not_shown=reason,
+                comparison_key=comparison_key(r),
             )
         )
     return rows
@@ -535,7 +564,7 @@ def table_html(
             f'<th scope="col" aria-sort="{aria}">{_link(label, query, f"Sort by {label}")}</th>'
         )
     if live:
-        head.append('<th scope="col">Incomplete</th>')
+        head.append('<th scope="col" class="incomplete">Incomplete</th>')
     pages = any(row.page_url for row in rows)
     if pages:
         head.append('<th scope="col">Details</th>')
@@ -551,7 +580,8 @@ def table_html(
             f'<td class="num">{html.escape(text)}</td>'
             for text in (row.value, row.numerator, row.denominator, row.interval)
         ]
-        cells.append(f"<td>{html.escape(row.comparison)}</td>")
+        mark = palette.table_mark_html(row.comparison_key)
+        cells.append(f"<td>{mark}{html.escape(row.comparison)}</td>")
         if live:
             cells.append(f'<td class="num">{html.escape(row.incomplete)}</td>')
         if pages:

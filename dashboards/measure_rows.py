@@ -20,6 +20,7 @@ class MeasureRow:
     interval: str
     comparison: str
     national: str
+    comparison_key: str = ""  # the palette's key, for the mark beside the words (ADR 0025)
 
 
 def measure_row(result: AreaResult, national: AreaResult | None, audit_year: int) -> MeasureRow:
@@ -39,6 +40,7 @@ def measure_row(result: AreaResult, national: AreaResult | None, audit_year: int
         interval="*" if result.suppressed else fig.format_interval(result.ci95),
         comparison=fig.comparison_words(result) if result.level != "national" else "",
         national="" if national is None else fig.format_value(national.value, national.unit),
+        comparison_key=fig.comparison_key(result) if result.level != "national" else "",
     )
 
 

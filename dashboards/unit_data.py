@@ -274,7 +274,8 @@ def _comparators(by_level: dict[str, AreaResult], areas: dict[str, Area], releas
             continue
         found.append(
             Comparator(
-                level, COMPARATOR_LABELS[level], area.name, _area_url(area, release, measure),
+                level, COMPARATOR_LABELS[level], fig.plain_name(area.name),
+                _area_url(area, release, measure),
                 "" if r is None else fig.format_value(r.value, r.unit, suppressed=r.suppressed),
                 _interval(r),
                 _comparison(r),
@@ -287,7 +288,7 @@ def _links(own: dict[str, Area], release) -> list[tuple[str, str, str]]:
     """The unit's areas, each linking to its page in the same release (the page's measure
     changes without a reload, so the links carry none)."""
     return [
-        (COMPARATOR_LABELS[level], own[level].name, _area_url(own[level], release))
+        (COMPARATOR_LABELS[level], fig.plain_name(own[level].name), _area_url(own[level], release))
         for level in COMPARATOR_ORDER
         if level in own
     ]

@@ -17,9 +17,10 @@ from constants.breakdowns import BREAKDOWNS_BY_KEY
 from constants.disclosure import CURRENT_POLICY, NOT_APPLICABLE, SUPPRESSED
 from constants.kpis import DATASET_CHANGES, breaks_between
 
+from . import palette
 from .map_figures import (
-    COMPARISON_COLOURS,
     WITHHELD_COLOUR,
+    comparison_key,
     comparison_short,
     counts_text,
     format_interval,
@@ -29,8 +30,8 @@ from .map_figures import (
 )
 from .plot_style import figure
 
-UNIT_COLOUR = "#1d1d1b"
-NATIONAL_COLOUR = "#2166ac"
+UNIT_COLOUR = palette.INK
+NATIONAL_COLOUR = palette.REFERENCE_COLOUR  # England and Wales: a reference, not a comparison
 
 
 # Spine charts -----------------------------------------------------------------------------------
@@ -79,9 +80,7 @@ def spine(
 
 
 def _comparison_colour(result: AreaResult | None) -> str:
-    if result is None or result.suppressed:
-        return WITHHELD_COLOUR
-    return COMPARISON_COLOURS.get(result.comparison or "not compared", "#ffffff")
+    return WITHHELD_COLOUR if result is None else palette.comparison_colour(comparison_key(result))
 
 
 SPINE_WIDTH, SPINE_HEIGHT = 240, 24
@@ -131,18 +130,18 @@ def spine_figure(rows: Sequence[tuple[str, Spine, str]], *, name: str) -> dict:
         ]
         if shape.ci is not None:
             shapes.append({"type": "line", "x0": shape.ci[0], "x1": shape.ci[1], "y0": y, "y1": y,
-                           "opacity": 1, "line": {"color": "#1d1d1b", "width": 2}})  # fmt: skip
+                           "opacity": 1, "line": {"color": palette.INK, "width": 2}})  # fmt: skip
         if shape.unit is not None:
             dots.append((shape.unit, y, shape.colour, words))
     shapes.append({"type": "line", "x0": 0.5, "x1": 0.5, "y0": -0.6, "y1": len(rows) - 0.4,
-                   "opacity": 1, "line": {"color": "#1d1d1b", "width": 1.5}})  # fmt: skip
+                   "opacity": 1, "line": {"color": palette.INK, "width": 1.5}})  # fmt: skip
     trace = {
         "type": "scatter", "mode": "markers+text", "name": name,
         "x": [d[0] for d in dots], "y": [d[1] for d in dots],
         "text": [d[3] for d in dots], "textposition": "middle right",
         "textfont": {"size": 10}, "cliponaxis": False,
         "marker": {"color": [d[2] for d in dots], "size": 11,
-                   "line": {"color": "#1d1d1b", "width": 1}},
+                   "line": {"color": palette.INK, "width": 1}},
     }  # fmt: skip
     return figure(
         [trace], f"{name}: every measure against England and Wales", showlegend=False,
@@ -291,7 +290,7 @@ def _break_marks(at: int) -> dict:
     """A dotted vertical line between the categories either side of a break, labelled."""
     x = at - 0.5
     line = {"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
-            "line": {"color": "#505a5f", "width": 1.5, "dash": "dot"}}  # fmt: skip
+            "line": {"color": palette.GOVUK_DARK_GREY, "width": 1.5, "dash": "dot"}}  # fmt: skip
     label = {"xref": "x", "yref": "paper", "x": x, "y": 1, "yanchor": "bottom", "showarrow": False,
              "text": "Definition changed: not comparable", "font": {"size": 11}}  # fmt: skip
     return {"shapes": [line], "annotations": [label]}
@@ -424,7 +423,7 @@ def case_mix_figure(rows: Sequence[CaseMixRow], *, name: str, title: str) -> dic
     national = {
         "type": "bar", "orientation": "h", "y": y, "x": [r.national_share for r in rows],
         "name": "England and Wales",
-        "marker": {"color": "#c6dbef", "line": {"color": NATIONAL_COLOUR, "width": 1}},
+        "marker": {"color": palette.GOVUK_MID_GREY, "line": {"color": NATIONAL_COLOUR, "width": 1}},
         "hovertemplate": "%{y}: %{x:.1f}%<extra>England and Wales</extra>",
     }  # fmt: skip
     area = {

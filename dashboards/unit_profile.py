@@ -5,6 +5,9 @@ server.
 The path and query string are the state (`?measure=44&release=15`): the page's form changes
 them (static/dashboards/state.js) and each callback reads them through `unit_data`, which
 checks the release against the user's role as the page does.
+
+The first view comes with the page (`first_view`, ADR 0026): the same output functions the
+callbacks call, applied to the layout, so no callback runs when the page opens.
 """
 
 from dash import Input, dcc, html
@@ -15,9 +18,11 @@ from aggregation.selectors import NotFound
 from . import unit_data
 from .callback_requests import CASE_MIX_OUTPUTS, PEER_OUTPUTS, TREND_OUTPUTS, dash_outputs
 from .downloads import image_links
+from .first_view import with_outputs
 
 app = DjangoDash("unit_profile", serve_locally=True)
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+# No toolbar: it covered the charts' titles, and the page links every chart's PNG and SVG.
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
 EMPTY = {"data": [], "layout": {}}
 LOCATION = [Input("url", "pathname"), Input("url", "search")]
 
@@ -106,10 +111,9 @@ TREND_CHARTS = (("trend-years", "by audit year"), ("trend-quarters", "by quarter
 CASE_MIX_CHARTS = (("case-mix", "case mix"),)
 
 
-@app.expanded_callback(dash_outputs(TREND_OUTPUTS), LOCATION)
-def render_trend(pathname, search, **kwargs):
+def trend_outputs(user, pathname, search) -> tuple:
     try:
-        view = unit_data.trend_view(kwargs.get("user"), pathname, search)
+        view = unit_data.trend_view(user, pathname, search)
     except NotFound as error:
         return "Trend", _problems([str(error)]), EMPTY, EMPTY, ""
     years, quarters = view.figures
@@ -118,22 +122,47 @@ def render_trend(pathname, search, **kwargs):
     return view.title, _problems(view.problems), years, quarters, tables
 
 
-@app.expanded_callback(dash_outputs(PEER_OUTPUTS), LOCATION)
-def render_peers(pathname, search, **kwargs):
+def peer_outputs(user, pathname, search) -> tuple:
     try:
-        view = unit_data.peers_view(kwargs.get("user"), pathname, search)
+        view = unit_data.peers_view(user, pathname, search)
     except NotFound as error:
         return "Units like this one", _problems([str(error)])
     return view.title, _markdown(view.tables)
 
 
-@app.expanded_callback(dash_outputs(CASE_MIX_OUTPUTS), LOCATION)
-def render_case_mix(pathname, search, **kwargs):
+def case_mix_outputs(user, pathname, search) -> tuple:
     try:
-        view = unit_data.case_mix_view(kwargs.get("user"), pathname, search)
+        view = unit_data.case_mix_view(user, pathname, search)
     except NotFound as error:
         return "Case mix", EMPTY, {}, _problems([str(error)])
     figure = view.figures[0]
     links = image_links(pathname, search, CASE_MIX_CHARTS, "Download the chart as an image:")
     tables = [html.P(links, className="image-downloads"), *_markdown(view.tables)]
     return view.title, figure, {"height": f"{figure['layout']['height']}px"}, tables
+
+
+# The page draws the first view (`first_view`): a callback answers only a change of state.
+@app.expanded_callback(dash_outputs(TREND_OUTPUTS), LOCATION, prevent_initial_call=True)
+def render_trend(pathname, search, **kwargs):
+    return trend_outputs(kwargs.get("user"), pathname, search)
+
+
+@app.expanded_callback(dash_outputs(PEER_OUTPUTS), LOCATION, prevent_initial_call=True)
+def render_peers(pathname, search, **kwargs):
+    return peer_outputs(kwargs.get("user"), pathname, search)
+
+
+@app.expanded_callback(dash_outputs(CASE_MIX_OUTPUTS), LOCATION, prevent_initial_call=True)
+def render_case_mix(pathname, search, **kwargs):
+    return case_mix_outputs(kwargs.get("user"), pathname, search)
+
+
+def first_view(user, pathname: str, search: str) -> html.Div:
+    """The layout as the page's path and query string first show it: every callback's answer
+    in place. Its Location is left empty, so when the app starts (on the first change of the
+    page's state) it reads the address, and its callbacks answer the change."""
+    tree = layout()  # its Location left empty: started later, the app reads the address then
+    for outputs, answer in ((TREND_OUTPUTS, trend_outputs), (PEER_OUTPUTS, peer_outputs),
+                            (CASE_MIX_OUTPUTS, case_mix_outputs)):  # fmt: skip
+        with_outputs(tree, outputs, answer(user, pathname, search))
+    return tree

@@ -53,7 +53,7 @@ api = NinjaAPI(
     version=API_VERSION,
     description=DESCRIPTION,
     urls_namespace="api",
-    docs_url="/docs",
+    docs_url=None,  # our own page, npda.api.docs: accessible, no script
     openapi_url="/openapi.json",
 )
 

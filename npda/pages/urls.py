@@ -1,13 +1,19 @@
-"""The public pages: home, maps, areas, units, benchmarking, and their image and file
-downloads."""
+"""The public pages: home, search, maps, areas, units, benchmarking, methods, open data, and
+their image and file downloads."""
 
 from django.urls import path
 
-from npda.pages import areas, images, units, views
+from npda.pages import areas, home, images, search, units, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
+    path("search/", search.search, name="search"),
+    path("methods/", home.methods, name="methods"),
+    path("open-data/", home.open_data, name="open-data"),
+    path("about/data/", home.about_data, name="about-data"),
     path("maps/", views.maps, name="maps"),
+    path("areas/", areas.areas_index, name="areas-index"),
+    path("areas/<slug:level>/", areas.level_index, name="areas-level"),
     path("areas/<slug:level>/<slug:code>/", areas.area_page, name="area-page"),
     path("areas/<slug:level>/<slug:code>.<slug:fmt>", areas.area_download, name="area-download"),
     path("maps/map.<slug:fmt>", images.map_image, name="map-image"),

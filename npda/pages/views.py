@@ -10,32 +10,17 @@ from django.urls import reverse
 from aggregation.selectors import funnel_measures
 from boundaries.selectors import UNITS, web_layers
 from constants.kpis import MEASURES
-from constants.levels import OGL_ATTRIBUTION, RCPCH_ATTRIBUTION
 from dashboards import funnel_explorer
 from dashboards.map_data import release_choices
 from dashboards.map_state import COLOURINGS, MAP_LEVELS, MapState, parse_state
 from npda.data_model.models import PaediatricDiabetesUnit
-from npda.pages import selectors
 
 DEFAULT_FUNNEL_MEASURE = "32.1"  # the health-check completion rate: a formal outlier measure
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "pages/home.html",
-        {
-            "levels": selectors.reference_level_counts(),
-            "layers": selectors.boundary_layers(),
-            "last_load": selectors.latest_reference_load(),
-            "ogl_attribution": OGL_ATTRIBUTION,
-            "rcpch_attribution": RCPCH_ATTRIBUTION,
-        },
-    )
-
-
-ASSETS = ("dashboards/state.js", "dashboards/map.js", "dashboards/map.css", "dashboards/area.css",
-          "dashboards/unit.css")  # fmt: skip
+ASSETS = ("dashboards/state.js", "dashboards/map.js", "dashboards/first_paint.js",
+          "dashboards/map.css", "dashboards/area.css", "dashboards/unit.css",
+          "npda/front.css")  # fmt: skip
 
 
 @lru_cache(maxsize=1)

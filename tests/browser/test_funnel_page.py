@@ -49,7 +49,8 @@ def test_funnel_shows_every_unit_with_the_chosen_one(browser, published):
     browser.find_element(By.CSS_SELECTOR, "input[name=limits][value=plain]").click()
     wait.until(lambda d: "limits=plain" in d.current_url)
     if expected.parameters.get("overdispersed"):
-        method = "return document.getElementById('funnel-method').textContent"
+        # Dash starts on this first change and draws the app again: wait through its "Loading".
+        method = "const m = document.getElementById('funnel-method'); return m ? m.textContent : ''"
         wait.until(lambda d: "no overdispersion allowance" in d.execute_script(method))
 
     # Another measure is another page, keeping the unit.

@@ -71,7 +71,7 @@ def title(browser) -> str:
 def test_explore_by_measure_level_and_drill_down(browser, published):
     site, release = published
     browser.get(site.url + "/maps/")
-    wait(browser, lambda: len(areas(browser)) == 42 and "#f2f2f2" not in areas(browser))
+    wait(browser, lambda: len(areas(browser)) == 42 and "#f3f2f1" not in areas(browser))
     assert title(browser) == "44 Mean HbA1c: Integrated Care Boards"
     assert (
         "Open Government Licence v.3.0" in browser.find_element(By.CLASS_NAME, "attribution").text
@@ -148,7 +148,7 @@ def test_a_shared_link_reloads_the_same_view(browser, published):
     url = f"{site.url}/maps/?level=lhb&measure=25&release={release.pk}&colour=value&sort=-value"
     browser.get(url)
     # Powys has no unit, so no result: it stays the no-data grey.
-    wait(browser, lambda: len(areas(browser)) == 7 and areas(browser).count("#f2f2f2") == 1)
+    wait(browser, lambda: len(areas(browser)) == 7 and areas(browser).count("#f3f2f1") == 1)
     assert title(browser) == "25 HbA1c: Welsh health boards"
     assert Select(browser.find_element(By.ID, "measure")).first_selected_option.text == "25 HbA1c"
     assert browser.find_element(By.CSS_SELECTOR, "input[value=value]").is_selected()
@@ -175,7 +175,7 @@ def test_a_shared_link_reloads_the_same_view(browser, published):
 def test_keyboard_only_use_and_no_serious_accessibility_violations(browser, published):
     site, _ = published
     browser.get(site.url + "/maps/")
-    wait(browser, lambda: len(areas(browser)) == 42 and "#f2f2f2" not in areas(browser))
+    wait(browser, lambda: len(areas(browser)) == 42 and "#f3f2f1" not in areas(browser))
     before = areas(browser)
     body = browser.find_element(By.TAG_NAME, "body")
     body.send_keys(Keys.TAB)  # from the top of the page to the measure list, by keyboard only

@@ -65,7 +65,8 @@ def test_the_unit_page_shows_every_measure_its_trend_peers_and_case_mix(browser,
     # The measure control redraws the trend and peers in place and keeps the URL shareable.
     Select(browser.find_element(By.ID, "measure")).select_by_value("25")
     wait.until(lambda d: "measure=25" in d.current_url)
-    title = "return document.getElementById('trend-title').textContent"
+    # Dash starts on this first change and draws the app again: wait through its "Loading".
+    title = "const t = document.getElementById('trend-title'); return t && t.textContent"
     wait.until(lambda d: d.execute_script(title) == "25 HbA1c: trend")
 
     # The other areas are one click away.

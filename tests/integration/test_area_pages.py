@@ -40,7 +40,7 @@ def test_a_region_page_shows_every_measure_and_its_units_ranked(client, released
     own = {r.measure: r for r in selectors.release_results(final.pk, level="region",
                                                            code=EAST_OF_ENGLAND)}  # fmt: skip
     assert f"{own['25'].value:.1f}%" in text  # the headline value as published
-    assert text.count("<summary>") == len(own)  # one row per published measure
+    assert text.count("<tr data-measure=") == len(own)  # one row per published measure
     assert f'href="/areas/country/{ENGLAND}/?release={final.pk}&amp;measure=25"' in text
     assert re.search(r'<svg [^>]*role="img"', text) and text.count("<circle") == 2
     assert "Open Government Licence" in text and "SDC-2" in text

@@ -1,4 +1,4 @@
-"""Home page, login with its audit trail, and the admin of every model."""
+"""The about-the-data page, login with its audit trail, and the admin of every model."""
 
 import pytest
 from django.contrib import admin
@@ -10,8 +10,8 @@ from tests.factories import NPDAUserFactory, PatientFactory, SiteFactory, VisitF
 pytestmark = pytest.mark.django_db
 
 
-def test_home_page_lists_levels_and_counts(client):
-    response = client.get(reverse("home"))
+def test_the_about_the_data_page_lists_levels_and_counts(client):
+    response = client.get(reverse("about-data"))
     assert response.status_code == 200
     rows = {level.label: level.count for level in response.context["levels"]}
     assert rows["Integrated Care Boards"] == 42
@@ -21,7 +21,8 @@ def test_home_page_lists_levels_and_counts(client):
     html = response.content.decode()
     assert "160 England, 11 Wales, 1 other (Jersey)" in html
     assert "Open Government Licence v.3.0" in html
-    assert "reference_map" in html  # the embedded map
+    assert "reference_map" in html  # the embedded map, in a frame with a title
+    assert '<iframe src="/django_plotly_dash/app/reference_map/" title="Map of' in html
 
 
 def test_login_is_case_insensitive_and_recorded(client):
@@ -75,7 +76,9 @@ def test_every_model_is_in_the_admin():
     ours = set(apps.get_app_config("npda").get_models())
     # A child's change history (django-pghistory's event tables) is read on the
     # child's record, scoped to the user's units, never through the admin.
-    history = {model for model in ours if model.__name__.endswith("Event") and hasattr(model, "pgh_obj")}
+    history = {
+        model for model in ours if model.__name__.endswith("Event") and hasattr(model, "pgh_obj")
+    }
     assert {"PatientEvent", "SiteEvent", "VisitEvent"} <= {model.__name__ for model in history}
     assert ours - history <= registered
     assert not history & registered

@@ -7,6 +7,7 @@ import pytest
 
 from aggregation.benchmarking import funnel_curves
 from dashboards import funnel_figures as ff
+from dashboards import palette
 
 # §7.3: theta = 0.80, exact binomial limits, no overdispersion allowance.
 PROPORTION = {"method": "exact binomial", "target": 0.80, "k": 50, "phi": 1.0, "tau2": 0.0,
@@ -68,12 +69,19 @@ def test_classes_are_separate_traces_with_shapes_counts_and_labels():
               point("C", 60, 80.0), point("D", 60, 96.7, "alarm", "positive")]  # fmt: skip
     lines, target = curves("proportion", PROPORTION)
     figure = funnel_figure(points, lines, target, unit="%", kind="proportion", title="t")
-    alarm = trace(figure, "Alarm")[0]
-    assert alarm.name == "Alarm (beyond 99.8%) (2)" and alarm.marker.symbol == "square"
-    assert list(alarm.text) == ["Unit A", "Unit D"]  # labelled on the plot
-    assert trace(figure, "Within limits")[0].text is None  # the crowd is not
-    assert "Alarm (beyond 99.8%), negative" in alarm.hovertext[0]
-    assert "n: 60" in alarm.hovertext[0] and "95% CI: 1.0 to 2.0" in alarm.hovertext[0]
+    # One trace per class and direction, its direction in words and in the palette's colour.
+    negative, positive = trace(figure, "Alarm, negative")[0], trace(figure, "Alarm, positive")[0]
+    assert negative.name == "Alarm, negative (beyond 99.8%) (1)"
+    assert positive.name == "Alarm, positive (beyond 99.8%) (1)"
+    assert negative.marker.symbol == positive.marker.symbol == "square"
+    assert trace(figure, "Alert, negative")[0].marker.symbol == "diamond"
+    assert negative.marker.color == palette.COMPARISON_COLOURS["worse"]
+    assert positive.marker.color == palette.COMPARISON_COLOURS["better"]
+    assert list(negative.text) == ["Unit A"] and list(positive.text) == ["Unit D"]  # labelled
+    within = trace(figure, "Within limits")[0]
+    assert within.text is None and within.marker.color == palette.WITHIN_COLOUR  # the crowd
+    assert "Alarm, negative (beyond 99.8%)" in negative.hovertext[0]
+    assert "n: 60" in negative.hovertext[0] and "95% CI: 1.0 to 2.0" in negative.hovertext[0]
 
 
 def test_the_chosen_unit_is_ringed_and_named():
@@ -134,7 +142,7 @@ def test_the_table_lists_every_unit_largest_first_with_the_class_in_words():
     text = ff.units_table_html(points, "%", "Caption", "A")
     assert text.index('data-code="B"') < text.index('data-code="A"')
     assert '<tr data-code="A" class="chosen"><th scope="row">A &amp; B</th>' in text
-    assert "<td>Alert (beyond 95%), positive</td>" in text
+    assert "<td>Alert, positive (beyond 95%)</td>" in text
 
 
 def test_the_y_axis_shows_the_units_not_the_limits_tails():

@@ -80,7 +80,11 @@ def test_value_legend_names_each_class_range_with_its_unit():
 
 def test_legend_title_states_the_polarity():
     title = fig.legend_title("Mean HbA1c", "mmol/mol", "down", "value")
-    assert title == "Mean HbA1c (mmol/mol), value: lower is better"
+    assert title == (
+        "Mean HbA1c (mmol/mol), value: lighter is lower, darker is higher; lower is better"
+    )
+    title = fig.legend_title("Coeliac screen", "%", "up", "comparison")
+    assert title == "Coeliac screen (%), compared with England and Wales: higher is better"
 
 
 def test_tooltip_shows_value_n_of_n_interval_and_comparison_escaped():
@@ -213,7 +217,7 @@ def test_table_html_is_escaped_with_sort_state_and_drill_links():
     assert 'href="?area=E40000007"' in text  # a region opens its ICBs (the default level)
     assert '<td class="num">62.5</td>' in text and "Incomplete" not in text
     live = fig.table_html(rows, fig.sort_queries(state), "", "%", live=True)
-    assert '<th scope="col">Incomplete</th>' in live
+    assert '<th scope="col" class="incomplete">Incomplete</th>' in live
 
 
 def test_an_empty_table_says_so():

@@ -7,6 +7,7 @@ import pytest
 
 from aggregation.areas import Area
 from aggregation.selectors import AreaResult, ReleaseSummary, TrendPoint
+from dashboards import palette
 from dashboards import unit_figures as uf
 
 
@@ -39,7 +40,7 @@ def test_lower_is_better_puts_low_values_on_the_right():
     assert shape.flipped
     assert shape.unit == pytest.approx(1 - 1 / 3)  # 50 is left of 60 unflipped: right now
     assert (shape.low, shape.high) == pytest.approx((0.0, 5 / 6))
-    assert shape.colour == uf.COMPARISON_COLOURS["better"]
+    assert shape.colour == palette.COMPARISON_COLOURS["better"]
 
 
 def test_a_withheld_value_draws_the_spread_without_a_dot():

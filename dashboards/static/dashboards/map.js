@@ -22,9 +22,9 @@
     const code = feature.properties.code;
     const focused = h.focus === code;
     return {
-      fillColor: (h.fill || {})[code] || "#f2f2f2",
+      fillColor: (h.fill || {})[code] || "#f3f2f1",
       fillOpacity: 0.9,
-      color: focused ? "#1d1d1b" : "#7a7a7a",
+      color: focused ? "#0b0c0c" : "#505a5f",
       weight: focused ? 3 : 0.6,
       className: "npda-area npda-area-" + code,
     };
@@ -63,9 +63,9 @@
     const marker = L.circleMarker(latlng, {
       pane: "units", // created here, so not in the pane of the GeoJSON layer unless told
       radius: (h.radius || {})[code] || 4,
-      fillColor: (h.fill || {})[code] || "#f2f2f2",
+      fillColor: (h.fill || {})[code] || "#f3f2f1",
       fillOpacity: 0.95,
-      color: "#1d1d1b",
+      color: "#0b0c0c",
       weight: 1,
       className: "npda-unit npda-unit-" + code,
     });

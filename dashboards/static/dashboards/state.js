@@ -14,6 +14,8 @@
 
   function go(query) {
     if (query === window.location.search || (query === "?" && !window.location.search)) return;
+    // A page whose Dash app waits for the first change (first_paint.js, ADR 0026) starts it.
+    if (window.npdaFirstView) window.npdaFirstView.start();
     window.history.pushState({}, "", window.location.pathname + query);
     window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
     syncControls();
@@ -91,7 +93,10 @@
       event.preventDefault();
       go(link.getAttribute("href"));
     });
-    window.addEventListener("popstate", syncControls);
+    window.addEventListener("popstate", function () {
+      if (window.npdaFirstView) window.npdaFirstView.start(); // its Location reads the address
+      syncControls();
+    });
   });
   window.npdaState = { go: go };
 })();
