@@ -156,3 +156,34 @@ def test_the_live_map_table_shows_every_column(browser, three_years):
     )
     assert overflow[0] <= overflow[1] and overflow[2], overflow
     save_screenshot(browser, "front-map-live")
+
+
+# Watches, frame by frame, whether the app's place ever shows Dash's "Loading..." or loses
+# its charts while Dash starts on the first change.
+WATCH_THE_START = """
+window.__blank = [];
+const visible = el => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden';
+(function frame() {
+  const loading = Array.from(document.querySelectorAll('._dash-loading')).some(visible);
+  const charts = Array.from(document.querySelectorAll('.first-view .main-svg')).filter(visible);
+  if (loading || charts.length === 0) window.__blank.push(loading ? 'loading' : 'no charts');
+  if (!window.__stop) requestAnimationFrame(frame);
+})();
+"""
+
+
+def test_the_first_change_keeps_the_charts_in_view_while_dash_starts(browser, three_years):
+    site, _ = three_years
+    browser.get(site.url + "/units/PZ041/")
+    wait(browser, lambda: browser.execute_script("return document.readyState") == "complete")
+    browser.execute_script(WATCH_THE_START)
+    Select(browser.find_element(By.ID, "measure")).select_by_value("25")
+    title = "const t = document.getElementById('trend-title'); return t && t.textContent"
+    wait(browser, lambda: browser.execute_script(title) == "25 HbA1c: trend")
+    wait(browser, lambda: not browser.find_elements(By.CSS_SELECTOR, ".first-view-still"))
+    blank = browser.execute_script("window.__stop = true; return window.__blank")
+    assert blank == []
+    # The app is Dash's own now: shown, not hidden behind the still copy.
+    assert not browser.find_elements(By.CSS_SELECTOR, ".first-view-starting")
+    assert browser.find_element(By.ID, "trend-title").is_displayed()
+    assert javascript_errors(browser) == []

@@ -75,12 +75,45 @@
 
   let started = false;
 
+  // While Dash starts it draws "Loading..." in place of the first view, then the app again:
+  // a still copy of what is on the screen stays in view (hidden from assistive technology
+  // and the keyboard) until Dash has drawn every graph of the layout, so nothing flashes.
+  function holdStill(entry, graphIds) {
+    if (!entry) return;
+    const still = entry.cloneNode(true);
+    still.removeAttribute("id");
+    still.querySelectorAll("[id]").forEach(function (node) { node.removeAttribute("id"); });
+    still.setAttribute("aria-hidden", "true");
+    still.inert = true;
+    still.className = "first-view-still";
+    entry.parentNode.insertBefore(still, entry);
+    entry.classList.add("first-view-starting");
+    function drawn() {
+      if (entry.querySelector("._dash-loading") || !entry.firstElementChild) return false;
+      return graphIds.every(function (id) {
+        const graph = document.getElementById(id);
+        return graph && entry.contains(graph) && graph.querySelector(".main-svg");
+      });
+    }
+    let observer = null;
+    function show() {
+      if (observer) observer.disconnect();
+      if (still.parentNode) still.parentNode.removeChild(still);
+      entry.classList.remove("first-view-starting");
+    }
+    observer = new MutationObserver(function () { if (drawn()) show(); });
+    observer.observe(entry, { childList: true, subtree: true });
+    setTimeout(show, 10000); // whatever happens, the app itself is shown
+  }
+
   // Start the page's Dash app, answering its layout request from the page.
   function start() {
     const layout = document.getElementById("_dash-first-layout");
     if (started || !layout) return;
     started = true;
     const text = layout.textContent;
+    const graphIds = graphsOf(JSON.parse(text), []).map(function (props) { return props.id; });
+    holdStill(document.getElementById("react-entry-point"), graphIds);
     loadDash().then(function () {
       const fetchFromNetwork = window.fetch.bind(window);
       window.fetch = function (resource, options) {
