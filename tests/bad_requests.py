@@ -169,7 +169,7 @@ def bad_callback_bodies(app: str) -> list[BadBody]:
 # another), which keeps the probe to a few requests a URL. A NUL must get exactly a 400;
 # anything else just no 500.
 PARAMETERS = ("unit", "release", "measure", "level", "area", "sort", "colour", "format", "chart",
-              "limits", "next")  # fmt: skip
+              "limits", "next", "q", "year")  # fmt: skip
 ODD_VALUES = (
     "a" * 5_000,
     "%C4%B1",  # a dotless i (U+0131): upper-cases to a plain "I"

@@ -29,6 +29,8 @@ PAGES = (
     "/areas/icb/{icb}/", "/api/v1/releases", "/api/v1/aggregates", "/api/v1/areas",
     "/api/v1/measures", "/accounts/login/", "/accounts/password-reset/",
     "/boundaries/icb.geojson", "/submissions/upload/",
+    "/search/", "/areas/", "/areas/icb/", "/methods/", "/open-data/", "/about/data/",
+    "/api/v1/docs",
 )  # fmt: skip
 IMAGES = ("/maps/map.png", "/benchmarking/44/funnel.png", "/units/PZ041/trend-years.png")
 NUL_PATHS = ("/units/PZ%00/", "/benchmarking/%00/", "/areas/icb/%00/", "/api/v1/%00",
