@@ -18,6 +18,7 @@ from npda.accounts.access_rules import (
 )
 from npda.accounts.activity import record_activity
 from npda.accounts.forms import NPDAUserChangeForm, NPDAUserCreationForm
+from npda.audit_team.frozen_years import PatientYears, SiteYears, SubmissionYears, VisitYears
 from npda.data_model import models as m
 from npda.data_model.scope import (
     grantable_groups,
@@ -173,7 +174,7 @@ class AuditPeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Patient)
-class PatientAdmin(PatientAuditMixin, UnitScopedAdmin, ReadOnlyGeometryAdmin):
+class PatientAdmin(PatientYears, PatientAuditMixin, UnitScopedAdmin, ReadOnlyGeometryAdmin):
     list_display = ("pk", "diabetes_type", "is_valid")
     list_filter = ("diabetes_type", "is_valid", "dataset_year")
 
@@ -184,14 +185,14 @@ class PatientAdmin(PatientAuditMixin, UnitScopedAdmin, ReadOnlyGeometryAdmin):
 
 
 @admin.register(m.Site)
-class SiteAdmin(PatientAuditMixin, UnitScopedAdmin):
+class SiteAdmin(SiteYears, PatientAuditMixin, UnitScopedAdmin):
     list_display = ("patient", "paediatric_diabetes_unit", "date_leaving_service", "is_active")
     list_filter = ("is_active",)
     raw_id_fields = ("patient",)
 
 
 @admin.register(m.Submission)
-class SubmissionAdmin(UnitScopedAdmin):
+class SubmissionAdmin(SubmissionYears, UnitScopedAdmin):
     list_display = (
         "paediatric_diabetes_unit",
         "audit_period",
@@ -206,7 +207,7 @@ class SubmissionAdmin(UnitScopedAdmin):
 
 
 @admin.register(m.Visit)
-class VisitAdmin(PatientAuditMixin, UnitScopedAdmin):
+class VisitAdmin(VisitYears, PatientAuditMixin, UnitScopedAdmin):
     list_display = ("pk", "patient", "visit_date", "is_valid")
     list_filter = ("is_valid",)
     raw_id_fields = ("patient", "submission")

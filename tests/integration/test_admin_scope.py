@@ -5,10 +5,12 @@ within the actor's units and never above the actor's own role or into superuser 
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from constants.groups import GroupName
 from npda.data_model import models as m
-from tests.factories import SiteFactory, VisitFactory, user_in_group
+from tests.factories import AuditPeriodFactory, SiteFactory, VisitFactory, user_in_group
+from tests.kpi_cohort import Cohort
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +138,64 @@ def test_changing_a_child_in_the_admin_is_audited_with_the_record(client, two_un
     assert response.status_code == 302, response.content[:300]
     changed = m.VisitActivity.objects.get(activity=m.ActivityType.ADMIN_PATIENT_CHANGED)
     assert changed.user == user and changed.detail == f"site {site.pk}"
+
+
+@pytest.fixture
+def signed_off_year():
+    """PZ041's 2024-25, one child with one contact, signed off by the unit's lead."""
+    period = AuditPeriodFactory(year=2024, is_open=True)
+    cohort = Cohort(period=period)
+    child = cohort.child(date_of_birth="2012-06-15", diagnosis_date="2019-03-03",
+                         rows=({"visit_date": "2024-06-10", "hba1c": 58},))  # fmt: skip
+    lead = staff(GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS, ["PZ041"])
+    m.SignOff.objects.create(paediatric_diabetes_unit=cohort.unit, audit_period=period,
+                             submission=cohort.submission, signed_by=lead,
+                             declaration="Complete.")  # fmt: skip
+    return cohort, child, lead
+
+
+def form_data(page, **changes) -> dict:
+    form = page.context["adminform"].form
+    return {name: form[name].value() or "" for name in form.fields} | changes
+
+
+def test_a_signed_off_year_cannot_be_changed_in_the_admin_either(client, signed_off_year):
+    cohort, child, lead = signed_off_year
+    client.force_login(lead)
+    visit, site = child.visits.get(), child.sites.get()
+    page = client.get(reverse("admin:npda_visit_change", args=[visit.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200 and "Shown read-only:" in html and "signed off by" in html
+    assert 'name="_save"' not in html
+    for model, pk in (("visit", visit.pk), ("site", site.pk), ("patient", child.pk),
+                      ("submission", cohort.submission.pk)):  # fmt: skip
+        changed = client.post(reverse(f"admin:npda_{model}_change", args=[pk]), {"post": "yes"})
+        assert changed.status_code == 403, model
+        deleted = client.post(reverse(f"admin:npda_{model}_delete", args=[pk]), {"post": "yes"})
+        assert deleted.status_code == 403, model
+    # A new contact into the signed-off version is a form error naming the sign-off.
+    add = reverse("admin:npda_visit_add")
+    data = form_data(client.get(add), patient=child.pk, submission=cohort.submission.pk,
+                     visit_date="2024-07-01")  # fmt: skip
+    response = client.post(add, data)
+    assert response.status_code == 200 and "signed off by" in response.content.decode()
+    assert m.Visit.objects.filter(patient=child).count() == 1
+    assert m.Visit.objects.get(pk=visit.pk).hba1c == visit.hba1c
+
+    # Reopened, the year can be changed here again.
+    m.SignOff.objects.update(reopened_at=timezone.now())
+    html = client.get(reverse("admin:npda_visit_change", args=[visit.pk])).content.decode()
+    assert 'name="_save"' in html and "Shown read-only:" not in html
+
+
+def test_a_closed_year_is_read_only_in_the_admin_for_a_units_staff(client, signed_off_year):
+    cohort, child, lead = signed_off_year
+    m.SignOff.objects.all().delete()
+    m.AuditPeriod.objects.filter(pk=cohort.period.pk).update(is_open=False)
+    visit = child.visits.get()
+    client.force_login(lead)
+    html = client.get(reverse("admin:npda_visit_change", args=[visit.pk])).content.decode()
+    assert "is closed" in html and 'name="_save"' not in html
+    client.force_login(m.NPDAUser.objects.create_superuser("rcpch@npda.example", "a-password-1"))
+    html = client.get(reverse("admin:npda_visit_change", args=[visit.pk])).content.decode()
+    assert 'name="_save"' in html  # the audit team may still correct a closed year
