@@ -165,8 +165,13 @@ def _activate(
         Submission.objects.filter(paediatric_diabetes_unit=unit, audit_period=period,
                                   is_active=True).exclude(pk=submission.pk).first()
     )  # fmt: skip
-    if previous is not None and previous.last_edited_at is not None:
-        keep_form_changes(previous)  # before its children's rows are overwritten
+    if previous is not None and (
+        previous.last_edited_at is not None
+        or not SubmissionRecords.objects.filter(submission=previous).exists()
+    ):
+        # Before its children's rows are overwritten: its form changes, or all of it for a
+        # version stored before versions kept their records, so that it can be restored.
+        keep_form_changes(previous)
     patient_ids = _upsert_patients(unit, period, patients)
     if previous is not None:
         Visit.objects.filter(submission=previous).delete()
@@ -183,7 +188,8 @@ def _activate(
 
 def keep_form_changes(version: Submission) -> None:
     """A version changed in web forms keeps those changes in its records before it stops being
-    the unit's data, so that restoring it brings them back (its file stays as uploaded)."""
+    the unit's data, so that restoring it brings them back (its file stays as uploaded); a
+    version stored before versions kept records gets them here, from its rows."""
     unit_id = version.paediatric_diabetes_unit_id
     sites = {
         patient_id: {"date_leaving_service": left, "reason_leaving_service": reason}
@@ -204,7 +210,9 @@ def keep_form_changes(version: Submission) -> None:
         for row in Visit.objects.filter(submission=version).order_by("source_row")
         .values("patient_id", "source_row", "errors", *names)
     ]  # fmt: skip
-    SubmissionRecords.objects.filter(submission=version).update(packed=pack(patients, visits))
+    SubmissionRecords.objects.update_or_create(
+        submission=version, defaults={"packed": pack(patients, visits)}
+    )
     _event(version, SubmissionEvent.Action.FOLDED, None)
 
 

@@ -186,6 +186,31 @@ def test_an_earlier_version_is_restored_with_a_reason(client, unit, period, nurs
     assert history.count("Restore this version") == 1  # the version replaced by the restore
 
 
+def test_the_data_in_use_when_versions_began_keeping_records_can_be_restored(unit, period, nurse):
+    """A version stored before versions kept their checked records (migration 0019) keeps its
+    rows as records when an upload replaces it, so it can be restored like any other."""
+    first = import_submission(FIRST, "a.csv", unit, period, today=TODAY)
+    m.SubmissionRecords.objects.filter(submission=first.submission_id).delete()
+    confirm_draft(check(SECOND, unit, period, nurse).draft, nurse)
+    old = m.Submission.objects.get(pk=first.submission_id)
+    assert m.SubmissionRecords.objects.filter(submission=old).exists()
+    restore_version(old, nurse, "Back to the data we had")
+    assert active(unit, period).pk == old.pk and identifiers(old) == {A, B, C, E}
+    assert m.Visit.objects.filter(submission=old).count() == 8
+
+
+def test_a_version_replaced_before_versions_kept_records_says_why_it_cannot_be_restored(
+    unit, period, nurse
+):
+    first = import_submission(FIRST, "a.csv", unit, period, today=TODAY)
+    confirm_draft(check(SECOND, unit, period, nurse).draft, nurse)
+    m.SubmissionRecords.objects.filter(submission=first.submission_id).delete()
+    old = m.Submission.objects.get(pk=first.submission_id)
+    with pytest.raises(VersionRefused, match="upload its file again"):
+        restore_version(old, nurse, "Back to the data we had")
+    assert active(unit, period).pk != old.pk
+
+
 def test_a_superseded_versions_error_report_comes_from_its_own_records(unit, period, nurse):
     bad = make_csv(child_rows(A, hba1c="250"))
     first = import_submission(bad, "a.csv", unit, period, today=TODAY)
