@@ -41,6 +41,7 @@ from npda.submissions.services import can_upload_to_closed_period
 from npda.submissions.sign_off import frozen_message, refuse_if_signed_off, standing_sign_off
 from npda.submissions.store import derived_bmi
 from npda.submissions.validation import (
+    WEB_FORM_PATIENT_FIELDS,
     child_dates_of,
     out_of_period,
     validate_patient,
@@ -84,17 +85,19 @@ def visit_fields(template: Template) -> tuple[str, ...]:
 
 
 def child_fields(template: Template, jersey: bool) -> tuple[str, ...]:
-    """The child's own fields in the template, its identifier first."""
+    """The child's own fields in the template, its identifier first, and the GP practice's
+    postcode after its code (the web form's alternative, §6.1)."""
     identifier = "unique_reference_number" if jersey else "nhs_number"
-    return (
-        identifier,
-        *(
-            c.field
-            for c in template.columns
-            if c.target in (Target.PATIENT, Target.SITE)
-            and c.field not in ("nhs_number", "unique_reference_number")
-        ),
-    )
+    names = [identifier]
+    for column in template.columns:
+        if column.target in (Target.PATIENT, Target.SITE) and column.field not in (
+            "nhs_number",
+            "unique_reference_number",
+        ):
+            names.append(column.field)
+            if column.field == "gp_practice_ods_code":
+                names.extend(WEB_FORM_PATIENT_FIELDS)
+    return tuple(names)
 
 
 def _cells(data: Mapping[str, object], names: tuple[str, ...]) -> dict[str, str]:
@@ -332,6 +335,7 @@ def save_child(
     }
     values["postcode"] = values.get("postcode") or ""
     values["gp_practice_ods_code"] = values.get("gp_practice_ods_code") or ""
+    values["gp_practice_postcode"] = values.get("gp_practice_postcode") or ""
     stamp = {"changed_by": user, "changed_at": timezone.now(), "errors": {}, "is_valid": True}
     with transaction.atomic():
         active = _writable(unit, period, user, version)
@@ -364,6 +368,7 @@ PATIENT_VALUE_NAMES = (
     "diagnosis_date",
     "death_date",
     "gp_practice_ods_code",
+    "gp_practice_postcode",
     "adhd_asd_status",
     "learning_disability_status",
 )

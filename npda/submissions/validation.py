@@ -182,6 +182,9 @@ PATIENT_VALUE_FIELDS = (
     "reason_leaving_service",
 )
 SITE_VALUE_FIELDS = ("date_leaving_service", "reason_leaving_service")
+# In the web form only (csv-submission.md §6.1): the GP practice's postcode in place of its
+# code (the code is looked up from it when a GP directory is reachable).
+WEB_FORM_PATIENT_FIELDS = ("gp_practice_postcode",)
 REQUIRED_PATIENT_FIELDS = ("date_of_birth", "diabetes_type", "diagnosis_date")
 
 
@@ -202,12 +205,12 @@ def check_patient_value(name: str, raw: str, context: PatientContext) -> tuple[o
     is still returned, as submitted, with its error."""
     errors: Errors = {}
     template, today = context.template, context.today
-    if name == "postcode":
+    if name in ("postcode", "gp_practice_postcode"):
         value = cells.normalise_postcode(raw)[:8]
         try:
             cells.check_postcode(cells.normalise_postcode(raw))
         except CellError:
-            error(errors, "postcode", "E09", value=raw)
+            error(errors, name, "E09", value=raw)
         return value, errors
     if name == "gp_practice_ods_code":
         if not context.jersey:  # Jersey practices are not in the NHS directory
@@ -238,11 +241,11 @@ def validate_patient(
     context = PatientContext(template, jersey, period_start, today)
     errors: Errors = {}
     values: dict = {}
-    for name in PATIENT_VALUE_FIELDS:
-        if name in template.fields and raw.get(name):
+    for name in (*PATIENT_VALUE_FIELDS, *WEB_FORM_PATIENT_FIELDS):
+        if (name in template.fields or name in WEB_FORM_PATIENT_FIELDS) and raw.get(name):
             values[name], own = check_patient_value(name, raw[name], context)
             merge_errors(errors, own)
-    given = {name for name in template.fields if raw.get(name)}
+    given = {name for name in (*template.fields, *WEB_FORM_PATIENT_FIELDS) if raw.get(name)}
     fields, site = check_child(raw, values, given, errors, context)
     return fields, site, errors
 
@@ -274,7 +277,9 @@ def check_child(
     _check_date_order(fields, errors)
     fields["postcode"] = values.get("postcode") or ""
     fields["gp_practice_ods_code"] = values.get("gp_practice_ods_code") or ""
-    if "gp_practice_ods_code" not in given:
+    if "gp_practice_postcode" in given:  # a web form's answer (§6.1)
+        fields["gp_practice_postcode"] = values.get("gp_practice_postcode") or ""
+    if "gp_practice_ods_code" not in given and "gp_practice_postcode" not in given:
         error(errors, "gp_practice_ods_code", "E06")
     site = {name: values.get(name) for name in SITE_VALUE_FIELDS}
     _check_leaving(site, given, fields, errors, template)

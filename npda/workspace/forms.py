@@ -46,10 +46,12 @@ def as_text(value) -> str:
 
 
 def _field(template: Template, name: str) -> forms.CharField:
-    column = template.by_field[name]
+    column = template.by_field.get(name)  # None for a web form's own field (GP postcode)
     words = field_text(name, template.dataset_year)
     attrs = {"autocomplete": "off"}
-    if column.type in (ColumnType.CODE, ColumnType.SEX, ColumnType.ETHNICITY):
+    if column is None:
+        widget = forms.TextInput(attrs={**attrs, "spellcheck": "false", "maxlength": 8})
+    elif column.type in (ColumnType.CODE, ColumnType.SEX, ColumnType.ETHNICITY):
         choices = [
             ("", "Not recorded"),
             *((str(code), f"{label} ({code})") for code, label in allowed_codes(column).items()),

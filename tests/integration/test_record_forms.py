@@ -13,7 +13,7 @@ from aggregation.models import RecomputeRequest
 from constants.csv_template import TEMPLATE_2021, TEMPLATE_2026
 from constants.groups import GroupName
 from npda.data_model import models as m
-from npda.submissions import edits
+from npda.submissions import edits, messages
 from npda.submissions.services import read_and_check
 from npda.workspace import common, history
 from npda.workspace.forms import ChildForm, ContactForm
@@ -23,6 +23,7 @@ from tests.kpi_cohort import Cohort
 
 pytestmark = pytest.mark.django_db
 TODAY_2024, TODAY_2026 = dt.date(2024, 12, 1), dt.date(2026, 12, 1)
+E06_MESSAGE = messages.ROW["E06"]
 
 
 @pytest.fixture
@@ -329,6 +330,16 @@ def test_a_new_contact_is_saved_recorded_and_queues_the_recompute(year, client, 
         nurse,
     )
     assert contact.bmi == 20 and contact.bmi_centile is not None  # UK-WHO, for a boy of 12
+    # The contact's page shows each measurement's centile and SDS as calculated on saving.
+    page = client.get(reverse("contact-edit", args=["PZ041", child.pk, contact.pk]) + "?year=2024")
+    derived = page.content.decode().split('id="derived"')[1].split("</div>")[0]
+    for measurement, centile, sds in (
+        ("Height 150", contact.height_centile, contact.height_sds),
+        ("Weight 45", contact.weight_centile, contact.weight_sds),
+        ("BMI 20", contact.bmi_centile, contact.bmi_sds),
+    ):
+        assert centile is not None and sds is not None, measurement
+        assert f"{measurement}" in derived and f"centile {centile}, SDS {sds}" in derived
     assert contact.source_row == 3 and contact.errors == {}
     assert RecomputeRequest.objects.filter(
         paediatric_diabetes_unit_id="PZ041", reason="form"
@@ -509,6 +520,34 @@ def test_a_child_is_added_to_a_year_without_data_and_changed(client, nurse, monk
     assert changed.status_code == 302
     child.refresh_from_db()
     assert (child.postcode, child.revision) == ("CB20QQ", 1)
+
+
+def test_the_web_form_takes_the_gp_practices_postcode_for_its_code(client, nurse, monkeypatch):
+    """csv-submission.md §6.1: the GP practice code is required (E06), or in the web form the
+    practice's postcode, itself a postcode (E09). A file has no such column: E06 as before."""
+    monkeypatch.setattr(common, "today", lambda: TODAY_2024)
+    AuditPeriodFactory(year=2024, is_open=True)
+    client.force_login(nurse)
+    details = {"nhs_number": synthetic_nhs_number(78), "date_of_birth": "01/02/2014", "sex": "2",
+               "diabetes_type": "1", "diagnosis_date": "03/04/2020", "year": 2024}  # fmt: skip
+    page = client.get(reverse("child-new", args=["PZ041"]) + "?year=2024").content.decode()
+    assert 'name="gp_practice_postcode"' in page and "GP practice postcode" in page
+    neither = client.post(reverse("child-new", args=["PZ041"]), details)
+    assert neither.status_code == 400
+    assert E06_MESSAGE in neither.content.decode()
+    bad = client.post(reverse("child-new", args=["PZ041"]),
+                      {**details, "gp_practice_postcode": "NOT A CODE"})  # fmt: skip
+    assert bad.status_code == 400 and "is not a recognised UK postcode" in bad.content.decode()
+    assert not m.Patient.objects.filter(nhs_number=details["nhs_number"]).exists()
+    saved = client.post(reverse("child-new", args=["PZ041"]),
+                        {**details, "gp_practice_postcode": "cb2 0qq"})  # fmt: skip
+    assert saved.status_code == 302
+    child = m.Patient.objects.get(nhs_number=details["nhs_number"])
+    assert (child.gp_practice_postcode, child.gp_practice_ods_code) == ("CB20QQ", "")
+    period = m.AuditPeriod.objects.get(start_date__year=2024)
+    from_file = csv_problems({**VALID_CHILD, "gp_practice_ods_code": ""}, period, TEMPLATE_2021,
+                             TODAY_2024)  # fmt: skip
+    assert ("E06", E06_MESSAGE) in from_file["gp_practice_ods_code"]
 
 
 def test_an_upload_after_form_changes_keeps_them_in_the_version_it_replaces(year, client, nurse):
