@@ -119,7 +119,7 @@ class RecordBuilder:
         elif value != kept.value:
             label = self.template.label(name)
             self.warnings.append(
-                _warning("W02", row, column=label, kept_row=kept.row, value=kept.raw)
+                _warning("W02", row, name, column=label, kept_row=kept.row, value=kept.raw)
             )
 
     def _check(self, name: str, raw: str) -> tuple[object, Errors]:
@@ -145,8 +145,8 @@ class RecordBuilder:
             merge_errors(errors, own_errors)
         self.visits.append(VisitRecord(key, number, fields, errors))
         if outside := out_of_period(fields.get("visit_date"), self.period):
-            self.warnings.append(Warning_("W01", outside, number))
+            self.warnings.append(Warning_("W01", outside, number, "visit_date"))
 
 
-def _warning(code: str, at_row: int, **values) -> Warning_:
-    return Warning_(code, messages.WARNING[code].format(**values), at_row)
+def _warning(code: str, at_row: int, field: str = "", **values) -> Warning_:
+    return Warning_(code, messages.WARNING[code].format(**values), at_row, field)

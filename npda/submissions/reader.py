@@ -53,6 +53,7 @@ class Warning_:
     code: str
     message: str
     row: int | None = None
+    field: str = ""  # the column it is about ("" when it is about a whole row or the file)
 
 
 @dataclass
@@ -278,7 +279,13 @@ def _check_rows(upload: UploadFile, width: int, pz_code: str) -> None:
     if not codes_found or invalid:
         raise FatalError("F14", value=invalid[0] if invalid else "blank")
     if blank_pdu:
-        upload.warnings.append(Warning_("W03", WARNING["W03"].format(n=blank_pdu, pz_code=pz_code)))
+        upload.warnings.append(
+            Warning_(
+                "W03",
+                WARNING["W03"].format(n=blank_pdu, pz_code=pz_code),
+                field="paediatric_diabetes_unit",
+            )
+        )
 
 
 def _row_list(rows: list[int], limit: int = 20) -> str:

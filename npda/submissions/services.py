@@ -230,6 +230,7 @@ def summarise(
         "errors_by_rule": dict(sorted(by_rule.items())),
         "records_with_errors": with_errors,
         "warnings_by_code": dict(sorted(Counter(w.code for w in warnings).items())),
+        "warnings_by_field": dict(sorted(Counter(w.field for w in warnings if w.field).items())),
         "warnings": [
             {"code": w.code, "row": w.row, "message": w.message}
             for w in warnings[:MAX_WARNINGS_KEPT]

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from constants.csv_template import TEMPLATE_2021
 from constants.groups import GroupName
 from npda.data_model import models as m
 from tests.csv_files import make_csv, row
@@ -76,6 +77,33 @@ def test_upload_then_see_the_summary(client, period):
     assert "Errors by rule" in page and "E12" in page and "E22" in page
     assert "9434765919" in page  # the unit's own view names the child
     assert "An HbA1c of 250.00 mmol/mol is outside the accepted range" in page
+
+
+def table_rows(page: str, table_id: str) -> dict[str, str]:
+    """A two-column table of the page as {first cell: last cell}."""
+    body = page.split(f'id="{table_id}"')[1].split("</table>")[0]
+    found = {}
+    for tr in body.split("<tr>")[2:]:
+        cells = [c.split(">", 1)[1].split("</td>")[0] for c in tr.split("<td")[1:]]
+        found[cells[0]] = cells[-1]
+    return found
+
+
+def test_the_check_page_counts_errors_and_warnings_by_rule_and_by_field(client, period):
+    client.force_login(unit_user())
+    mixed = make_csv([
+        row(),
+        row(visit_date="11/06/2024", hba1c="250", hba1c_date="11/06/2024"),
+        row(visit_date="12/06/2024", sex="2"),  # a different valid sex: W02
+        row(visit_date="12/06/2023"),  # before the audit year: W01
+    ])  # fmt: skip
+    response = upload(client, mixed, period)
+    page = client.get(response["Location"]).content.decode()
+    label = TEMPLATE_2021.label
+    assert table_rows(page, "errors-by-field") == {label("hba1c"): "1"}
+    assert table_rows(page, "warnings-by-field") == {label("visit_date"): "1", label("sex"): "1"}
+    by_rule = page.split('id="warnings-by-rule">')[1].split("</p>")[0]
+    assert "W01: 1" in by_rule and "W02: 1" in by_rule
 
 
 def test_counts_are_shown_with_thousands_separators(client, period):

@@ -211,6 +211,10 @@ def _detail(request: HttpRequest, submission: Submission) -> dict:
             (template_for(period.dataset_year).label(name), count)
             for name, count in sorted((summary.get("errors_by_field") or {}).items())
         ],
+        "warning_fields": [
+            (template_for(period.dataset_year).label(name), count)
+            for name, count in sorted((summary.get("warnings_by_field") or {}).items())
+        ],
         "children": selectors.children_with_errors(submission),
         "comparison": current_comparison(submission) if draft else None,
         "draft": draft,
