@@ -59,3 +59,12 @@ def test_an_upload_for_a_past_year_works_on_a_database_without_the_demo(tmp_path
     assert "There is no" not in out.getvalue()
     active = m.Submission.objects.get(is_active=True)
     assert str(active.audit_period) == "2024-2025"
+
+
+def test_the_submission_deadline_is_the_end_of_may_after_the_year_unless_set():
+    from tests.factories import AuditPeriodFactory
+
+    period = AuditPeriodFactory(year=2024)
+    assert period.submission_deadline is None and period.deadline == dt.date(2025, 5, 31)
+    period.submission_deadline = dt.date(2025, 6, 15)
+    assert period.deadline == dt.date(2025, 6, 15)

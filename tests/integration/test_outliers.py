@@ -218,3 +218,16 @@ def test_the_outliers_are_those_the_suppression_logs_true_values_give():
                 if not case.point.published}  # fmt: skip
     assert withheld, "some listed units have a withheld public value"
     assert selectors.funnel(release.pk, "44").not_shown  # and the public funnel names them
+
+
+def test_the_audit_teams_page_leads_to_the_tracker_the_releases_and_their_outliers(client, flagged):
+    from django.urls import reverse
+
+    client.force_login(user_in_group(GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY))
+    html = client.get("/team/").content.decode()
+    assert f'href="{reverse("tracker")}"' in html
+    assert f'href="{reverse("outliers", args=[flagged.pk])}"' in html
+    assert f'href="{reverse("suppression-log", args=[flagged.pk])}"' in html
+    assert f"(release {flagged.pk})" in html and "SDC-2" in html
+    client.force_login(user_in_group(GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS, ["PZ041"]))
+    assert client.get("/team/").status_code == 403

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from aggregation.models import RecomputeRequest
 from constants.groups import GroupName
+from constants.sections import VISIT_SECTIONS
 from npda.data_model import models as m
 from npda.submissions import sign_off as sign_offs
 from npda.submissions.reports import errors_csv
@@ -258,6 +259,46 @@ def test_sign_off_freezes_the_year_until_the_audit_team_reopens_it(client, unit,
     assert {m.ActivityType.YEAR_SIGNED_OFF, m.ActivityType.YEAR_REOPENED} <= kinds
 
 
+def test_no_version_is_restored_into_a_signed_off_year(client, unit, period, lead, nurse):
+    first = import_submission(FIRST, "a.csv", unit, period, today=TODAY)
+    confirm_draft(check(SECOND, unit, period, nurse).draft, nurse)
+    in_use = active(unit, period)
+    sign_offs.sign_off(unit, period, lead)
+    client.force_login(nurse)
+    restore = reverse("submission-restore", args=["PZ041", 2024])
+    response = client.post(restore, {"version": first.submission_id, "reason": "It lost B"})
+    assert response.status_code == 400
+    assert f"signed off by {lead.get_full_name()}" in html.unescape(response.content.decode())
+    assert active(unit, period).pk == in_use.pk
+
+
+def test_the_history_says_who_made_each_version_when_it_was_in_use_and_links_its_results(
+    client, unit, period, nurse
+):
+    from aggregation.releases import publish_release
+    from aggregation.services import compute_kpis
+
+    first = check(FIRST, unit, period, nurse).draft
+    confirm_draft(first, nurse)
+    compute_kpis(period, calculation_date=TODAY)
+    release = publish_release(period, "provisional", as_at=dt.date(2024, 9, 30), today=TODAY)
+    second = check(SECOND, unit, period, nurse).draft
+    confirm_draft(second, nurse)
+    client.force_login(nurse)
+    response = client.get(reverse("submission-history", args=["PZ041", 2024]))
+    rows = {row.version.pk: row for row in response.context["rows"]}
+    old, new = rows[first.pk], rows[second.pk]
+    assert old.made_by == new.made_by == nurse.get_full_name()
+    [(old_from, old_to)], [(new_from, new_to)] = old.spans, new.spans
+    assert old_from < old_to <= new_from and new_to is None  # in use from ... to ...; to now
+    assert old.releases == [release] and new.releases == []
+    page = response.content.decode()
+    for version in (first, second):
+        assert reverse("submission-errors-csv", args=[version.pk]) in page
+    assert f"/units/PZ041/?release={release.pk}" in page
+    assert "/units/PZ041/?release=live-2024" in page  # the version in use: live results
+
+
 def test_sign_off_is_the_leads_after_the_year_ends_with_data(client, unit, lead, nurse):
     ended = AuditPeriodFactory(year=2024, is_open=True)
     with pytest.raises(sign_offs.SignOffRefused, match="no data"):
@@ -372,6 +413,22 @@ def test_the_tracker_shows_every_units_status(client, period, lead):
     assert rows["PZ002"].status == "data" and rows["PZ004"].status == "checked draft waiting"
     assert rows["PZ003"].status == "no data" and rows["PZ003"].children is None
     assert rows["PZ041"].signed_by == lead.get_full_name()
+    in_use = m.Submission.objects.get(paediatric_diabetes_unit="PZ041", is_active=True)
+    assert (rows["PZ041"].last_upload, rows["PZ041"].errors) == (in_use.submitted_at,
+                                                                 in_use.error_count)  # fmt: skip
+    assert rows["PZ004"].last_upload is not None and rows["PZ004"].errors is None  # a draft only
+    assert {r.days_to_deadline for r in rows.values()} == {
+        (period.deadline - timezone.localdate()).days}  # fmt: skip
+    assert rows["PZ041"].completeness is None  # no results calculated yet
+    from aggregation.services import compute_kpis
+
+    compute_kpis(period, calculation_date=TODAY)
+    scored = {r.code: r for r in client.get(reverse("tracker"), {"year": 2024}).context["rows"]}
+    progress = m.AuditProgress.objects.filter(audit_period=period, patient__submissions=in_use)
+    done = sum(p.completed_fields for p in progress)
+    expected = sum(p.expected_fields for p in progress)
+    assert scored["PZ041"].completeness == round(100 * done / expected, 1)
+    assert 0 < scored["PZ041"].completeness < 100 and scored["PZ003"].completeness is None
     no_data = client.get(reverse("tracker"), {"year": 2024, "status": "no data"}).context["rows"]
     assert "PZ041" not in {r.code for r in no_data} and "PZ003" in {r.code for r in no_data}
     by_children = client.get(reverse("tracker"), {"year": 2024, "sort": "-children"})
@@ -403,6 +460,15 @@ def test_the_data_quality_report_and_its_workbook(client, unit, period, nurse):
     assert report.overall.expected > 0 and 0 < report.overall.percent < 100
     hba1c = next(f for f in report.fields if f.name == "hba1c")
     assert (hba1c.completed, hba1c.expected) == (1, 2)  # C's only HbA1c has an error
+    # Beside England and Wales: every unit's data in use (PZ002's child has an HbA1c).
+    assert (hba1c.national_completed, hba1c.national_expected) == (2, 3)
+    # Each form section adds up its fields, the unit's and England and Wales's.
+    fields = {f.name: f for f in report.fields}
+    assert report.sections and "hba1c" in [s.name for s in report.sections]
+    for section in report.sections:
+        within = [fields[n] for n in VISIT_SECTIONS[section.name.replace(" ", "_")] if n in fields]
+        for part in ("completed", "expected", "national_completed", "national_expected"):
+            assert getattr(section, part) == sum(getattr(f, part) for f in within), section.name
     assert dict(report.errors_by_rule and [(c, n) for c, _, n in report.errors_by_rule]) == {
         "E12": 1}  # fmt: skip
     gaps = {n.identifier: n.note for n in report.quarter_gaps}

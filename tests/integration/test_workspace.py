@@ -11,6 +11,8 @@ import openpyxl
 import pytest
 
 from aggregation.child_states import ChildFacts, due_items
+from aggregation.jobs import request_unit_recompute
+from aggregation.models import RecomputeRequest
 from aggregation.services import compute_kpis
 from constants.groups import GroupName
 from npda.data_model import models as m
@@ -439,6 +441,14 @@ def test_the_workspace_landing(client, unit_world, nurse):
     assert context["version"].is_active
     html = response.content.decode()
     assert "Live results (not published)" in html and "/units/PZ041/due/" in html
+    # The live headline results say when they were calculated, and whether an update waits.
+    headline = context["headline"]
+    assert headline and f"Calculated as at {headline[0].calculation_date:%-d %b %Y}" in html
+    RecomputeRequest.objects.all().delete()
+    assert 'id="recompute-pending"' not in page(client, "/units/PZ041/workspace/").content.decode()
+    request_unit_recompute("PZ041", period.pk, reason="form")
+    waiting = page(client, "/units/PZ041/workspace/").content.decode()
+    assert 'id="recompute-pending"' in waiting and "Results are being updated" in waiting
     two_units = user_in_group(GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY, ["PZ041", "PZ002"])
     client.force_login(two_units)
     choose = client.get("/workspace/")
