@@ -243,8 +243,10 @@ def validate_patient(
     values: dict = {}
     for name in (*PATIENT_VALUE_FIELDS, *WEB_FORM_PATIENT_FIELDS):
         if (name in template.fields or name in WEB_FORM_PATIENT_FIELDS) and raw.get(name):
-            values[name], own = check_patient_value(name, raw[name], context)
+            value, own = check_patient_value(name, raw[name], context)
             merge_errors(errors, own)
+            if not own:  # a value with its own error is not a valid value (§5.6), as in a file
+                values[name] = value
     given = {name for name in (*template.fields, *WEB_FORM_PATIENT_FIELDS) if raw.get(name)}
     fields, site = check_child(raw, values, given, errors, context)
     return fields, site, errors

@@ -133,6 +133,28 @@ VISIT_RULES_2021 = [
         },
     ),
     ("E20", "treatment", {"treatment": "42"}),
+    ("E10", "visit_date", {"visit_date": ""}),
+    (
+        "E13",
+        "diastolic_blood_pressure",
+        {
+            "systolic_blood_pressure": "110",
+            "diastolic_blood_pressure": "10",
+            "blood_pressure_observation_date": "10/06/2024",
+        },
+    ),
+    ("E13", "albumin_creatinine_ratio", {"albumin_creatinine_ratio": "1500"}),
+    (
+        "E13",
+        "total_cholesterol",
+        {"total_cholesterol": "20", "total_cholesterol_date": "10/06/2024"},
+    ),
+    ("E15", "blood_pressure_observation_date", {"systolic_blood_pressure": "110"}),
+    ("E15", "retinal_screening_observation_date", {"retinal_screening_result": "1"}),
+    ("E15", "total_cholesterol_date", {"total_cholesterol": "4"}),
+    ("E15", "height_weight_observation_date", {"height": "140"}),
+    ("E15", "hospital_admission_reason", {"hospital_admission_date": "10/06/2024"}),
+    ("E11", "coeliac_screen_date", {"coeliac_screen_date": "01/09/2018"}),
     (
         "E21",
         "weight",
@@ -226,6 +248,15 @@ CHILD_RULES = [
     ("E10", "diabetes_type", {"diabetes_type": ""}),
     ("E15", "reason_leaving_service", {"date_leaving_service": "01/11/2024"}),
     ("E20", "sex", {"sex": "7"}),
+    ("E20", "ethnicity", {"ethnicity": "Q"}),
+    (
+        "E20",
+        "reason_leaving_service",
+        {"date_leaving_service": "01/11/2024", "reason_leaving_service": "9"},
+    ),
+    ("E02", "date_of_birth", {"date_of_birth": "01/01/2030"}),
+    ("E02", "diagnosis_date", {"diagnosis_date": "01/01/2030"}),
+    ("E10", "date_of_birth", {"date_of_birth": ""}),
 ]
 
 
