@@ -34,12 +34,26 @@ def django_db_setup(django_db_setup, django_db_blocker):
         seed_lookups()
 
 
-def pytest_collection_modifyitems(config, items):
-    """Browser tests run on one worker of a parallel run (`-n`, `--dist loadgroup`), so the
-    worlds they share are built once (tests/snapshots.py) and Chromium starts once."""
-    for item in items:
-        if item.nodeid.startswith("tests/browser/"):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+def xdist_scope(nodeid: str) -> str:
+    """The unit of work a test belongs to in a parallel run: every browser test one unit (so
+    the worlds they share are built once, tests/snapshots.py, and Chromium starts once), every
+    other test a unit of its own."""
+    return "browser" if nodeid.startswith("tests/browser/") else nodeid
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadgroup` with the browser tests as one group. xdist's own grouping renames a
+    grouped test's node id, which pytest 9 no longer lets it do (the tests were spread over
+    both workers, each building every world), so the group is given here by path."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class BrowserTestsTogether(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(nodeid)
+
+    return BrowserTestsTogether(config, log)
 
 
 @pytest.fixture(scope="session", autouse=True)
