@@ -34,6 +34,29 @@ def django_db_setup(django_db_setup, django_db_blocker):
         seed_lookups()
 
 
+def _flushes_the_database(item) -> bool:
+    """A transactional test (a live server's, or one marked transaction=True): its data are
+    committed, and the database is emptied after it."""
+    marker = item.get_closest_marker("django_db")
+    return "transactional_db" in getattr(item, "fixturenames", ()) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a transactional test has emptied the database, the reference data every other test
+    reads are put back before a test that runs in a transaction (in a parallel run the browser
+    tests come first on their worker; a test in a transaction cannot reload them itself)."""
+    yield
+    if nextitem is None or not _flushes_the_database(item) or _flushes_the_database(nextitem):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        snapshots.restored("lookups", seed_lookups)
+
+
 def xdist_scope(nodeid: str) -> str:
     """The unit of work a test belongs to in a parallel run: every browser test one unit (so
     the worlds they share are built once, tests/snapshots.py, and Chromium starts once), every
@@ -41,6 +64,7 @@ def xdist_scope(nodeid: str) -> str:
     return "browser" if nodeid.startswith("tests/browser/") else nodeid
 
 
+@pytest.hookimpl(optionalhook=True)  # known only when pytest-xdist is loaded
 def pytest_xdist_make_scheduler(config, log):
     """`--dist loadgroup` with the browser tests as one group. xdist's own grouping renames a
     grouped test's node id, which pytest 9 no longer lets it do (the tests were spread over
