@@ -39,7 +39,7 @@ from npda.submissions.locks import lock_unit_period
 from npda.submissions.records import Errors, pack
 from npda.submissions.services import can_upload_to_closed_period
 from npda.submissions.sign_off import frozen_message, refuse_if_signed_off, standing_sign_off
-from npda.submissions.store import derived_bmi
+from npda.submissions.store import PATIENT_FIELDS, derived_bmi
 from npda.submissions.validation import (
     WEB_FORM_PATIENT_FIELDS,
     child_dates_of,
@@ -357,21 +357,8 @@ def save_child(
     return patient
 
 
-PATIENT_VALUE_NAMES = (
-    "nhs_number",
-    "unique_reference_number",
-    "date_of_birth",
-    "postcode",
-    "sex",
-    "ethnicity",
-    "diabetes_type",
-    "diagnosis_date",
-    "death_date",
-    "gp_practice_ods_code",
-    "gp_practice_postcode",
-    "adhd_asd_status",
-    "learning_disability_status",
-)
+# The child's own stored values: an upload's, and the web form's GP practice postcode (§6.1).
+PATIENT_VALUE_NAMES = (*PATIENT_FIELDS, *WEB_FORM_PATIENT_FIELDS)
 
 
 def _add_child(active, unit, period, values: dict, site: dict) -> Patient:
