@@ -3,7 +3,8 @@ done (issue 22): read from the same rules that scored it (`aggregation.measures`
 measure's population, window and event are defined once.
 
 `explain` is for one child's record; `due_items` for a unit's worklist (every child and care
-process not yet done). Pure functions over a child's KPI row and dates: no queries.
+process not yet done: its due date only, as a unit's lists need it for every child, without the
+words). Pure functions over a child's KPI row and dates: no queries.
 """
 
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from datetime import date
 from functools import cache
 
 from constants.codes import dataset_year_for
-from constants.kpis import MEASURES, POPULATIONS, Polarity, name_for
+from constants.kpis import MEASURES, MEASURES_BY_NUMBER, POPULATIONS, Polarity, name_for
 from npda.data_model.models import KPIState
 
 from .measures import (
@@ -44,6 +45,7 @@ STATE_WORDS = {
     KPIState.INELIGIBLE: "not eligible",
     KPIState.NOT_AVAILABLE: "not collected",
 }
+NOT_DONE = frozenset({KPIState.INCOMPLETE, KPIState.FAILED})
 # Care processes: the event measures a clinical team does something for (48 records a need).
 NOT_A_CARE_PROCESS = frozenset({"48"})
 
@@ -60,6 +62,21 @@ class ChildMeasure:
     @property
     def overdue(self) -> bool:
         return self.days_left is not None and self.days_left < 0
+
+
+@dataclass(frozen=True, slots=True)
+class DueItem:
+    """A care process not done for one child: the end of its window and the days left to it
+    (negative once the window has closed: missed)."""
+
+    number: str
+    name: str
+    due: date
+    days_left: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
 
 
 @dataclass(frozen=True)
@@ -94,18 +111,33 @@ def explain(
     ]  # fmt: skip
 
 
-def due_items(facts: ChildFacts, period_end: date, audit_year: int, today: date):
-    """The child's care processes not done: incomplete (due by the end of their window) or
-    missed (the window has closed)."""
+def due_items(
+    kpi: dict, diagnosis: date | None, period_end: date, audit_year: int, today: date
+) -> list[DueItem]:
+    """The child's care processes not done that have a window: incomplete (due by the end of
+    their window) or missed (the window has closed). `kpi` is the child's KPI row by field."""
+    items = []
+    for number, name, field_name, rule in _care_process_rules(audit_year):
+        state = kpi.get(field_name)
+        if state in NOT_DONE:
+            due = _due(rule, state, diagnosis, period_end)
+            if due is not None:
+                items.append(DueItem(number, name, due, (due - today).days))
+    return items
+
+
+def care_process_fields(audit_year: int) -> tuple[str, ...]:
+    """The KPI fields `due_items` reads."""
+    return tuple(field_name for _, _, field_name, _ in _care_process_rules(audit_year))
+
+
+@cache
+def _care_process_rules(audit_year: int) -> tuple[tuple[str, str, str, Event], ...]:
+    """Each care process of the year once: its number, name, KPI field and rule."""
     dataset = audit_year_dataset(audit_year)
     rules = rules_for(dataset)
-    items = []
-    for number in care_processes(dataset):
-        state = facts.kpi.get(_field(number))
-        if state in (KPIState.INCOMPLETE, KPIState.FAILED):
-            items.append(_explain(number, name_for(number, audit_year), rules[number], facts,
-                                  period_end, today, "", Polarity.HIGHER_IS_BETTER))  # fmt: skip
-    return items
+    return tuple((number, name_for(number, audit_year), _field(number), rules[number])
+                 for number in care_processes(dataset))  # fmt: skip
 
 
 def audit_year_dataset(audit_year: int) -> int:
@@ -113,7 +145,7 @@ def audit_year_dataset(audit_year: int) -> int:
 
 
 def _field(number: str) -> str:
-    return "kpi_" + number.replace(".", "_")
+    return MEASURES_BY_NUMBER[number].field_name
 
 
 def _words(rule: Rule, polarity: Polarity) -> dict:
@@ -134,7 +166,9 @@ def _explain(number, name, rule: Rule, facts: ChildFacts, period_end, today, pop
     if state == KPIState.INELIGIBLE:
         reason = _not_eligible(rule, population, facts, period_end)
         return ChildMeasure(number, name, words, reason, None, None)
-    due = _due(rule, state, facts, period_end) if number not in NOT_A_CARE_PROCESS else None
+    due = None
+    if number not in NOT_A_CARE_PROCESS:
+        due = _due(rule, state, facts.diagnosis, period_end)
     days = (due - today).days if due else None
     if state == KPIState.FAILED and days is not None and days >= 0:
         # Scored as at a day when the window had closed (C >= W) but today is its last day:
@@ -143,12 +177,12 @@ def _explain(number, name, rule: Rule, facts: ChildFacts, period_end, today, pop
     return ChildMeasure(number, name, words, _reason(rule, state, facts, due), due, days)
 
 
-def _due(rule: Rule, state: KPIState, facts: ChildFacts, period_end: date) -> date | None:
+def _due(rule: Rule, state: KPIState, diagnosis: date | None, period_end: date) -> date | None:
     """The end of the window: for an incomplete measure, the date it must be done by; for a
     care process not done in time (failed), the date it was due by."""
     if isinstance(rule, Event) and not isinstance(rule, CheckBundle):
         if state in (KPIState.INCOMPLETE, KPIState.FAILED):
-            return rule.window_end_date(period_end, facts.diagnosis)
+            return rule.window_end_date(period_end, diagnosis)
         return None
     return period_end if state == KPIState.INCOMPLETE else None
 

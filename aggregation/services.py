@@ -109,7 +109,6 @@ def _score_and_aggregate(window: ScoringWindow, units: list[str] | None) -> dict
             "SELECT pg_advisory_xact_lock(%s, %s)", [COMPUTE_LOCK_NAMESPACE, window.period_id]
         )
         cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute("SET LOCAL jit = off")  # short analytical queries: compiling costs more
         cursor.execute(f"DROP TABLE IF EXISTS {CHILD_TABLE}, {FACT_TABLE}")
         cursor.execute(build_children_sql(units), params)
         children = cursor.rowcount

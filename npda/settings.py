@@ -72,6 +72,11 @@ DATABASES = {
     )
 }
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_npda")}
+# No JIT compilation for the app's queries (ADR 0030): short queries over one unit's children
+# whose row estimates are off (a table just refilled, before autovacuum samples it) were
+# compiled for over a second each; a page's queries never gain that back.
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+_options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 
 # Reference data (ONS boundaries, RCPCH organisation lists); never copied into the repository.
 # Default: ../shared/data beside this checkout, else the workplace's shared folder (so that a

@@ -60,7 +60,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 def workspace(request: HttpRequest, code: str) -> HttpResponse:
     unit, period = unit_for(request, code), period_for(request)
     today = common.today()
-    children = selectors.unit_children(unit, period, today)
+    children = selectors.unit_due(unit, period, today)
     version = selectors.active_version(unit, period)
     headline = PDUKPIAggregation.objects.filter(
         audit_period=period, paediatric_diabetes_unit=unit, measure_id__in=HEADLINE_MEASURES
@@ -104,8 +104,8 @@ def children(request: HttpRequest, code: str) -> HttpResponse:
     sent in the body so that the number never reaches a URL or an access log."""
     unit, period = unit_for(request, code), period_for(request)
     today = common.today()
-    everyone = selectors.unit_children(unit, period, today)
     chosen = _filter(request)
+    everyone = selectors.unit_children(unit, period, today, [chosen.measure])
     searched = ""
     if request.method == "POST":
         searched = selectors.search_key(request.POST.get("nhs_number", ""))
@@ -145,8 +145,9 @@ def children_download(request: HttpRequest, code: str, fmt: str) -> HttpResponse
         raise Http404("The list comes as csv or xlsx.")
     unit, period = unit_for(request, code), period_for(request)
     today = common.today()
-    rows = selectors.filtered(selectors.unit_children(unit, period, today), _filter(request),
-                              today)  # fmt: skip
+    chosen = _filter(request)
+    everyone = selectors.unit_children(unit, period, today, [chosen.measure])
+    rows = selectors.filtered(everyone, chosen, today)
     table = [_download_row(child, today) for child in rows]
     detail = f"children of {unit.pk} {period} ({fmt}, {len(table)} rows)"
     record_activity(request, ActivityType.REPORT_DOWNLOADED, user=request.user, success=True,
@@ -220,7 +221,9 @@ def due(request: HttpRequest, code: str, fmt: str = "") -> HttpResponse:
     """Every child and care process not done: due date, days left, or missed."""
     unit, period = unit_for(request, code), period_for(request)
     today = common.today()
-    items = selectors.due_list(selectors.unit_children(unit, period, today))
+    items = selectors.due_list(selectors.unit_due(unit, period, today))
+    # Every process with something due is offered, whichever is chosen.
+    processes = sorted({(i.number, i.name) for _, i in items}, key=lambda p: _order(p[0]))
     process = request.GET.get("process", "")
     if process in MEASURES_BY_NUMBER:
         items = [(c, i) for c, i in items if i.number == process]
@@ -237,7 +240,6 @@ def due(request: HttpRequest, code: str, fmt: str = "") -> HttpResponse:
         return _table_file(f"{unit.pk} {period} due", ["NHS number", "Measure", "Care process",
                                                        "Due by", "Days left", "Status"],
                            table, fmt)  # fmt: skip
-    processes = sorted({(i.number, i.name) for _, i in items}, key=lambda p: _order(p[0]))
     page = Paginator(items, 100).get_page(request.GET.get("page"))
     return render(request, "workspace/due.html", {
         "unit": unit, "period": period, "years": year_choices(), "page": page,

@@ -82,3 +82,12 @@ def test_production_redirects_to_https_unless_told_there_is_no_tls():
     assert redirect() == "True"
     assert redirect(NPDA_SSL_REDIRECT="0") == "False"
     assert "NPDA_SSL_REDIRECT must be true or false" in redirect(NPDA_SSL_REDIRECT="maybe")
+
+
+def test_the_apps_connections_never_jit_compile_and_keep_the_urls_own_options():
+    """ADR 0030: `-c jit=off` is added to what DATABASE_URL asks for, not in place of it."""
+    code = "import npda.settings as s; print(s.DATABASES['default']['OPTIONS']['options'])"
+    env = {**os.environ, "DATABASE_URL": "postgres://db/npda?options=-c%20statement_timeout%3D5000"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                            cwd=settings.BASE_DIR, check=False)  # fmt: skip
+    assert result.stdout.strip() == "-c statement_timeout=5000 -c jit=off", result.stderr
