@@ -39,11 +39,20 @@ def add_error(errors: Errors, field_name: str, code: str, message: str) -> None:
 
 
 def pack(patients: Sequence[PatientRecord], visits: Sequence[VisitRecord]) -> bytes:
-    document = {
-        "patients": [[p.key, p.fields, p.site_fields, p.errors] for p in patients],
-        "visits": [[v.patient_key, v.source_row, v.fields, v.errors] for v in visits],
-    }
-    return gzip.compress(json.dumps(document, default=_tagged).encode(), compresslevel=5)
+    visits_json = json.dumps(
+        [[v.patient_key, v.source_row, v.fields, v.errors] for v in visits], default=_tagged
+    )
+    return pack_json(patients, visits_json)
+
+
+def pack_json(patients: Sequence[PatientRecord], visits_json: str) -> bytes:
+    """`pack` with the visits already as JSON text in its format: a version's rows as
+    PostgreSQL writes them (`store.keep_form_changes`), not read into Python one by one."""
+    patients_json = json.dumps(
+        [[p.key, p.fields, p.site_fields, p.errors] for p in patients], default=_tagged
+    )
+    document = f'{{"patients": {patients_json}, "visits": {visits_json}}}'
+    return gzip.compress(document.encode(), compresslevel=5)
 
 
 def unpack(packed: bytes) -> tuple[list[PatientRecord], list[VisitRecord]]:

@@ -6,6 +6,7 @@ import datetime as dt
 import html
 import io
 import json
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -198,6 +199,36 @@ def test_the_data_in_use_when_versions_began_keeping_records_can_be_restored(uni
     restore_version(old, nurse, "Back to the data we had")
     assert active(unit, period).pk == old.pk and identifiers(old) == {A, B, C, E}
     assert m.Visit.objects.filter(submission=old).count() == 8
+
+
+def test_a_versions_rows_kept_as_records_come_back_as_they_were(unit, period):
+    """The rows folded into records by PostgreSQL (store.keep_form_changes) unpack to the rows'
+    own values: dates and decimals as themselves, blanks left out, text and errors escaped."""
+    from npda.submissions.records import unpack
+    from npda.submissions.store import NOT_VISIT_VALUES, keep_form_changes
+
+    content = make_csv(child_rows(A, height="151.5", weight="40.25")
+                       + child_rows(B, hba1c="250"))  # fmt: skip
+    version = m.Submission.objects.get(
+        pk=import_submission(content, "a.csv", unit, period, today=TODAY).submission_id
+    )
+    visit = m.Visit.objects.filter(submission=version).order_by("source_row").first()
+    visit.hospital_admission_other = 'Ward "7", \\ bed 2\nnight'
+    visit.errors = {"hba1c": [{"code": "E12", "message": 'Value "250" is out of range'}]}
+    visit.save()
+    keep_form_changes(version)
+    _, records = unpack(bytes(m.SubmissionRecords.objects.get(submission=version).packed))
+    names = [f.attname for f in m.Visit._meta.concrete_fields if f.attname not in NOT_VISIT_VALUES]
+    rows = m.Visit.objects.filter(submission=version).order_by("source_row")
+    assert [[r.patient_key, r.source_row, r.fields, r.errors] for r in records] == [
+        [v.patient.nhs_number, v.source_row,
+         {n: getattr(v, n) for n in names if getattr(v, n) not in (None, "")}, v.errors]
+        for v in rows
+    ]  # fmt: skip
+    first = records[0].fields
+    assert first["height"] == Decimal("151.5") and isinstance(first["visit_date"], dt.date)
+    assert first["hospital_admission_other"] == 'Ward "7", \\ bed 2\nnight'
+    assert all("hospital_admission_other" not in r.fields for r in records[1:])  # blank
 
 
 def test_a_version_replaced_before_versions_kept_records_says_why_it_cannot_be_restored(
