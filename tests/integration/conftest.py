@@ -17,6 +17,7 @@ from tests.worked_examples import (  # noqa: F401 (the worked examples of kpis.m
     example_8_4,
     example_8_5,
 )
+from tests.worlds import world
 
 
 def dash_callback(client, app: str, outputs: tuple[str, ...], pathname: str, search="") -> dict:
@@ -41,6 +42,10 @@ def add_children(cohort: Cohort, passing: int, failing: int, **fields) -> None:
 def five_units():
     """PZ041 and PZ002 (East of England region, EPEN), PZ004 (Midlands), PZ001 (Wales, via
     its lead organisation SWEP), PZ248 (Jersey)."""
+    return world("five units", _five_units)
+
+
+def _five_units():
     units = {code: Cohort(code) for code in ("PZ041", "PZ002", "PZ004", "PZ001")}
     period = units["PZ041"].period
     add_children(units["PZ041"], 9, 1)
@@ -62,7 +67,7 @@ LARGE_UNITS = {"PZ041": (30, 10), "PZ002": (12, 18), "PZ004": (36, 4), "PZ003": 
 @pytest.fixture
 def large_units():
     """Five units of 40 children (four English, one Welsh): every unit's KPI 25 is shown."""
-    return make_large_units()
+    return world("large units", make_large_units)
 
 
 def make_large_units():
@@ -82,11 +87,15 @@ EAST_OF_ENGLAND = "E40000007"
 
 
 @pytest.fixture
-def released(large_units):
+def released():
     """The large units' final release, published."""
+    return world("large units released", _release_large_units)
+
+
+def _release_large_units():
     from aggregation.releases import publish_release
 
-    period, _ = large_units
+    period, _ = make_large_units()
     return publish_release(period, "final", today=dt.date(2026, 12, 1))
 
 
@@ -123,4 +132,4 @@ def make_mixed_types():
 
 @pytest.fixture
 def mixed_types():
-    return make_mixed_types()
+    return world("mixed types", make_mixed_types)

@@ -14,7 +14,9 @@ from aggregation.releases import publish_release
 from constants.kpis import MEASURES
 from npda.api.views import AggregateOut
 from npda.data_model import models as m
+from tests.integration.conftest import make_large_units
 from tests.kpi_cohort import d
+from tests.worlds import world
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 12, 1)
@@ -27,8 +29,13 @@ def client():
 
 
 @pytest.fixture
-def published(large_units):
-    period, units = large_units
+def published():
+    """Built once per test process (tests/worlds.py)."""
+    return world("api releases", _published)
+
+
+def _published():
+    period, units = make_large_units()
     provisional = publish_release(period, "provisional", as_at=d("2024-09-30"), today=TODAY)
     final = publish_release(period, "final", today=TODAY)
     return final, provisional, units

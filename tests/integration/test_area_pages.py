@@ -10,6 +10,8 @@ from aggregation.releases import publish_release
 from constants.groups import GroupName
 from dashboards.map_data import map_view
 from tests.factories import user_in_group
+from tests.integration.conftest import make_large_units
+from tests.worlds import world
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 12, 1)
@@ -17,8 +19,13 @@ EAST_OF_ENGLAND, ENGLAND = "E40000007", "E92000001"
 
 
 @pytest.fixture
-def released(large_units):
-    period, _ = large_units
+def released():
+    """Built once per test process (tests/worlds.py)."""
+    return world("area pages release", _released)
+
+
+def _released():
+    period, _ = make_large_units()
     return period, publish_release(period, "final", today=TODAY)
 
 

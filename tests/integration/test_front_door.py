@@ -20,6 +20,7 @@ from npda.pages import selectors as pages
 from tests.factories import user_in_group
 from tests.integration.conftest import make_large_units
 from tests.kpi_cohort import Cohort, hba1c
+from tests.worlds import world
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 12, 1)
@@ -29,7 +30,12 @@ CAMBRIDGESHIRE = "E54000056"  # NHS Cambridgeshire and Peterborough ICB: PZ041's
 @pytest.fixture
 def two_years():
     """2023-24 (PZ041 and PZ002) and 2024-25 (five large units) with their final releases, and
-    2025-26 open, with a provisional release at its first quarter end."""
+    2025-26 open, with a provisional release at its first quarter end (built once per test
+    process: tests/worlds.py)."""
+    return world("two years and an open one", _two_years)
+
+
+def _two_years():
     earlier = {code: Cohort(code, year=2023) for code in ("PZ041", "PZ002")}
     for code, children in (("PZ041", 40), ("PZ002", 30)):
         for i in range(children):

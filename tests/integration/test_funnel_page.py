@@ -8,14 +8,20 @@ import pytest
 from aggregation import selectors
 from aggregation.releases import publish_release
 from dashboards.callback_requests import FUNNEL_OUTPUTS
-from tests.integration.conftest import dash_callback
+from tests.integration.conftest import dash_callback, make_large_units
+from tests.worlds import world
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def released(large_units):
-    period, _ = large_units
+def released():
+    """Built once per test process (tests/worlds.py)."""
+    return world("funnel release", _released)
+
+
+def _released():
+    period, _ = make_large_units()
     return publish_release(period, "final", today=dt.date(2026, 12, 1))
 
 

@@ -19,6 +19,8 @@ from dashboards.map_data import map_view, release_choices
 from dashboards.map_outputs import update_request
 from npda.data_model import models as m
 from tests.factories import user_in_group
+from tests.integration.conftest import make_large_units
+from tests.worlds import world
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 12, 1)
@@ -27,8 +29,13 @@ _TO_BNG = Transformer.from_crs(4326, 27700, always_xy=True)
 
 
 @pytest.fixture
-def released(large_units):
-    period, _ = large_units
+def released():
+    """Built once per test process (tests/worlds.py)."""
+    return world("map explorer release", _released)
+
+
+def _released():
+    period, _ = make_large_units()
     return period, publish_release(period, "final", today=TODAY)
 
 

@@ -17,6 +17,7 @@ from aggregation.releases import publish_release
 from constants.groups import GroupName
 from dashboards.map_outputs import update_request
 from npda.data_model import models as m
+from tests import worlds
 from tests.factories import (
     AuditPeriodFactory,
     SiteFactory,
@@ -24,6 +25,7 @@ from tests.factories import (
     VisitFactory,
     user_in_group,
 )
+from tests.integration.conftest import make_large_units
 
 pytestmark = pytest.mark.django_db
 ROLES = ("anonymous", "rcpch_full", "rcpch_edit", "rcpch_view", "trust_full", "trust_edit",
@@ -109,8 +111,13 @@ MATRIX = {
 
 
 @pytest.fixture
-def world(large_units):
-    period, _ = large_units
+def world():
+    """Built once per test process (tests/worlds.py)."""
+    return worlds.world("permission matrix", _world)
+
+
+def _world():
+    period, _ = make_large_units()
     release = publish_release(period, "final", today=dt.date(2026, 12, 1))
     active = m.Submission.objects.filter(audit_period=period, is_active=True)
     own = active.get(paediatric_diabetes_unit_id="PZ041")

@@ -15,15 +15,22 @@ from aggregation.services import compute_kpis
 from constants.groups import GroupName
 from npda.data_model import models as m
 from tests.factories import user_in_group as user
+from tests.integration.conftest import make_large_units
 from tests.kpi_cohort import CLINIC, Cohort, E, aggregate, d
+from tests.worlds import world
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 12, 1)
 
 
 @pytest.fixture
-def releases(large_units):
-    period, _ = large_units
+def releases():
+    """Built once per test process (tests/worlds.py)."""
+    return world("read api releases", _releases)
+
+
+def _releases():
+    period, _ = make_large_units()
     quarters = [
         publish_release(period, "provisional", as_at=d(q), today=TODAY)
         for q in ("2024-06-30", "2024-09-30", "2024-12-31")

@@ -19,15 +19,21 @@ from dashboards.callback_requests import (
     location_request,
 )
 from tests.factories import user_in_group
-from tests.integration.conftest import dash_callback
+from tests.integration.conftest import dash_callback, make_large_units
+from tests.worlds import world
 
 pytestmark = pytest.mark.django_db
 TREND, PEERS, CASE_MIX = TREND_OUTPUTS, PEER_OUTPUTS, CASE_MIX_OUTPUTS
 
 
 @pytest.fixture
-def released(large_units):
-    period, _ = large_units
+def released():
+    """Built once per test process (tests/worlds.py)."""
+    return world("unit page releases", _released)
+
+
+def _released():
+    period, _ = make_large_units()
     provisional = publish_release(period, "provisional", today=dt.date(2026, 12, 1))
     final = publish_release(period, "final", today=dt.date(2026, 12, 1))
     return period, provisional, final
