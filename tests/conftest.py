@@ -80,11 +80,12 @@ def pytest_xdist_make_scheduler(config, log):
     return BrowserTestsTogether(config, log)
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(autouse=True)
 def published_files_folder(tmp_path_factory):
-    """Files drawn from releases are kept in a folder of this run's own
-    (npda.pages.published_files): nothing drawn by an earlier run, or by the demo, is served to
-    a test."""
+    """Files drawn from releases are kept in a folder of each test's own
+    (npda.pages.published_files): nothing drawn by an earlier run, by the demo, or by an earlier
+    test from a release of the same id (a world copied back: tests/worlds.py) is served to a
+    test."""
     settings.NPDA_PUBLISHED_FILES_DIR = tmp_path_factory.mktemp("published")
 
 
