@@ -181,7 +181,7 @@ def _due(rule: Rule, state: KPIState, diagnosis: date | None, period_end: date) 
     """The end of the window: for an incomplete measure, the date it must be done by; for a
     care process not done in time (failed), the date it was due by."""
     if isinstance(rule, Event) and not isinstance(rule, CheckBundle):
-        if state in (KPIState.INCOMPLETE, KPIState.FAILED):
+        if state in NOT_DONE:
             return rule.window_end_date(period_end, diagnosis)
         return None
     return period_end if state == KPIState.INCOMPLETE else None

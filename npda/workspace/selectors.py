@@ -197,6 +197,11 @@ def measure_field(number: str) -> str | None:
 KPI_FIELDS = frozenset(f.name for f in KPI._meta.concrete_fields)
 
 
+def _state_columns(fields) -> str:
+    """The KPI row's (`k`) columns of these state fields, for a query's select list."""
+    return ", ".join(f"k.{KPI._meta.get_field(name).column}" for name in fields)
+
+
 def unit_children(
     unit: PaediatricDiabetesUnit, period: AuditPeriod, today: date, measures: Sequence[str] = ()
 ) -> list[ChildRow]:
@@ -209,8 +214,7 @@ def unit_children(
     year = period.start_date.year
     wanted = [name for name in map(measure_field, measures) if name]
     fields = list(dict.fromkeys([*care_process_fields(year), *wanted]))
-    sql = CHILDREN_SQL.format(version_children=VERSION_CHILDREN,
-                              states=", ".join(f"k.{name}" for name in fields))  # fmt: skip
+    sql = CHILDREN_SQL.format(version_children=VERSION_CHILDREN, states=_state_columns(fields))
     with connection.cursor() as cursor:
         cursor.execute(sql, {"version": version.pk, "start": period.start_date,
                              "end": period.end_date, "period": period.pk,
@@ -464,9 +468,9 @@ def unit_due(unit: PaediatricDiabetesUnit, period: AuditPeriod, today: date) -> 
         return []
     year = period.start_date.year
     fields = care_process_fields(year)
-    states = ", ".join(f"k.{KPI._meta.get_field(name).column}" for name in fields)
+    sql = DUE_SQL.format(version_children=VERSION_CHILDREN, states=_state_columns(fields))
     with connection.cursor() as cursor:
-        cursor.execute(DUE_SQL.format(states=states, version_children=VERSION_CHILDREN), {
+        cursor.execute(sql, {
             "version": version.pk, "period": period.pk, "unit": unit.pk})  # fmt: skip
         rows = cursor.fetchall()
     return [
