@@ -24,7 +24,9 @@ wsgi_app = "npda.wsgi:application"
 
 
 def post_worker_init(worker) -> None:
-    """Each worker fills its caches before serving (see npda/warmup.py)."""
-    from npda.pages.warmup import warm_caches
+    """Each worker fills its caches before serving, then puts what it holds from its start out
+    of the garbage collector's sight (npda/pages/warmup.py, ADR 0031)."""
+    from npda.pages.warmup import settle_heap, warm_caches
 
     worker.log.info("caches warmed in %.2f s", warm_caches())
+    worker.log.info("%d objects of the worker's start frozen", settle_heap())

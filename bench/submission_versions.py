@@ -19,6 +19,9 @@ CHECK_TARGET_S, CONFIRM_TARGET_S, TRACKER_TARGET_MS, WORKBOOK_TARGET_S = 2.0, 1.
 def run(repeats: int = 3) -> None:
     from aggregation import selectors
     from npda.data_model.models import SignOff, Submission
+    from npda.pages.warmup import settle_heap
+
+    settle_heap()  # as a gunicorn worker is before it serves (ADR 0031)
 
     period = selectors.audit_period_for_year(selectors.latest_final_release().audit_year)
     largest = (

@@ -288,6 +288,11 @@ class Template:
     columns: tuple[Column, ...]
     patient_level_count: int
 
+    def __hash__(self) -> int:
+        # One template per dataset year; caches keyed on a template hash it for every row, and
+        # the generated hash would walk all its columns each time.
+        return hash(self.dataset_year)
+
     @property
     def name(self) -> str:
         return f"{self.dataset_year} template"

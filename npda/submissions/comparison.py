@@ -117,7 +117,8 @@ def compare(
     """The records of a checked upload against the unit's data in use for the period."""
     active = active_version(unit, period)
     new_children = {p.key: _patient_values(p.fields, p.site_fields, p.errors) for p in patients}
-    new_visits = _visit_sets(_visit_fields(period), ((v.patient_key, v.fields) for v in visits))
+    new_visits = _visit_sets(_visit_fields(period),
+                             ((v.patient_key, v.fields.items()) for v in visits))  # fmt: skip
     if active is None:
         return Comparison(None, added=sorted(new_children), rows_after=len(visits))
     old_children, old_visits = _active_children(active, period)
@@ -188,10 +189,14 @@ def _visit_fields(period: AuditPeriod) -> tuple[str, ...]:
 
 
 def _visit_sets(names: tuple[str, ...], visits) -> dict[str, Counter]:
-    """Each child's visits as a multiset of their values (rows may come in any order)."""
+    """Each child's visits, given as (key, its (field, value) pairs), as a multiset of their
+    values (rows may come in any order); a row is the set of its compared values that are not
+    blank (most of a row's fields are)."""
+    compared = frozenset(names)
     sets: dict[str, Counter] = {}
-    for key, fields in visits:
-        row = tuple(_plain(fields.get(name)) for name in names)
+    for key, values in visits:
+        row = frozenset((name, _plain(value)) for name, value in values
+                        if value is not None and value != "" and name in compared)  # fmt: skip
         sets.setdefault(key, Counter())[row] += 1
     return sets
 
@@ -214,5 +219,5 @@ def _active_children(active: Submission, period: AuditPeriod):
         children[key] = _patient_values(row, site_values.get(row["pk"], {}), row["errors"])
     names = _visit_fields(period)
     visits = Visit.objects.filter(submission=active).values_list("patient_id", *names)
-    return children, _visit_sets(names, ((keys.get(r[0], ""), dict(zip(names, r[1:], strict=True)))
+    return children, _visit_sets(names, ((keys.get(r[0], ""), zip(names, r[1:], strict=True))
                                          for r in visits.iterator(chunk_size=5000)))  # fmt: skip

@@ -68,14 +68,16 @@ class UploadFile:
         """(row number, {field: non-blank cleaned cell}) for every data row, in file order."""
         reader = csv.reader(lines(self.text), strict=True)
         next(reader)
+        columns = tuple(self.columns.items())
         for number, row in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in row):
-                continue
+            width = len(row)
             values = {}
-            for name, index in self.columns.items():
-                if index < len(row) and (value := cells.clean(row[index])) is not None:
+            for name, index in columns:
+                # Most cells are empty: only a cell with text is cleaned.
+                if index < width and row[index] and (value := cells.clean(row[index])):
                     values[name] = value
-            yield number, values
+            if values or any(cell.strip() for cell in row):
+                yield number, values
 
 
 def decode(content: bytes) -> str:
