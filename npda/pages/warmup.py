@@ -44,7 +44,8 @@ def settle_heap() -> int:
     builds a large upload's records sets off several (ADR 0031)."""
     from django.urls import get_resolver
 
-    get_resolver().url_patterns  # the URLconf and the Dash apps it registers, loaded now
+    if not get_resolver().url_patterns:  # the URLconf and the Dash apps it registers, loaded
+        logger.warning("The URLconf has no patterns")
     gc.collect()
     frozen = len(gc.get_objects())
     gc.freeze()

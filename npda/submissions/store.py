@@ -17,7 +17,6 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
-import pgtrigger
 from django.core.files.base import ContentFile
 from django.db import connection, models, transaction
 
@@ -33,6 +32,7 @@ from npda.data_model.models import (
     SubmissionRecords,
     Visit,
 )
+from npda.data_model.row_history import without_row_history
 from npda.submissions.locks import lock_unit_period
 from npda.submissions.records import PatientRecord, VisitRecord, pack, pack_json, unpack
 from npda.submissions.sign_off import refuse_if_signed_off
@@ -149,10 +149,8 @@ def _new_version(unit, period, patients, visits, submitted_by, file_name, file_c
 @contextmanager
 def _writing_a_version():
     """One transaction writing a whole version: it is kept whole (its records), so no row
-    history is recorded (ADR 0028). The triggers are ignored from outside the transaction, so
-    that a failure inside it is reported as itself (pgtrigger resets its setting on the way out,
-    which an aborted transaction would refuse)."""
-    with pgtrigger.ignore(), transaction.atomic():
+    history is recorded (ADR 0028, `npda.data_model.row_history`)."""
+    with without_row_history():
         yield
 
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import pgtrigger
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from npda.data_model.models import AuditPeriod, PaediatricDiabetesUnit, Submission
+from npda.data_model.row_history import without_row_history
 
 from .csv_writer import csv_file_name, write_unit_csv_file
 from .generator import AuditYear, generate_unit
@@ -136,7 +136,7 @@ def derive_imd_quintiles(submission: Submission, quintiles: dict[str, int]) -> N
     for pk, nhs_number, reference in children:
         ids.append(pk)
         values.append(quintiles.get(nhs_number or reference))
-    with pgtrigger.ignore(), connection.cursor() as cursor:  # derived: not a change to record
+    with without_row_history(), connection.cursor() as cursor:  # derived: not a change to record
         cursor.execute(
             "UPDATE npda_patient p SET imd_quintile = v.q"
             " FROM unnest(%s::bigint[], %s::smallint[]) AS v(id, q) WHERE p.id = v.id",

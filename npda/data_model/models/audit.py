@@ -16,6 +16,7 @@ from django.db.models.functions import ExtractYear
 from constants import codes
 from constants.csv_template import IDENTIFIER_MAX_LENGTH
 from constants.groups import custom_permissions_for
+from npda.data_model.row_history import AnyChangeRecording, Recording
 
 from .geography import BOUNDARY_SRID, POINT_SRID, Organisation, PaediatricDiabetesUnit
 
@@ -104,14 +105,14 @@ def _decimal(label: str, digits: int, places: int):
 # Every change to a child's data made one row at a time (a web form, the admin) is recorded by
 # a database trigger into <Model>Event: the row as it was before and after, with its context
 # (who, which version, from where). A whole version written by an upload or a restore is
-# itself kept (SubmissionRecords) and is written with the triggers ignored (ADR 0028).
+# itself kept (SubmissionRecords) and is written without row history (ADR 0028, row_history).
 def changes() -> tuple:
     """The trackers of one model (each model needs its own: they take its fields)."""
     return (
-        pghistory.InsertEvent("added"),
-        pghistory.UpdateEvent("before", row=pghistory.Old),
-        pghistory.UpdateEvent("after"),
-        pghistory.DeleteEvent("removed"),
+        pghistory.InsertEvent("added", condition=Recording()),
+        pghistory.UpdateEvent("before", row=pghistory.Old, condition=AnyChangeRecording()),
+        pghistory.UpdateEvent("after", condition=AnyChangeRecording()),
+        pghistory.DeleteEvent("removed", condition=Recording()),
     )
 
 
