@@ -11,7 +11,7 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
-from bench.common import BENCH_DATABASE, ROOT, report, timed
+from bench.common import BENCH_DATABASE, ROOT, report, timed, without_sign_off
 
 BENCH_UNIT = "PZ041"
 
@@ -87,6 +87,7 @@ def run(repeats: int = 3) -> None:
         defaults={"end_date": date(2025, 3, 31), "slug": "2024-2025", "is_open": False},
     )
     unit = PaediatricDiabetesUnit.objects.get(pz_code=BENCH_UNIT)
+    without_sign_off(unit, period)
     content = unit_csv(10_000)
     print(f"CSV import of one unit ({len(content) / 1e6:.1f} MB, 10,000 rows, 700 children)")
 
