@@ -118,3 +118,18 @@ def test_the_open_year_fills_in_with_the_quarters_passed():
     assert ReleaseAggregate.objects.filter(
         release__in=releases, measure_id="22", level="national", value__gt=0
     ).exists()
+
+
+@pytest.mark.django_db  # no second process here: the test's transaction will do
+def test_the_demo_lead_is_a_member_of_every_unit_again_after_the_units_were_made_again():
+    """Reloading the reference data into empty tables makes the units again without their
+    members: the demo's lead must still be able to sign the demo's years off."""
+    from npda.submissions.sign_off import may_sign_off
+    from npda.synthetic.management.commands.load_demo import demo_lead
+
+    lead = demo_lead()
+    lead.organisation_employers.clear()  # as after the units were made again
+    unit = m.PaediatricDiabetesUnit.objects.filter(is_active=True).first()
+    assert not may_sign_off(lead, unit)
+    assert demo_lead().pk == lead.pk
+    assert may_sign_off(lead, unit)

@@ -71,8 +71,9 @@ def demo_lead() -> NPDAUser:
     if created:
         lead.set_unusable_password()
         lead.save()
-        lead.groups.add(Group.objects.get(name=GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS))
-        lead.organisation_employers.set(PaediatricDiabetesUnit.objects.filter(is_active=True))
+    # Every time: reloading the reference data makes the units again, without their members.
+    lead.groups.add(Group.objects.get(name=GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS))
+    lead.organisation_employers.add(*PaediatricDiabetesUnit.objects.filter(is_active=True))
     return lead
 
 
