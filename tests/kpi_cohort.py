@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from django.db.models import F
+
 from constants.kpis import MEASURES_BY_NUMBER
 from npda.data_model import models as m
 from tests.factories import AuditPeriodFactory, PatientFactory, SiteFactory, SubmissionFactory
@@ -84,9 +86,19 @@ class Cohort:
             reason_leaving_service=reason,
         )
         self.submission.patients.add(patient)
+        self._count(patient_count=1)
         for row in rows:
             self.row(patient, **row)
         return patient
+
+    def _count(self, **added: int) -> None:
+        """The version's counts follow its children and rows, as an upload sets them (pages
+        show them)."""
+        m.Submission.objects.filter(pk=self.submission.pk).update(
+            **{name: F(name) + n for name, n in added.items()}
+        )
+        for name, n in added.items():
+            setattr(self.submission, name, getattr(self.submission, name) + n)
 
     def day(self, value: str | dt.date) -> dt.date:
         """A date of the example, in the cohort's period (two years later for 2026)."""
@@ -101,6 +113,7 @@ class Cohort:
         if self.years_later:
             fields = in_2026_fields(fields)
         self.next_row += 1
+        self._count(visit_count=1)
         return m.Visit.objects.create(
             patient=patient,
             submission=self.submission,
