@@ -22,6 +22,7 @@ from npda.data_model.models import (
     VisitEvent,
 )
 from npda.submissions.records import PatientRecord, VisitRecord
+from npda.submissions.selectors import active_version
 
 PATIENT_COMPARED = (
     "date_of_birth", "postcode", "sex", "ethnicity", "diabetes_type", "diagnosis_date",
@@ -100,12 +101,6 @@ def form_changes(version: Submission) -> tuple[int, int]:
     contacts = VisitEvent.objects.filter(**made_in).values("pgh_obj_id").distinct().count()
     children = PatientEvent.objects.filter(**made_in).values("pgh_obj_id").distinct().count()
     return contacts, children
-
-
-def active_version(unit: PaediatricDiabetesUnit, period: AuditPeriod) -> Submission | None:
-    return Submission.objects.filter(
-        paediatric_diabetes_unit=unit, audit_period=period, is_active=True
-    ).first()
 
 
 def compare(

@@ -19,9 +19,9 @@ from constants.csv_template import template_for
 from constants.sections import VISIT_SECTIONS
 from npda.data_model.models import AuditPeriod, PaediatricDiabetesUnit, Submission
 from npda.spreadsheets import add_sheet, new_workbook
-from npda.submissions.comparison import active_version
 from npda.submissions.messages import RULE_TITLES
 from npda.submissions.reports import add_error_sheets
+from npda.submissions.selectors import active_version
 
 QUARTERS = ("April to June", "July to September", "October to December", "January to March")
 

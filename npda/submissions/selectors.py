@@ -13,6 +13,17 @@ def submissions_for_user(user) -> "m.QuerySet[m.Submission]":
     ).select_related("paediatric_diabetes_unit", "audit_period", "submitted_by")
 
 
+def active_version(unit: m.PaediatricDiabetesUnit, period: m.AuditPeriod) -> m.Submission | None:
+    """The version in use: the unit's data for the year (None: it has none)."""
+    return (
+        m.Submission.objects.filter(
+            paediatric_diabetes_unit=unit, audit_period=period, is_active=True
+        )
+        .select_related("submitted_by")
+        .first()
+    )
+
+
 def visible_audit_periods() -> "m.QuerySet[m.AuditPeriod]":
     return m.AuditPeriod.objects.filter(is_visible=True).order_by("-start_date")
 

@@ -20,8 +20,9 @@ from npda.data_model.models import (
     SubmissionRecords,
 )
 from npda.submissions import messages
-from npda.submissions.comparison import Comparison, active_version, compare
+from npda.submissions.comparison import Comparison, compare
 from npda.submissions.records import unpack
+from npda.submissions.selectors import active_version
 from npda.submissions.services import (
     ImportResult,
     Refused,

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from npda.data_model.models import AuditPeriod, PaediatricDiabetesUnit, Patient, Visit
 from npda.submissions import edits
-from npda.submissions.comparison import active_version
+from npda.submissions.selectors import active_version
 from npda.submissions.sign_off import SignOffRefused
 from npda.workspace import common, history
 from npda.workspace.common import period_for, unit_for

@@ -33,6 +33,7 @@ from npda.data_model.models import (
     Submission,
     Visit,
 )
+from npda.submissions.selectors import active_version
 
 FLAGS = {
     "errors": "Errors in the data",
@@ -115,16 +116,6 @@ def results_pending(unit: PaediatricDiabetesUnit, period: AuditPeriod) -> bool:
         paediatric_diabetes_unit=unit, audit_period=period,
         status__in=(RecomputeRequest.Status.QUEUED, RecomputeRequest.Status.RUNNING),
     ).exists()  # fmt: skip
-
-
-def active_version(unit: PaediatricDiabetesUnit, period: AuditPeriod) -> Submission | None:
-    return (
-        Submission.objects.filter(
-            paediatric_diabetes_unit=unit, audit_period=period, is_active=True
-        )
-        .select_related("submitted_by")
-        .first()
-    )
 
 
 CHILDREN_SQL = """
