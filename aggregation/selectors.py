@@ -22,6 +22,7 @@ from constants import disclosure as sdc
 from constants.breakdowns import BREAKDOWNS_BY_KEY, CASE_MIX_MEASURE
 from constants.kpis import DEFINITIONS, MEASURES, MEASURES_BY_NUMBER, POPULATIONS, Polarity
 from constants.levels import Level
+from constants.numbers import whole_number
 from npda.data_model import models as m
 from npda.data_model.models import AuditPeriod, Submission
 
@@ -119,11 +120,12 @@ def resolve_release(spec: str | int) -> ReleaseSummary:
                 "There is no final release yet: give a release id (see /api/v1/releases).",
             )  # fmt: skip
         return latest
-    if not text.isdigit():
+    release_id = whole_number(text)
+    if release_id is None:
         raise NotFound(
             "release", spec, _release_choices(), "release must be a release id or 'latest'"
         )
-    found = _summaries("r.id = %s", [int(text)]) if int(text) < 2**62 else []
+    found = _summaries("r.id = %s", [release_id])
     if not found:
         raise NotFound("release", spec, _release_choices(), f"There is no release {text}.")
     return found[0]

@@ -28,6 +28,7 @@ from constants.kpis import (
     definition_for,
     name_for,
 )
+from constants.numbers import year_number
 from npda.data_model.scope import units_for_user
 
 from . import map_figures as fig
@@ -51,7 +52,7 @@ class UnitState:
     @property
     def live_year(self) -> int | None:
         text = self.release.removeprefix(LIVE_PREFIX)
-        return int(text) if self.release.startswith(LIVE_PREFIX) and text.isdigit() else None
+        return year_number(text) if self.release.startswith(LIVE_PREFIX) else None
 
     def query(self, **changes) -> str:
         values = {"release": self.release, "measure": self.measure} | changes

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from constants.numbers import year_number
 from npda.data_model.models import AuditPeriod
 from npda.data_model.scope import sees_all_units
 from npda.spreadsheets import csv_row
@@ -26,7 +27,8 @@ def _period(request: HttpRequest) -> AuditPeriod:
     periods = AuditPeriod.objects.order_by("-start_date")
     year = request.GET.get("year", "")
     if year:
-        period = periods.filter(start_date__year=int(year)).first() if year.isdigit() else None
+        number = year_number(year)
+        period = periods.filter(start_date__year=number).first() if number else None
         if period is None:
             raise Http404(f"There is no audit year {year[:10]!r}.")
         return period

@@ -112,16 +112,33 @@ def save_draft(
     return submission
 
 
+class VersionRefused(Exception):
+    """A step that may not happen to a version, with the reason in words."""
+
+
+def refuse_unless(version: Submission, status: str, what: str) -> None:
+    if version.status != status:
+        raise VersionRefused(f"{what}: this version is {version.get_status_display().lower()}.")
+
+
 def make_active(
-    submission: Submission, *, by: NPDAUser | None, action: str, reason: str = ""
+    submission: Submission,
+    *,
+    by: NPDAUser | None,
+    action: str,
+    expected: tuple[str, str],
+    reason: str = "",
 ) -> Submission:
     """A draft (confirmed) or an earlier version (restored) made the unit's data, from the
-    records it was checked with."""
+    records it was checked with. `expected` is the status it must still have once the unit's
+    year is locked, and the words of the refusal: two requests to use one draft, or to discard
+    it while it is being used, must not both go through."""
     unit, period = submission.paediatric_diabetes_unit, submission.audit_period
     with _writing_a_version():
         lock_unit_period(unit, period)
         refuse_if_signed_off(unit, period)
         submission = Submission.objects.select_for_update().get(pk=submission.pk)
+        refuse_unless(submission, *expected)
         patients, visits = unpack(bytes(submission.records.packed))
         _activate(submission, patients, visits)
         _event(submission, action, by, reason)

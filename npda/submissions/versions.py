@@ -30,13 +30,13 @@ from npda.submissions.services import (
     read_and_check,
     summarise,
 )
-from npda.submissions.store import make_active, save_draft
+from npda.submissions.store import VersionRefused, make_active, refuse_unless, save_draft
 
 Action = SubmissionEvent.Action
-
-
-class VersionRefused(Exception):
-    """A step that may not happen to a version, with the reason in words."""
+TO_USE = (Submission.Status.DRAFT, "Only a checked draft can be used")
+TO_DISCARD = (Submission.Status.DRAFT, "Only a checked draft can be discarded")
+TO_RESTORE = (Submission.Status.SUPERSEDED,
+              "Only an earlier version that was the unit's data can be restored")  # fmt: skip
 
 
 @dataclass
@@ -136,16 +136,20 @@ def confirm_draft(draft: Submission, user: NPDAUser) -> Submission:
     """The draft becomes the unit's data for its year (the previous version is kept)."""
     expire_drafts()
     draft.refresh_from_db()
-    _refuse_unless(draft, Submission.Status.DRAFT, "Only a checked draft can be used")
+    refuse_unless(draft, *TO_USE)
     if not draft.audit_period.is_open and not can_upload_to_closed_period(user):
         raise VersionRefused(messages.FATAL["F15"].format(period=draft.audit_period))
-    return make_active(draft, by=user, action=Action.CONFIRMED)
+    return make_active(draft, by=user, action=Action.CONFIRMED, expected=TO_USE)
 
 
 def discard_draft(draft: Submission, user: NPDAUser) -> Submission:
+    """The row lock orders a discard with a confirm of the same draft (`make_active` takes it
+    too, then checks the status again); a draft past its days has expired, not been
+    discarded."""
+    expire_drafts()
     with transaction.atomic():
         draft = Submission.objects.select_for_update().get(pk=draft.pk)
-        _refuse_unless(draft, Submission.Status.DRAFT, "Only a checked draft can be discarded")
+        refuse_unless(draft, *TO_DISCARD)
         draft.status = Submission.Status.DISCARDED
         draft.save(update_fields=["status"])
         SubmissionRecords.objects.filter(submission=draft).delete()
@@ -159,8 +163,7 @@ def restore_version(version: Submission, user: NPDAUser, reason: str) -> Submiss
     if len(reason) < 5:
         raise VersionRefused("Say why this version is restored (a short reason is needed).")
     version.refresh_from_db()
-    _refuse_unless(version, Submission.Status.SUPERSEDED,
-                   "Only an earlier version that was the unit's data can be restored")  # fmt: skip
+    refuse_unless(version, *TO_RESTORE)
     if not SubmissionRecords.objects.filter(submission=version).exists():
         raise VersionRefused(
             "This version was stored before versions kept their checked records, so it cannot "
@@ -168,9 +171,5 @@ def restore_version(version: Submission, user: NPDAUser, reason: str) -> Submiss
         )
     if not version.audit_period.is_open and not can_upload_to_closed_period(user):
         raise VersionRefused(messages.FATAL["F15"].format(period=version.audit_period))
-    return make_active(version, by=user, action=Action.RESTORED, reason=reason[:500])
-
-
-def _refuse_unless(version: Submission, status: str, what: str) -> None:
-    if version.status != status:
-        raise VersionRefused(f"{what}: this version is {version.get_status_display().lower()}.")
+    return make_active(version, by=user, action=Action.RESTORED, expected=TO_RESTORE,
+                       reason=reason[:500])  # fmt: skip

@@ -6,6 +6,7 @@ from datetime import date
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
+from constants.numbers import year_number
 from npda.data_model.models import AuditPeriod, PaediatricDiabetesUnit
 from npda.data_model.scope import units_for_user
 
@@ -29,7 +30,8 @@ def period_for(request: HttpRequest) -> AuditPeriod:
     year = (request.GET.get("year") or request.POST.get("year") or "").strip()
     periods = AuditPeriod.objects.order_by("-start_date")
     if year:
-        period = periods.filter(start_date__year=int(year)).first() if year.isdigit() else None
+        number = year_number(year)
+        period = periods.filter(start_date__year=number).first() if number else None
         if period is None:
             raise Http404(f"There is no audit year {year[:10]!r}.")
         return period

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from constants.numbers import whole_number
 from npda.data_model.models import AuditPeriod, PaediatricDiabetesUnit, Patient, Visit
 from npda.submissions import edits
 from npda.submissions.selectors import active_version
@@ -125,7 +126,7 @@ def contact_remove(request: HttpRequest, code: str, pk: int, contact_pk: int):
 
 
 def _int(text) -> int | None:
-    return int(text) if str(text or "").isdigit() and len(str(text)) < 12 else None
+    return whole_number(text)
 
 
 @login_required

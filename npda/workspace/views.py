@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from constants import codes
 from constants.kpis import MEASURES_BY_NUMBER, name_for
+from constants.numbers import whole_number
 from npda.accounts.activity import record_activity
 from npda.data_model.models import (
     ActivityType,
@@ -87,7 +88,7 @@ def _filter(request: HttpRequest) -> ChildFilter:
     measure = data.get("measure", "")
     return ChildFilter(
         flag=data.get("flag", "") if data.get("flag", "") in FLAGS else "",
-        diabetes_type=int(kind) if kind.isdigit() and int(kind) in codes.DiabetesType.values
+        diabetes_type=whole_number(kind) if whole_number(kind) in codes.DiabetesType.values
         else None,
         measure=measure if measure in MEASURES_BY_NUMBER else "",
         measure_state=data.get("state", "") if data.get("state") in ("failed", "incomplete")

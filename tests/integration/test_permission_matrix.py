@@ -426,7 +426,7 @@ def test_each_role_may_take_only_its_own_submission_actions(client, large_units,
     from npda.submissions import sign_off as sign_offs
     from npda.submissions.records import pack
     from npda.submissions.store import make_active
-    from npda.submissions.versions import check_upload
+    from npda.submissions.versions import TO_USE, check_upload
     from tests.csv_files import make_csv, row
 
     period, _ = large_units
@@ -438,7 +438,7 @@ def test_each_role_may_take_only_its_own_submission_actions(client, large_units,
     m.SubmissionRecords.objects.create(submission=earlier, packed=pack([], []))  # restorable
     draft = check_upload(make_csv([row()]), "a.csv", unit, period).draft
     if action == "restore":  # the draft made the data: the earlier version is history
-        make_active(draft, by=None, action="confirmed")
+        make_active(draft, by=None, action="confirmed", expected=TO_USE)
     if action == "reopen":
         sign_offs.sign_off(unit, period, user_in_group(GROUPS["trust_full"], ["PZ041"]))
     signed_in(client, role)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -375,11 +376,60 @@ def test_another_units_versions_are_out_of_reach(client, unit, period, nurse):
     next_year = make_csv([row(nhs_number=A, visit_date="10/06/2025", hba1c_date="10/06/2025")])
     other_year = import_submission(next_year, "c.csv", unit, later, today=dt.date(2025, 7, 1))
     url = reverse("submission-restore", args=["PZ041", 2024])
-    for version in (theirs.submission_id, other_year.submission_id, "abc", ""):
+    for version in (theirs.submission_id, other_year.submission_id, "abc", "", "²", "0" * 5000):
         response = client.post(url, {"version": version, "reason": "a good reason"})
         text = html.unescape(response.content.decode())
         assert response.status_code == 400 and "not one of PZ041's 2024-2025 versions" in text
     assert active(other_unit, period).pk == theirs.submission_id
+
+
+BAD_YEARS = ("0", "10000", "99999", "9" * 20)  # a date cannot hold them: not a 500
+
+
+def test_a_year_no_date_can_hold_is_a_404_on_every_year_page(client, unit, period, lead):
+    import_submission(FIRST, "a.csv", unit, period, today=TODAY)
+    client.force_login(lead)
+    for year in BAD_YEARS:
+        for name in ("submission-history", "sign-off", "data-quality", "data-quality-xlsx"):
+            url = reverse(name, args=["PZ041", 2024]).replace("2024", year)
+            assert client.get(url).status_code == 404, url
+        for name in ("submission-restore", "sign-off", "sign-off-reopen"):
+            url = reverse(name, args=["PZ041", 2024]).replace("2024", year)
+            response = client.post(url, {"version": "1", "reason": "a good reason"})
+            assert response.status_code == 404, url
+    assert active(unit, period).events.count() == 1  # imported, nothing since
+
+
+@pytest.mark.parametrize("year", [*BAD_YEARS, "²", "٣", "1" * 5000, "abc", "-1"])
+def test_the_tracker_of_a_year_it_cannot_show_is_a_404(client, year):
+    client.force_login(user_in_group(GroupName.RCPCH_AUDIT_TEAM_VIEW_ONLY))
+    assert client.get(reverse("tracker"), {"year": year}).status_code == 404
+
+
+def test_a_workspace_year_it_cannot_show_is_a_404(client, nurse):
+    client.force_login(nurse)
+    for year in (*BAD_YEARS, "²", "1" * 5000):
+        response = client.get(reverse("workspace", args=["PZ041"]), {"year": year})
+        assert response.status_code == 404, year
+
+
+def test_the_pages_of_a_year_answer_only_their_methods(client, unit, period, nurse):
+    client.force_login(nurse)
+    assert client.delete(reverse("submission-history", args=["PZ041", 2024])).status_code == 405
+    assert client.post(reverse("submission-history", args=["PZ041", 2024])).status_code == 405
+    assert client.put(reverse("sign-off", args=["PZ041", 2024])).status_code == 405
+
+
+def test_a_draft_past_its_days_cannot_be_discarded_by_hand_it_has_expired(
+    client, unit, period, nurse
+):
+    draft = check(FIRST, unit, period, nurse).draft
+    old = timezone.now() - dt.timedelta(days=settings.NPDA_DRAFT_DAYS + 1)
+    m.Submission.objects.filter(pk=draft.pk).update(submitted_at=old)
+    client.force_login(nurse)
+    response = client.post(reverse("submission-discard", args=[draft.pk]))
+    assert response.status_code == 409
+    assert list(draft.events.values_list("action", flat=True)) == ["checked", "expired"]
 
 
 def test_view_only_staff_see_versions_but_change_nothing(client, unit, period):

@@ -12,9 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aggregation.models import Release
+from constants.numbers import whole_number, year_number
 from npda.accounts.activity import record_activity
 from npda.data_model.models import (
     ActivityType,
@@ -37,7 +38,9 @@ def unit_and_period(request: HttpRequest, code: str, year: int):
     if not request.user.has_perm("npda.view_submission"):
         raise Http404("No such page.")
     unit = units_for_user(request.user).filter(pz_code=code.upper()).first()
-    period = AuditPeriod.objects.filter(start_date__year=year).first()
+    period = (
+        AuditPeriod.objects.filter(start_date__year=year).first() if year_number(year) else None
+    )
     if unit is None or period is None:
         raise Http404(f"There is no {code.upper()} {year} data for you to see.")
     return unit, period
@@ -99,6 +102,7 @@ def _history_context(request, unit, period, **extra) -> dict:
 
 
 @login_required
+@require_GET
 def history(request: HttpRequest, code: str, year: int) -> HttpResponse:
     expire_drafts()
     unit, period = unit_and_period(request, code, year)
@@ -139,10 +143,11 @@ def restore(request: HttpRequest, code: str, year: int) -> HttpResponse:
 
 
 def _version_of(unit, period, text: str) -> Submission | None:
-    if not text.isdigit():
+    pk = whole_number(text)
+    if pk is None:
         return None
     return Submission.objects.filter(
-        pk=int(text), paediatric_diabetes_unit=unit, audit_period=period
+        pk=pk, paediatric_diabetes_unit=unit, audit_period=period
     ).first()
 
 
@@ -177,6 +182,7 @@ def _sign_off_context(request, unit, period, **extra) -> dict:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def sign_off_page(request: HttpRequest, code: str, year: int) -> HttpResponse:
     unit, period = unit_and_period(request, code, year)
     if request.method == "POST":
