@@ -74,7 +74,10 @@ def parse_decimal(text: str, places: int) -> Decimal:
         value = Decimal(text)
     except InvalidOperation:
         raise CellError("E21") from None
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    try:
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than a Decimal holds: far too large for any field,
+        return value  # which the field's range or capacity check then says
 
 
 def parse_whole_number(text: str) -> int:

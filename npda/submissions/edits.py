@@ -420,7 +420,11 @@ def _undo_row(kind: str, before, after, active: Submission, user: NPDAUser) -> N
         return
     values = {f.attname: getattr(before, f.attname) for f in type(before)._meta.concrete_fields
               if f.name not in NOT_PUT_BACK and hasattr(model, f.attname)}  # fmt: skip
+    if kind == "patient":
+        _refuse_a_shared_identifier(active, before.pgh_obj_id, values)
     if after is None:  # removed: put it back as it was
+        if model.objects.filter(pk=before.pgh_obj_id).exists():
+            raise EditRefused("This removal has already been undone.")
         model.objects.create(pk=before.pgh_obj_id, revision=before.revision,
                              changed_by=user, changed_at=timezone.now(), **values)  # fmt: skip
         if kind == "visit":
@@ -428,6 +432,20 @@ def _undo_row(kind: str, before, after, active: Submission, user: NPDAUser) -> N
         return
     stamp = {"changed_by": user, "changed_at": timezone.now(), "revision": F("revision") + 1}
     model.objects.filter(pk=after.pgh_obj_id).update(**values, **(stamp if kind != "site" else {}))
+
+
+def _refuse_a_shared_identifier(active: Submission, patient_id: int, values: dict) -> None:
+    """An undo may not give a child the identifier another of the unit's children now has
+    (the form refuses the same: a file would join them into one child)."""
+    for key_field, label in (("nhs_number", "NHS number"),
+                             ("unique_reference_number", "Unique Reference Number")):  # fmt: skip
+        key = values.get(key_field)
+        if key and Site.objects.filter(
+            paediatric_diabetes_unit_id=active.paediatric_diabetes_unit_id, is_active=True,
+            **{f"patient__{key_field}": key},
+        ).exclude(patient_id=patient_id).exists():  # fmt: skip
+            raise EditRefused(f"Another child of the unit now has this child's earlier {label}: "
+                              "undoing the change would give two children one number.")  # fmt: skip
 
 
 def _unchanged_since(model, after) -> bool:

@@ -18,7 +18,7 @@ from npda.data_model.models import AuditPeriod, PaediatricDiabetesUnit, Patient,
 from npda.submissions import edits
 from npda.submissions.selectors import active_version
 from npda.submissions.sign_off import SignOffRefused
-from npda.workspace import common, history
+from npda.workspace import common, history, selectors
 from npda.workspace.common import period_for, unit_for
 from npda.workspace.forms import ChildForm, ContactForm
 
@@ -30,10 +30,13 @@ def _may(request: HttpRequest, permission: str) -> None:
         raise PermissionDenied("Your role can see this record but not change it.")
 
 
-def child_of(unit: PaediatricDiabetesUnit, pk: int) -> Patient:
-    """A child of the unit (by internal id); a 404 for any other."""
-    children = Patient.objects.filter(sites__paediatric_diabetes_unit=unit).distinct()
-    return get_object_or_404(children, pk=pk)
+def child_of(unit: PaediatricDiabetesUnit, period: AuditPeriod, pk: int) -> Patient:
+    """A child in the unit's data in use for the year (by internal id); a 404 for any other.
+    A child's rows are changed through a year it is in: through another, a change would start
+    an empty version of that year and reach a year that may be signed off."""
+    children = Patient.objects.filter(sites__paediatric_diabetes_unit=unit)
+    in_year = children.filter(pk__in=selectors.in_year_data(unit, period))
+    return get_object_or_404(in_year.distinct(), pk=pk)
 
 
 def _contact_of(unit, period: AuditPeriod, patient: Patient, pk: int) -> Visit:
@@ -71,7 +74,7 @@ def _refuse(form, refused: Exception) -> None:
 def contact_form(request: HttpRequest, code: str, pk: int, contact_pk: int | None = None):
     """A new contact (`contact_pk` None) or a change to one."""
     unit, period = unit_for(request, code), period_for(request)
-    patient = child_of(unit, pk)
+    patient = child_of(unit, period, pk)
     contact = _contact_of(unit, period, patient, contact_pk) if contact_pk else None
     _may(request, "change_visit" if contact else "add_visit")
     kwargs = {"period": period, "patient": patient, "today": common.today(), "contact": contact}
@@ -104,7 +107,7 @@ def contact_form(request: HttpRequest, code: str, pk: int, contact_pk: int | Non
 def contact_remove(request: HttpRequest, code: str, pk: int, contact_pk: int):
     """GET: what would be removed; POST: remove it (recorded; it can be undone)."""
     unit, period = unit_for(request, code), period_for(request)
-    patient = child_of(unit, pk)
+    patient = child_of(unit, period, pk)
     contact = _contact_of(unit, period, patient, contact_pk)
     _may(request, "delete_visit")
     problem = ""
@@ -133,7 +136,7 @@ def _int(text) -> int | None:
 def child_form(request: HttpRequest, code: str, pk: int | None = None):
     """A new child of the unit's year (`pk` None) or a change to a child's details."""
     unit, period = unit_for(request, code), period_for(request)
-    patient = child_of(unit, pk) if pk else None
+    patient = child_of(unit, period, pk) if pk else None
     _may(request, "change_patient" if patient else "add_patient")
     kwargs = {"unit": unit, "period": period, "today": common.today(), "patient": patient}
     if request.method == "POST":
@@ -165,7 +168,7 @@ def child_form(request: HttpRequest, code: str, pk: int | None = None):
 def undo(request: HttpRequest, code: str, pk: int):
     """Undo one recorded change to the child's data (itself recorded)."""
     unit, period = unit_for(request, code), period_for(request)
-    patient = child_of(unit, pk)
+    patient = child_of(unit, period, pk)
     _may(request, "change_visit")
     change = history.change_of(patient, request.POST.get("change", ""))
     try:

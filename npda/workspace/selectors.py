@@ -118,6 +118,14 @@ def results_pending(unit: PaediatricDiabetesUnit, period: AuditPeriod) -> bool:
     ).exists()  # fmt: skip
 
 
+def in_year_data(unit: PaediatricDiabetesUnit, period: AuditPeriod):
+    """The ids of the children in the unit's data in use for the year (a subquery)."""
+    return Submission.patients.through.objects.filter(
+        submission__paediatric_diabetes_unit=unit, submission__audit_period=period,
+        submission__is_active=True,
+    ).values("patient_id")  # fmt: skip
+
+
 CHILDREN_SQL = """
 WITH own AS (
     SELECT p.id, coalesce(p.nhs_number, p.unique_reference_number) AS identifier,

@@ -203,6 +203,10 @@ def child(request: HttpRequest, code: str, pk: int) -> HttpResponse:
                     detail=f"patient {patient.pk} of {unit.pk} {period}")  # fmt: skip
     year = period.start_date.year
     read_only = edits.read_only_reason(unit, period, request.user)
+    in_year = selectors.in_year_data(unit, period).filter(patient_id=patient.pk).exists()
+    if not read_only and not in_year:
+        read_only = (f"This child is not in {unit.pk}'s {period} data: their details and "
+                     "contacts are changed through a year they are in.")  # fmt: skip
     return render(request, "workspace/child.html", {
         "unit": unit, "period": period, "years": year_choices(), "record": record,
         "children_url": reverse("unit-children", args=[unit.pk]) + f"?year={year}",

@@ -5,6 +5,7 @@ optimistic locking; a signed-off or closed year read-only; the recompute queued;
 role; and bad input answered with a form error or a 4xx, writing nothing."""
 
 import datetime as dt
+import html
 
 import pytest
 from django.urls import reverse
@@ -486,6 +487,7 @@ def test_a_replaced_upload_refuses_a_form_opened_before_it(year, client, nurse):
     )
     m.Submission.objects.filter(pk=stale_version).update(is_active=False, status="superseded")
     m.Submission.objects.filter(pk=newer.pk).update(is_active=True, status="active")
+    newer.patients.add(child)  # the new upload has the child too
     response = client.post(
         reverse("contact-new", args=["PZ041", child.pk]) + "?year=2024",
         {"visit_date": "11/06/2024", "version": stale_version},
@@ -723,3 +725,89 @@ def test_an_oversized_body_is_a_400_and_writes_nothing(year, client, nurse):
             "hospital_admission_other": "x" * 3_000_000}  # fmt: skip
     response = client.post(url, body)
     assert response.status_code == 400 and m.Visit.objects.count() == before
+
+
+# Found by a probe of the workspace's forms --------------------------------------------------
+
+
+def _details(client, cohort, child) -> tuple[str, dict]:
+    url = reverse("child-edit", args=["PZ041", child.pk]) + "?year=2024"
+    initial = {k: v for k, v in client.get(url).context["form"].initial.items() if v is not None}
+    return url, {**initial, "gp_practice_ods_code": "A81001", "version": cohort.submission.pk}
+
+
+@pytest.mark.parametrize("field, value", [
+    ("hba1c", "1" + "0" * 26), ("systolic_blood_pressure", "1" + "0" * 22),
+    ("height", "9" * 400), ("total_cholesterol", "9" * 400),
+])  # fmt: skip
+def test_a_number_with_more_digits_than_a_decimal_holds_is_a_form_error(
+    year, client, nurse, field, value
+):
+    cohort, child = year
+    client.force_login(nurse)
+    before = m.Visit.objects.filter(patient=child).count()
+    cells = {"visit_date": "11/06/2024", "hba1c_format": "1", "hba1c_date": "10/06/2024",
+             "height_weight_observation_date": "10/06/2024",
+             "blood_pressure_observation_date": "10/06/2024",
+             "total_cholesterol_date": "10/06/2024", field: value}  # fmt: skip
+    response = save(client, child, cohort, **cells)
+    assert response.status_code == 400
+    assert response.context["form"].errors[field]
+    assert m.Visit.objects.filter(patient=child).count() == before
+    # The same cell in a file: kept as an error on its row, never an exception.
+    problems = csv_problems({**VALID_CHILD, field: value}, cohort.period, TEMPLATE_2021,
+                            TODAY_2024)  # fmt: skip
+    assert problems[field]
+
+
+def test_a_removal_undone_twice_is_refused_the_second_time(year, client):
+    cohort, child = year
+    client.force_login(user_in_group(GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS, ["PZ041"]))
+    contact = m.Visit.objects.get(patient=child)
+    remove = reverse("contact-remove", args=["PZ041", child.pk, contact.pk]) + "?year=2024"
+    client.post(remove, {"version": cohort.submission.pk, "revision": contact.revision})
+    change = history.child_changes(child, 2021)[0]
+    undo = reverse("change-undo", args=["PZ041", child.pk])
+    assert client.post(undo, {"change": change.context, "year": 2024}).status_code == 302
+    again = client.post(undo, {"change": change.context, "year": 2024}, follow=True)
+    assert again.status_code == 200 and "already been undone" in again.content.decode()
+    assert m.Visit.objects.filter(patient=child).count() == 1
+
+
+def test_an_undo_never_gives_two_children_one_nhs_number(year, client, nurse):
+    cohort, child = year
+    client.force_login(nurse)
+    url, details = _details(client, cohort, child)
+    old = child.nhs_number
+    changed = client.post(url, {**details, "nhs_number": synthetic_nhs_number(55), "revision": 0})
+    assert changed.status_code == 302
+    change = history.child_changes(child, 2021)[0]
+    new_child = client.post(reverse("child-new", args=["PZ041"]) + "?year=2024",
+                            {**details, "nhs_number": old})  # fmt: skip
+    assert new_child.status_code == 302  # the number was free
+    undone = client.post(reverse("change-undo", args=["PZ041", child.pk]),
+                         {"change": change.context, "year": 2024}, follow=True)  # fmt: skip
+    assert "would give two children one number" in undone.content.decode()
+    sharing = m.Site.objects.filter(paediatric_diabetes_unit_id="PZ041", is_active=True,
+                                    patient__nhs_number=old)  # fmt: skip
+    assert sharing.count() == 1
+
+
+def test_a_child_is_changed_only_through_a_year_whose_data_they_are_in(year, client, nurse):
+    cohort, child = year
+    client.force_login(nurse)
+    _, details = _details(client, cohort, child)
+    later = AuditPeriodFactory(year=2025, is_open=True)
+    edit = reverse("child-edit", args=["PZ041", child.pk]) + "?year=2025"
+    assert client.get(edit).status_code == 404
+    posted = client.post(edit, {**details, "version": "", "postcode": "CB2 0QQ", "revision": 0})
+    assert posted.status_code == 404
+    new_contact = reverse("contact-new", args=["PZ041", child.pk]) + "?year=2025"
+    assert client.post(new_contact, {"visit_date": "11/06/2025", "version": ""}).status_code == 404
+    child.refresh_from_db()
+    assert child.postcode != "CB20QQ"
+    assert not m.Submission.objects.filter(audit_period=later).exists()  # no version started
+    record = client.get(reverse("unit-child", args=["PZ041", child.pk]), {"year": 2025})
+    text = html.unescape(record.content.decode())
+    assert record.status_code == 200 and "is not in PZ041's 2025-2026 data" in text
+    assert "Change the child's details" not in text and "Add a contact" not in text
