@@ -276,6 +276,16 @@ def test_command_json_output_and_exit_codes(tmp_path, unit, period):
     )
 
 
+@pytest.mark.parametrize("year", [0, 10_000])
+def test_command_names_an_audit_year_a_date_cannot_hold(tmp_path, unit, year):
+    from django.core.management import CommandError
+
+    path = tmp_path / "PZ041.csv"
+    path.write_bytes(make_csv([row()]))
+    with pytest.raises(CommandError, match=f"There is no {year}-{year + 1} audit period"):
+        call_command("import_submission", str(path), pdu="PZ041", audit_year=year)
+
+
 # §5.6 (new): each patient-level column from the child's first row holding a valid value in it.
 
 

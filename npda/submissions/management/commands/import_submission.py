@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from constants.numbers import year_number
 from npda.data_model.audit_periods import ensure_audit_periods
 from npda.data_model.models import AuditPeriod, PaediatricDiabetesUnit
 from npda.submissions.comparison import Comparison, summary_lines
@@ -41,7 +42,10 @@ class Command(BaseCommand):
         if unit is None:
             raise CommandError(f"Unknown unit {pdu!r}: give a PZ code such as PZ041.")
         ensure_audit_periods()
-        period = AuditPeriod.objects.filter(start_date__year=audit_year).first()
+        period = (
+            AuditPeriod.objects.filter(start_date__year=audit_year).first()
+            if year_number(audit_year) else None
+        )  # fmt: skip
         if period is None:
             raise CommandError(f"There is no {audit_year}-{audit_year + 1} audit period.")
         if not file.is_file():
