@@ -370,7 +370,11 @@ class NPDAUserAdmin(ScopedChoicesAdmin, UserAdmin):
         return super().has_view_permission(request, obj) or manages_users(request.user)
 
     def has_add_permission(self, request) -> bool:
-        return super().has_add_permission(request) or manages_users(request.user)
+        # The add form asks only for an email, so the account starts without units: only the
+        # audit team may then reach it. A unit's lead invites from their account pages.
+        return sees_all_units(request.user) and (
+            super().has_add_permission(request) or manages_users(request.user)
+        )
 
     def has_change_permission(self, request, obj=None) -> bool:
         if obj is not None and not self._manageable(request, obj):

@@ -30,7 +30,7 @@ UNIT_LOOKUPS: dict[type[Model], str] = {
     m.PaediatricDiabetesUnit: "pk",
     m.Patient: "sites__paediatric_diabetes_unit",
     m.Site: "paediatric_diabetes_unit",
-    m.Visit: "patient__sites__paediatric_diabetes_unit",
+    m.Visit: "submission__paediatric_diabetes_unit",  # the contact's own unit, not the child's
     m.Submission: "paediatric_diabetes_unit",
     m.SubmissionEvent: "submission__paediatric_diabetes_unit",
     m.SubmissionRecords: "submission__paediatric_diabetes_unit",
@@ -83,10 +83,14 @@ def visible_users(actor) -> QuerySet:
 def manageable_users(actor) -> QuerySet:
     """Accounts `actor` may change, reset, deactivate or re-email, judged on each account's
     current role and units: no role the actor could not give (so none above their own), no
-    unit the actor does not hold, and never a superuser unless the actor is one."""
+    unit the actor does not hold, never a superuser unless the actor is one, never one given
+    permissions of its own (only a superuser gives those), and never one with the admin's
+    staff flag unless the actor has it too."""
     if actor.is_superuser:
         return m.NPDAUser.objects.all()
-    users = visible_users(actor).filter(is_superuser=False)
+    users = visible_users(actor).filter(is_superuser=False, user_permissions__isnull=True)
+    if not actor.is_staff:
+        users = users.filter(is_staff=False)
     users = users.exclude(groups__in=Group.objects.exclude(pk__in=grantable_groups(actor)))
     if not sees_all_units(actor):
         others = m.PaediatricDiabetesUnit.objects.exclude(pk__in=units_for_user(actor))

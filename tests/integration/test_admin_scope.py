@@ -9,7 +9,14 @@ from django.utils import timezone
 
 from constants.groups import GroupName
 from npda.data_model import models as m
-from tests.factories import AuditPeriodFactory, SiteFactory, VisitFactory, user_in_group
+from tests.factories import (
+    AuditPeriodFactory,
+    PatientFactory,
+    SiteFactory,
+    SubmissionFactory,
+    VisitFactory,
+    user_in_group,
+)
 from tests.kpi_cohort import Cohort
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +34,10 @@ def two_units():
     ours = SiteFactory()  # PZ041
     theirs = SiteFactory(paediatric_diabetes_unit=m.PaediatricDiabetesUnit.objects.get(
         pz_code="PZ002"))  # fmt: skip
-    VisitFactory(patient=ours.patient)
-    VisitFactory(patient=theirs.patient)
+    year = AuditPeriodFactory(year=2024, is_open=True)
+    for site in (ours, theirs):  # each contact in its unit's data of an open year
+        VisitFactory(patient=site.patient, submission=SubmissionFactory(
+            paediatric_diabetes_unit=site.paediatric_diabetes_unit, audit_period=year))  # fmt: skip
     return ours.patient, theirs.patient
 
 
@@ -199,3 +208,71 @@ def test_a_closed_year_is_read_only_in_the_admin_for_a_units_staff(client, signe
     client.force_login(m.NPDAUser.objects.create_superuser("rcpch@npda.example", "a-password-1"))
     html = client.get(reverse("admin:npda_visit_change", args=[visit.pk])).content.decode()
     assert 'name="_save"' in html  # the audit team may still correct a closed year
+
+
+# Found by a probe of the admin and the account pages ----------------------------------------
+
+
+def test_a_contact_is_the_units_whose_data_it_is_in_not_every_unit_the_child_was_at(client):
+    """A child who left PZ041 for PZ002: PZ002's contacts are PZ002's alone."""
+    import datetime as dt
+
+    pz002 = m.PaediatricDiabetesUnit.objects.get(pz_code="PZ002")
+    child = PatientFactory()
+    SiteFactory(patient=child, is_active=False, date_leaving_service=dt.date(2023, 1, 1))
+    SiteFactory(patient=child, paediatric_diabetes_unit=pz002)
+    theirs = VisitFactory(patient=child, submission=SubmissionFactory(
+        paediatric_diabetes_unit=pz002, audit_period=AuditPeriodFactory(year=2024)))  # fmt: skip
+    client.force_login(staff(GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS, ["PZ041"]))
+    assert client.get(reverse("admin:npda_visit_change", args=[theirs.pk])).status_code == 302
+    listed = client.get(reverse("admin:npda_visit_changelist")).content.decode()
+    assert f"/{theirs.pk}/change/" not in listed
+    client.post(reverse("admin:npda_visit_delete", args=[theirs.pk]), {"post": "yes"})
+    assert m.Visit.objects.filter(pk=theirs.pk).exists()
+
+
+def test_a_lead_cannot_change_an_account_given_powers_only_a_superuser_gives(client):
+    from django.contrib.auth.models import Permission
+
+    lead = staff(GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS, ["PZ041"])
+    boosted = user_in_group(GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY, ["PZ041"])
+    boosted.user_permissions.add(Permission.objects.get(codename="view_all_units"))
+    email = boosted.email
+    client.force_login(lead)
+    role = Group.objects.get(name=GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY).pk
+    page = client.post(f"/accounts/users/{boosted.pk}/", {
+        "email": "mine@elsewhere.example", "first_name": "X", "surname": "Y", "role": role,
+        "units": ["PZ041"]})  # fmt: skip
+    assert page.status_code == 404
+    password = client.post(reverse("admin:auth_user_password_change", args=[boosted.pk]), {
+        "password1": "a-Long-pass-123!", "password2": "a-Long-pass-123!",
+        "usable_password": "true"})  # fmt: skip
+    assert password.status_code == 403
+    boosted.refresh_from_db()
+    assert (boosted.email, boosted.is_active) == (email, True)
+    assert not boosted.check_password("a-Long-pass-123!")
+
+
+def test_an_account_with_the_staff_flag_is_changed_only_by_staff(client):
+    lead = user_in_group(GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS, ["PZ041"])  # not staff
+    colleague = staff(GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY, ["PZ041"])
+    client.force_login(lead)
+    role = Group.objects.get(name=GroupName.TRUST_AUDIT_TEAM_VIEW_ONLY).pk
+    page = client.post(f"/accounts/users/{colleague.pk}/", {
+        "email": "moved@elsewhere.example", "first_name": "X", "surname": "Y", "role": role,
+        "units": ["PZ041"]})  # fmt: skip
+    assert page.status_code == 404
+    colleague.refresh_from_db()
+    assert colleague.email != "moved@elsewhere.example"
+
+
+def test_the_admin_offers_adding_an_account_only_to_the_audit_team(client):
+    client.force_login(staff(GroupName.TRUST_AUDIT_TEAM_FULL_ACCESS, ["PZ041"]))
+    assert client.get(reverse("admin:npda_npdauser_add")).status_code == 403
+    client.force_login(staff(GroupName.RCPCH_AUDIT_TEAM_FULL_ACCESS))
+    assert client.get(reverse("admin:npda_npdauser_add")).status_code == 200
+    created = client.post(reverse("admin:npda_npdauser_add"), {
+        "email": "new.member@rcpch.ac.uk", "password1": "a-Long-pass-123!",
+        "password2": "a-Long-pass-123!", "usable_password": "true"})  # fmt: skip
+    assert created.status_code == 302
+    assert m.NPDAUser.objects.filter(email="new.member@rcpch.ac.uk").exists()
