@@ -37,6 +37,7 @@ from npda.submissions import cells
 from npda.submissions.growth import growth_values
 from npda.submissions.locks import lock_unit_period
 from npda.submissions.records import Errors, pack
+from npda.submissions.selectors import active_version
 from npda.submissions.services import can_upload_to_closed_period
 from npda.submissions.sign_off import frozen_message, refuse_if_signed_off, standing_sign_off
 from npda.submissions.store import PATIENT_FIELDS, derived_bmi
@@ -140,23 +141,18 @@ def check_child(
     )
     key_field = "unique_reference_number" if jersey else "nhs_number"
     key = fields.get(key_field)
-    if key and key_field not in errors:
-        others = Site.objects.filter(
-            paediatric_diabetes_unit=unit, is_active=True, **{f"patient__{key_field}": key}
+    patient_id = patient.pk if patient else None
+    if key and key_field not in errors and _another_child_has(unit.pk, key_field, key, patient_id):
+        label = template.label(key_field)
+        errors.setdefault(key_field, []).append(
+            {
+                "code": "",
+                "message": (
+                    f"{unit.pz_code} already has a child with this {label}: open their record "
+                    "instead."
+                ),
+            }
         )
-        if patient is not None:
-            others = others.exclude(patient=patient)
-        if others.exists():
-            label = template.label(key_field)
-            errors.setdefault(key_field, []).append(
-                {
-                    "code": "",
-                    "message": (
-                        f"{unit.pz_code} already has a child with this {label}: open their record "
-                        "instead."
-                    ),
-                }
-            )
     return Checked(fields, errors, site=site)
 
 
@@ -397,9 +393,7 @@ def undo_change(
 
 
 def _version_of(unit, period) -> int | None:
-    active = Submission.objects.filter(
-        paediatric_diabetes_unit=unit, audit_period=period, is_active=True
-    ).first()
+    active = active_version(unit, period)
     return active.pk if active else None
 
 
@@ -440,12 +434,17 @@ def _refuse_a_shared_identifier(active: Submission, patient_id: int, values: dic
     for key_field, label in (("nhs_number", "NHS number"),
                              ("unique_reference_number", "Unique Reference Number")):  # fmt: skip
         key = values.get(key_field)
-        if key and Site.objects.filter(
-            paediatric_diabetes_unit_id=active.paediatric_diabetes_unit_id, is_active=True,
-            **{f"patient__{key_field}": key},
-        ).exclude(patient_id=patient_id).exists():  # fmt: skip
+        if key and _another_child_has(active.paediatric_diabetes_unit_id, key_field, key,
+                                      patient_id):  # fmt: skip
             raise EditRefused(f"Another child of the unit now has this child's earlier {label}: "
                               "undoing the change would give two children one number.")  # fmt: skip
+
+
+def _another_child_has(unit_id: str, key_field: str, key: str, patient_id: int | None) -> bool:
+    """Whether a child of the unit other than `patient_id` has this identifier."""
+    others = Site.objects.filter(paediatric_diabetes_unit_id=unit_id, is_active=True,
+                                 **{f"patient__{key_field}": key})  # fmt: skip
+    return others.exclude(patient_id=patient_id).exists() if patient_id else others.exists()
 
 
 def _unchanged_since(model, after) -> bool:

@@ -114,8 +114,8 @@ def contact_remove(request: HttpRequest, code: str, pk: int, contact_pk: int):
     if request.method == "POST":
         try:
             edits.remove_contact(unit, period, contact, user=request.user,
-                                 version=_int(request.POST.get("version")),
-                                 revision=_int(request.POST.get("revision")))  # fmt: skip
+                                 version=whole_number(request.POST.get("version")),
+                                 revision=whole_number(request.POST.get("revision")))  # fmt: skip
         except REFUSED as refused:
             problem = str(refused)
         else:
@@ -126,10 +126,6 @@ def contact_remove(request: HttpRequest, code: str, pk: int, contact_pk: int):
                "version": _version(unit, period), "problem": problem,
                "back": record_url(unit, period, patient, "contacts")}  # fmt: skip
     return render(request, "workspace/contact_remove.html", context, status=409 if problem else 200)
-
-
-def _int(text) -> int | None:
-    return whole_number(text)
 
 
 @login_required

@@ -121,3 +121,12 @@ def test_a_nurse_adds_a_contact_corrects_a_mistake_and_sees_the_new_states(
     save_screenshot(browser, "record-form-4-new-states")
     no_serious_violations(browser)
     assert [e for e in javascript_errors(browser) if "status of 400" not in e] == []
+
+    # The same child's record for a year whose data they are not in: no changes offered.
+    AuditPeriodFactory(year=2025, is_open=True)
+    browser.get(record.split("?")[0] + "?year=2025")
+    notice = browser.find_element(By.ID, "read-only").text
+    assert "is not in PZ041's 2025-2026 data" in notice
+    assert not browser.find_elements(By.ID, "add-contact")
+    save_screenshot(browser, "record-form-5-another-year")
+    no_serious_violations(browser)

@@ -26,6 +26,7 @@ from npda.data_model.models import (
 )
 from npda.data_model.scope import units_for_user
 from npda.submissions import sign_off as sign_offs
+from npda.submissions.selectors import active_version
 from npda.submissions.sign_off import SignOffRefused, standing_sign_off
 from npda.submissions.versions import VersionRefused, expire_drafts, restore_version
 
@@ -160,9 +161,7 @@ def days_left(deadline: date, today: date) -> int:
 
 def _sign_off_context(request, unit, period, **extra) -> dict:
     today = timezone.localdate()
-    active = Submission.objects.filter(
-        paediatric_diabetes_unit=unit, audit_period=period, is_active=True
-    ).first()
+    active = active_version(unit, period)
     return {
         "unit": unit,
         "period": period,
